@@ -1,0 +1,166 @@
+// ONNX export: kiln IR -> ModelProto. See onnx_io.h.
+#include <cstring>
+
+#include "ir/onnx_io.h"
+#include "ir/onnx_proto.h"
+
+namespace kiln {
+namespace {
+
+Status ExportTensor(const Tensor& t, const std::string& name, onnx::TensorProto* tp) {
+  tp->set_name(name);
+  tp->set_data_type(static_cast<int32_t>(t.dtype()));
+  for (int64_t d : t.dims()) tp->add_dims(d);
+  if (t.device() != Device::kCpu) return Internal("cannot export a device tensor: " + name);
+  if (t.dtype() == DataType::kString) {
+    for (int64_t i = 0; i < t.numel(); ++i) tp->add_string_data(t.data<std::string>()[i]);
+  } else if (t.nbytes() > 0) {
+    tp->set_raw_data(t.raw_data(), t.nbytes());
+  }
+  return Status::Ok();
+}
+
+void ExportType(const TypeInfo& t, onnx::TypeProto* tp) {
+  auto export_shape = [](const Shape& s, onnx::TensorShapeProto* sp) {
+    for (const Dim& d : s.dims) {
+      auto* dp = sp->add_dim();
+      if (d.known()) {
+        dp->set_dim_value(d.value);
+      } else if (!d.symbol.empty()) {
+        dp->set_dim_param(d.symbol);
+      }
+    }
+  };
+  switch (t.kind) {
+    case TypeInfo::Kind::kTensor: {
+      auto* tt = tp->mutable_tensor_type();
+      tt->set_elem_type(static_cast<int32_t>(t.elem_type));
+      if (t.shape) export_shape(*t.shape, tt->mutable_shape());
+      break;
+    }
+    case TypeInfo::Kind::kSparseTensor: {
+      auto* tt = tp->mutable_sparse_tensor_type();
+      tt->set_elem_type(static_cast<int32_t>(t.elem_type));
+      if (t.shape) export_shape(*t.shape, tt->mutable_shape());
+      break;
+    }
+    case TypeInfo::Kind::kSequence:
+      if (t.inner) ExportType(*t.inner, tp->mutable_sequence_type()->mutable_elem_type());
+      else tp->mutable_sequence_type();
+      break;
+    case TypeInfo::Kind::kOptional:
+      if (t.inner) ExportType(*t.inner, tp->mutable_optional_type()->mutable_elem_type());
+      else tp->mutable_optional_type();
+      break;
+    case TypeInfo::Kind::kMap:
+      tp->mutable_map_type()->set_key_type(static_cast<int32_t>(t.elem_type));
+      if (t.inner) ExportType(*t.inner, tp->mutable_map_type()->mutable_value_type());
+      break;
+    case TypeInfo::Kind::kUnknown: break;
+  }
+}
+
+Status ExportGraph(const Graph& g, onnx::GraphProto* gp);
+
+Status ExportAttribute(const Attribute& a, onnx::AttributeProto* ap) {
+  ap->set_name(a.name);
+  if (!a.ref_attr_name.empty()) ap->set_ref_attr_name(a.ref_attr_name);
+  ap->set_type(static_cast<onnx::AttributeProto::AttributeType>(a.type));
+  switch (a.type) {
+    case AttrType::kFloat: ap->set_f(a.f); break;
+    case AttrType::kInt: ap->set_i(a.i); break;
+    case AttrType::kString: ap->set_s(a.s); break;
+    case AttrType::kTensor: KILN_RETURN_IF_ERROR(ExportTensor(a.t, "", ap->mutable_t())); break;
+    case AttrType::kGraph: KILN_RETURN_IF_ERROR(ExportGraph(*a.g, ap->mutable_g())); break;
+    case AttrType::kFloats: for (float f : a.floats) ap->add_floats(f); break;
+    case AttrType::kInts: for (int64_t i : a.ints) ap->add_ints(i); break;
+    case AttrType::kStrings: for (const auto& s : a.strings) ap->add_strings(s); break;
+    case AttrType::kTensors:
+      for (const auto& t : a.tensors) KILN_RETURN_IF_ERROR(ExportTensor(t, "", ap->add_tensors()));
+      break;
+    case AttrType::kGraphs:
+      for (const auto& g : a.graphs) KILN_RETURN_IF_ERROR(ExportGraph(*g, ap->add_graphs()));
+      break;
+    case AttrType::kTypeProto: ExportType(a.tp, ap->mutable_tp()); break;
+    case AttrType::kTypeProtos: for (const auto& t : a.tps) ExportType(t, ap->add_type_protos()); break;
+    default: return Unsupported("cannot export attribute '" + a.name + "' of type " + AttrTypeName(a.type));
+  }
+  return Status::Ok();
+}
+
+Status ExportGraph(const Graph& g, onnx::GraphProto* gp) {
+  gp->set_name(g.name);
+  if (!g.doc_string.empty()) gp->set_doc_string(g.doc_string);
+  for (int id : g.inputs()) {
+    auto* vi = gp->add_input();
+    vi->set_name(g.value(id).name);
+    ExportType(g.value(id).type, vi->mutable_type());
+  }
+  for (const auto& [id, t] : g.initializers()) {
+    KILN_RETURN_IF_ERROR(ExportTensor(t, g.value(id).name, gp->add_initializer()));
+  }
+  KILN_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
+  for (int nid : order) {
+    const Node& n = g.node(nid);
+    auto* np = gp->add_node();
+    np->set_name(n.name);
+    np->set_op_type(n.op_type);
+    if (!n.domain.empty()) np->set_domain(n.domain);
+    if (!n.doc_string.empty()) np->set_doc_string(n.doc_string);
+    for (int in : n.inputs) np->add_input(in == kNoValue ? "" : g.value(in).name);
+    for (int out : n.outputs) np->add_output(out == kNoValue ? "" : g.value(out).name);
+    for (const auto& a : n.attributes) KILN_RETURN_IF_ERROR(ExportAttribute(a, np->add_attribute()));
+  }
+  std::vector<bool> is_output(g.values().size(), false);
+  for (int id : g.outputs()) {
+    is_output[id] = true;
+    auto* vi = gp->add_output();
+    vi->set_name(g.value(id).name);
+    ExportType(g.value(id).type, vi->mutable_type());
+  }
+  for (const Value& v : g.values()) {
+    if (v.producer >= 0 && !is_output[v.id] && v.type.kind != TypeInfo::Kind::kUnknown) {
+      auto* vi = gp->add_value_info();
+      vi->set_name(v.name);
+      ExportType(v.type, vi->mutable_type());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::string> SerializeModel(const Model& m) {
+  onnx::ModelProto mp;
+  mp.set_ir_version(m.ir_version);
+  if (!m.producer_name.empty()) mp.set_producer_name(m.producer_name);
+  if (!m.producer_version.empty()) mp.set_producer_version(m.producer_version);
+  if (!m.domain.empty()) mp.set_domain(m.domain);
+  if (m.model_version) mp.set_model_version(m.model_version);
+  if (!m.doc_string.empty()) mp.set_doc_string(m.doc_string);
+  for (const auto& [d, v] : m.opset_imports) {
+    auto* oi = mp.add_opset_import();
+    oi->set_domain(d);
+    oi->set_version(v);
+  }
+  for (const auto& [k, v] : m.metadata) {
+    auto* p = mp.add_metadata_props();
+    p->set_key(k);
+    p->set_value(v);
+  }
+  if (!m.functions.empty()) return Unsupported("exporting model-local functions is not supported yet");
+  KILN_RETURN_IF_ERROR(ExportGraph(*m.graph, mp.mutable_graph()));
+  std::string out;
+  if (!mp.SerializeToString(&out)) return Internal("model serialization failed (over 2 GiB?)");
+  return out;
+}
+
+StatusOr<std::string> SerializeTensor(const Tensor& t, const std::string& name) {
+  onnx::TensorProto tp;
+  KILN_RETURN_IF_ERROR(ExportTensor(t, name, &tp));
+  std::string out;
+  if (!tp.SerializeToString(&out)) return Internal("tensor serialization failed");
+  return out;
+}
+
+}  // namespace kiln

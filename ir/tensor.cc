@@ -1,0 +1,157 @@
+#include "ir/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+
+namespace kiln {
+
+const char* DeviceName(Device d) { return d == Device::kCpu ? "cpu" : "cuda"; }
+
+StatusOr<std::shared_ptr<Storage>> Storage::Allocate(DataType dtype, size_t bytes, size_t count) {
+  std::shared_ptr<Storage> s(new Storage());
+  s->bytes_ = bytes;
+  s->owned_ = true;
+  if (bytes == 0) return s;
+  size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  if (rounded < bytes) return OutOfMemory("tensor of " + std::to_string(bytes) + " bytes");
+  void* p = std::aligned_alloc(kTensorAlignment, rounded);
+  if (p == nullptr) return OutOfMemory("cannot allocate " + std::to_string(bytes) + " bytes");
+  s->data_ = p;
+  if (dtype == DataType::kString) {
+    auto* strs = static_cast<std::string*>(p);
+    for (size_t i = 0; i < count; ++i) new (&strs[i]) std::string();
+    s->strings_ = count;
+  } else {
+    std::memset(p, 0, bytes);
+  }
+  return s;
+}
+
+std::shared_ptr<Storage> Storage::Borrow(void* data, size_t bytes, Device device) {
+  std::shared_ptr<Storage> s(new Storage());
+  s->data_ = data;
+  s->bytes_ = bytes;
+  s->owned_ = false;
+  s->device_ = device;
+  return s;
+}
+
+Storage::~Storage() {
+  if (!owned_) return;
+  auto* strs = static_cast<std::string*>(data_);
+  for (size_t i = 0; i < strings_; ++i) strs[i].~basic_string();
+  std::free(data_);
+}
+
+StatusOr<int64_t> CheckedNumElements(const std::vector<int64_t>& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return InvalidArgument("negative dimension in " + DimsToString(dims));
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) {
+      return InvalidArgument("element count of " + DimsToString(dims) + " overflows int64");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+StatusOr<size_t> CheckedByteSize(DataType dtype, int64_t numel) {
+  if (numel < 0) return InvalidArgument("negative element count");
+  if (dtype == DataType::kString) {
+    if (static_cast<uint64_t>(numel) > std::numeric_limits<size_t>::max() / sizeof(std::string)) {
+      return InvalidArgument("string tensor of " + std::to_string(numel) + " elements is too big");
+    }
+    return static_cast<size_t>(numel) * sizeof(std::string);
+  }
+  int bits = DataTypeBits(dtype);
+  if (bits == 0) return InvalidArgument(std::string("no storage size for type ") + DataTypeName(dtype));
+  uint64_t n = static_cast<uint64_t>(numel);
+  if (n > (std::numeric_limits<uint64_t>::max() - 7) / static_cast<uint64_t>(bits) ||
+      n * bits / 8 > (uint64_t{1} << 48)) {
+    return InvalidArgument("tensor of " + std::to_string(numel) + " " + DataTypeName(dtype) +
+                           " elements is too big");
+  }
+  return static_cast<size_t>((n * bits + 7) / 8);
+}
+
+std::string DimsToString(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+StatusOr<Tensor> Tensor::Create(DataType dtype, std::vector<int64_t> dims) {
+  KILN_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(dims));
+  KILN_ASSIGN_OR_RETURN(size_t bytes, CheckedByteSize(dtype, n));
+  KILN_ASSIGN_OR_RETURN(auto storage, Storage::Allocate(dtype, bytes, static_cast<size_t>(n)));
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.numel_ = n;
+  t.nbytes_ = bytes;
+  t.storage_ = std::move(storage);
+  return t;
+}
+
+Tensor::Tensor(DataType dtype, std::vector<int64_t> dims) {
+  auto t = Create(dtype, std::move(dims));
+  if (!t.ok()) {
+    std::fprintf(stderr, "kiln: internal tensor allocation failed: %s\n",
+                 t.status().ToString().c_str());
+    std::abort();
+  }
+  *this = std::move(t).value();
+}
+
+Tensor Tensor::Wrap(DataType dtype, std::vector<int64_t> dims, void* data, Device device) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.numel_ = 1;
+  for (int64_t d : t.dims_) t.numel_ *= d;
+  auto bytes = CheckedByteSize(dtype, t.numel_);
+  t.nbytes_ = bytes.ok() ? *bytes : 0;
+  t.storage_ = Storage::Borrow(data, t.nbytes_, device);
+  return t;
+}
+
+StatusOr<Tensor> Tensor::Reshaped(std::vector<int64_t> dims) const {
+  KILN_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(dims));
+  if (n != numel_) {
+    return InvalidArgument("cannot view " + TypeString() + " as " + DimsToString(dims));
+  }
+  Tensor t = *this;
+  t.dims_ = std::move(dims);
+  return t;
+}
+
+Tensor Tensor::Clone() const {
+  if (!defined()) return Tensor();
+  Tensor t(dtype_, dims_);
+  if (dtype_ == DataType::kString) {
+    const std::string* src = data<std::string>();
+    std::string* dst = t.data<std::string>();
+    for (int64_t i = 0; i < numel_; ++i) dst[i] = src[i];
+  } else if (nbytes_ > 0) {
+    std::memcpy(t.raw_data(), raw_data(), nbytes_);
+  }
+  return t;
+}
+
+std::string Tensor::TypeString() const { return std::string(DataTypeName(dtype_)) + DimsToString(dims_); }
+
+std::string AnyValue::TypeString() const {
+  switch (kind) {
+    case Kind::kTensor: return tensor.TypeString();
+    case Kind::kSequence: return std::string("seq(") + DataTypeName(sequence_elem_type) + ")";
+    case Kind::kNone: return "none";
+  }
+  return "?";
+}
+
+}  // namespace kiln

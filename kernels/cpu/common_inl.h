@@ -1,0 +1,56 @@
+// Template implementations for common.h.
+#pragma once
+
+#include <array>
+
+namespace kiln::cpu {
+
+template <size_t N, typename Fn>
+void ForEachBroadcastRun(const std::vector<int64_t>& out,
+                         const std::vector<std::vector<int64_t>>& in_shapes, Fn&& fn) {
+  int64_t total = 1;
+  for (int64_t d : out) total *= d;
+  if (total == 0) return;
+  // Per-input strides against the output, then coalesce adjacent dims that stay compatible.
+  std::array<std::vector<int64_t>, N> strides;
+  for (size_t k = 0; k < N; ++k) strides[k] = BroadcastStrides(in_shapes[k], out);
+  std::vector<int64_t> dims;
+  std::array<std::vector<int64_t>, N> cs;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == 1) continue;
+    bool merge = !dims.empty();
+    for (size_t k = 0; k < N && merge; ++k) {
+      merge = cs[k].back() == strides[k][i] * out[i];
+    }
+    if (merge) {
+      dims.back() *= out[i];
+      for (size_t k = 0; k < N; ++k) cs[k].back() = strides[k][i];
+    } else {
+      dims.push_back(out[i]);
+      for (size_t k = 0; k < N; ++k) cs[k].push_back(strides[k][i]);
+    }
+  }
+  std::array<int64_t, N> inner{};
+  if (dims.empty()) {
+    std::array<int64_t, N> offs{};
+    fn(int64_t{0}, offs, int64_t{1}, inner);
+    return;
+  }
+  const int rank = static_cast<int>(dims.size());
+  const int64_t n = dims[rank - 1];
+  for (size_t k = 0; k < N; ++k) inner[k] = cs[k][rank - 1];
+  std::vector<int64_t> idx(rank, 0);
+  std::array<int64_t, N> offs{};
+  for (int64_t o = 0; o < total; o += n) {
+    fn(o, offs, n, inner);
+    for (int d = rank - 2; d >= 0; --d) {
+      ++idx[d];
+      for (size_t k = 0; k < N; ++k) offs[k] += cs[k][d];
+      if (idx[d] < dims[d]) break;
+      for (size_t k = 0; k < N; ++k) offs[k] -= cs[k][d] * dims[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+}  // namespace kiln::cpu

@@ -1,0 +1,614 @@
+// Convolution kernels (CPU):
+//   Conv           1+  (float, double, float16, bfloat16; group, dilations, strides, pads,
+//                       auto_pad, 1-3 spatial dims)
+//   ConvTranspose  1+  (as Conv, plus output_padding and output_shape)
+//   ConvInteger    10+ (uint8/int8 input and weights, scalar or per-channel weight zero point)
+//   QLinearConv    10+ (uint8/int8; per-tensor or per-channel weight scale and zero point)
+// float32 Conv and ConvTranspose run on oneDNN (weights of constant W are reordered once per input
+// shape and cached); every other case, and any window oneDNN rejects, runs im2col / col2im plus an
+// Eigen GEMM per group.
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/cpu/common.h"
+#include "kernels/cpu/conv_pool_util.h"
+#include "kernels/cpu/register.h"
+
+namespace kiln::cpu {
+namespace {
+
+template <typename T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// c = op(a) * b, row-major; op(a) is [m, k] (a stored [k, m] when trans_a), b is [k, n].
+template <typename T>
+void Gemm(const T* a, const T* b, T* c, int64_t m, int64_t k, int64_t n, bool trans_a) {
+  Eigen::Map<RowMat<T>> cm(c, m, n);
+  Eigen::Map<const RowMat<T>> bm(b, k, n);
+  if (trans_a) {
+    cm.noalias() = Eigen::Map<const RowMat<T>>(a, k, m).transpose() * bm;
+  } else {
+    cm.noalias() = Eigen::Map<const RowMat<T>>(a, m, k) * bm;
+  }
+}
+
+// Window geometry over 3 spatial dims (leading dims of size 1 when the op has fewer). `in` is the
+// image the kernel slides over, `out` the positions it visits.
+struct Win3 {
+  int64_t in[3], out[3], k[3], s[3], d[3], pb[3];
+  int64_t in_size() const { return in[0] * in[1] * in[2]; }
+  int64_t out_size() const { return out[0] * out[1] * out[2]; }
+  int64_t k_size() const { return k[0] * k[1] * k[2]; }
+  bool pointwise() const {
+    for (int i = 0; i < 3; ++i) {
+      if (k[i] != 1 || s[i] != 1 || pb[i] != 0 || in[i] != out[i]) return false;
+    }
+    return true;
+  }
+};
+
+Win3 MakeWin3(const std::vector<int64_t>& in, const std::vector<int64_t>& out, const Geometry& g) {
+  Win3 w;
+  const int shift = 3 - g.nd;
+  for (int i = 0; i < 3; ++i) {
+    const int j = i - shift;
+    const bool real = j >= 0;
+    w.in[i] = real ? in[j] : 1;
+    w.out[i] = real ? out[j] : 1;
+    w.k[i] = real ? g.kernel[j] : 1;
+    w.s[i] = real ? g.stride[j] : 1;
+    w.d[i] = real ? g.dilation[j] : 1;
+    w.pb[i] = real ? g.pad_begin[j] : 0;
+  }
+  return w;
+}
+
+// Visits every (column row, output position) pair of an im2col matrix over `channels` channels;
+// fn(col_index, image_index or -1 when the tap falls in padding).
+template <typename Fn>
+void ForEachTap(const Win3& w, int64_t channels, Fn&& fn) {
+  int64_t ci = 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t k0 = 0; k0 < w.k[0]; ++k0) {
+      for (int64_t k1 = 0; k1 < w.k[1]; ++k1) {
+        for (int64_t k2 = 0; k2 < w.k[2]; ++k2) {
+          for (int64_t o0 = 0; o0 < w.out[0]; ++o0) {
+            const int64_t i0 = o0 * w.s[0] - w.pb[0] + k0 * w.d[0];
+            const bool v0 = i0 >= 0 && i0 < w.in[0];
+            for (int64_t o1 = 0; o1 < w.out[1]; ++o1) {
+              const int64_t i1 = o1 * w.s[1] - w.pb[1] + k1 * w.d[1];
+              const bool v1 = v0 && i1 >= 0 && i1 < w.in[1];
+              const int64_t base = ((c * w.in[0] + i0) * w.in[1] + i1) * w.in[2];
+              for (int64_t o2 = 0; o2 < w.out[2]; ++o2, ++ci) {
+                const int64_t i2 = o2 * w.s[2] - w.pb[2] + k2 * w.d[2];
+                fn(ci, v1 && i2 >= 0 && i2 < w.in[2] ? base + i2 : int64_t{-1});
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Channel layout of one (transposed) convolution.
+struct ConvDims {
+  int64_t n = 0, c = 0, m = 0, group = 1;
+};
+
+// y[n, m, out] = sum w[m, c/g, k] * x[n, c, window] (+ b[m]), per group, with T arithmetic.
+template <typename T>
+void ConvDirect(const Win3& w, const ConvDims& cd, const T* x, const T* wt, const T* b, T* y) {
+  const int64_t cg = cd.c / cd.group, mg = cd.m / cd.group;
+  const int64_t kk = cg * w.k_size(), in_sz = w.in_size(), out_sz = w.out_size();
+  const bool pointwise = w.pointwise();
+  std::vector<T> col(pointwise ? 0 : static_cast<size_t>(kk * out_sz));
+  for (int64_t n = 0; n < cd.n; ++n) {
+    for (int64_t g = 0; g < cd.group; ++g) {
+      const T* xg = x + (n * cd.c + g * cg) * in_sz;
+      const T* src = xg;
+      if (!pointwise) {
+        ForEachTap(w, cg, [&](int64_t ci, int64_t ii) { col[ci] = ii >= 0 ? xg[ii] : T(0); });
+        src = col.data();
+      }
+      Gemm<T>(wt + g * mg * kk, src, y + (n * cd.m + g * mg) * out_sz, mg, kk, out_sz, false);
+    }
+    if (b != nullptr) {
+      for (int64_t m = 0; m < cd.m; ++m) {
+        T* yp = y + (n * cd.m + m) * out_sz;
+        for (int64_t i = 0; i < out_sz; ++i) yp[i] += b[m];
+      }
+    }
+  }
+}
+
+// Transposed convolution: `w` describes the forward conv from y (w.in) to x (w.out); W is
+// [C, M/group, k...].
+template <typename T>
+void ConvTransposeDirect(const Win3& w, const ConvDims& cd, const T* x, const T* wt, const T* b,
+                         T* y) {
+  const int64_t cg = cd.c / cd.group, mg = cd.m / cd.group;
+  const int64_t kk = mg * w.k_size(), x_sz = w.out_size(), y_sz = w.in_size();
+  std::vector<T> col(static_cast<size_t>(kk * x_sz));
+  std::fill(y, y + cd.n * cd.m * y_sz, T(0));
+  for (int64_t n = 0; n < cd.n; ++n) {
+    for (int64_t g = 0; g < cd.group; ++g) {
+      Gemm<T>(wt + g * cg * kk, x + (n * cd.c + g * cg) * x_sz, col.data(), kk, cg, x_sz, true);
+      T* yg = y + (n * cd.m + g * mg) * y_sz;
+      ForEachTap(w, mg, [&](int64_t ci, int64_t ii) {
+        if (ii >= 0) yg[ii] += col[ci];
+      });
+    }
+    if (b != nullptr) {
+      for (int64_t m = 0; m < cd.m; ++m) {
+        T* yp = y + (n * cd.m + m) * y_sz;
+        for (int64_t i = 0; i < y_sz; ++i) yp[i] += b[m];
+      }
+    }
+  }
+}
+
+template <typename T>
+std::vector<float> ToFloatVector(const T* p, int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(ToDouble(p[i]));
+  return v;
+}
+
+// Floor division (output_shape can make the total padding negative).
+int64_t FloorDiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+
+enum class ConvMode { kConv, kTranspose, kInteger, kQLinear };
+
+// A oneDNN (de)convolution for one input shape; `ok` is false when oneDNN cannot express it.
+struct DnnlConv {
+  bool ok = false;
+  bool transpose = false;
+  dnnl::primitive_desc_base pd;
+  dnnl::primitive prim;
+  dnnl::memory::desc user_w_md;
+  dnnl::memory packed_w;  // reordered constant weights (empty when W is not constant)
+};
+
+class ConvKernel : public Kernel {
+ public:
+  ConvKernel(const KernelInfo& info, ConvMode mode) : mode_(mode) {
+    init_ = ParseWindowAttrs(info, &attrs_);
+    attrs_.ceil_mode = false;
+    group_ = info.GetInt("group", 1);
+    output_padding_ = info.GetInts("output_padding");
+    output_shape_ = info.GetInts("output_shape");
+    if (init_.ok()) init_ = info.status();
+    if (init_.ok() && group_ < 1) init_ = info.InvalidModel("group must be >= 1");
+    const int w_index = mode == ConvMode::kQLinear ? 3 : 1;
+    if (const Tensor* w = info.constant_input(w_index)) const_w_ = *w;
+  }
+  const Status& init_status() const { return init_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const bool q = mode_ == ConvMode::kQLinear;
+    const Tensor* x = ctx.Input(0);
+    const Tensor* wt = ctx.Input(q ? 3 : 1);
+    const Tensor* b = mode_ == ConvMode::kInteger ? nullptr : ctx.Input(q ? 8 : 2);
+    if (x == nullptr || wt == nullptr) return ctx.InvalidArgument("missing input X or W");
+    if (x->rank() < 3 || wt->rank() != x->rank()) {
+      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
+                                 DimsToString(wt->dims()) +
+                                 " must have the same rank >= 3 ([N, C, spatial...])");
+    }
+    const int nd = x->rank() - 2;
+    if (nd > 3) return ctx.Unsupported("convolution over more than 3 spatial dims");
+    const bool transpose = mode_ == ConvMode::kTranspose;
+    ConvDims cd;
+    cd.n = x->dim(0);
+    cd.c = x->dim(1);
+    cd.group = group_;
+    cd.m = transpose ? wt->dim(1) * group_ : wt->dim(0);
+    const int64_t w_in_channels = transpose ? wt->dim(0) : wt->dim(1) * group_;
+    if (w_in_channels != cd.c || (!transpose && cd.m % group_ != 0)) {
+      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
+                                 DimsToString(wt->dims()) + " disagree on channels (group " +
+                                 std::to_string(group_) + ")");
+    }
+    if (b != nullptr && (b->rank() != 1 || b->dim(0) != cd.m)) {
+      return ctx.InvalidArgument("B " + DimsToString(b->dims()) + " must be [" +
+                                 std::to_string(cd.m) + "]");
+    }
+    std::vector<int64_t> kernel(wt->dims().begin() + 2, wt->dims().end());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
+      return ctx.InvalidArgument("kernel_shape " + DimsToString(attrs_.kernel_shape) +
+                                 " differs from W's spatial dims " + DimsToString(kernel));
+    }
+    std::vector<int64_t> in(x->dims().begin() + 2, x->dims().end());
+    Geometry g;
+    std::vector<int64_t> y_spatial;
+    if (transpose) {
+      KILN_RETURN_IF_ERROR(TransposeGeometry(ctx, in, kernel, &g, &y_spatial));
+    } else {
+      KILN_RETURN_IF_ERROR(ResolveGeometry(ctx, attrs_, in, kernel, &g));
+      y_spatial = g.out;
+    }
+    std::vector<int64_t> y_dims = {cd.n, cd.m};
+    y_dims.insert(y_dims.end(), y_spatial.begin(), y_spatial.end());
+    // The forward window: conv slides over x; a transposed conv is the adjoint of a conv over y.
+    const Win3 w3 = transpose ? MakeWin3(y_spatial, in, g) : MakeWin3(in, y_spatial, g);
+
+    if (mode_ == ConvMode::kInteger || q) return RunQuantized(ctx, *x, *wt, b, w3, cd, y_dims);
+
+    if (x->dtype() != wt->dtype() || (b != nullptr && b->dtype() != x->dtype())) {
+      return ctx.InvalidArgument("X, W and B must share one element type");
+    }
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), y_dims));
+    if (y->numel() == 0) return Status::Ok();
+    if (x->numel() == 0 || wt->numel() == 0) {
+      return ctx.InvalidArgument("empty X or W with a non-empty output");
+    }
+    if (x->dtype() == DataType::kFloat && RunDnnl(*x, *wt, b, g, y_dims, y)) return Status::Ok();
+    auto run = [&](auto* tag, const auto* xp, const auto* wp, const auto* bp, auto* yp) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      if (transpose) {
+        ConvTransposeDirect<T>(w3, cd, xp, wp, bp, yp);
+      } else {
+        ConvDirect<T>(w3, cd, xp, wp, bp, yp);
+      }
+    };
+    bool done = Dispatch<float, double>(x->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      run(static_cast<T*>(nullptr), x->data<T>(), wt->data<T>(),
+          b ? b->data<T>() : static_cast<const T*>(nullptr), y->data<T>());
+    });
+    if (!done) {
+      done = Dispatch<Float16, BFloat16>(x->dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        std::vector<float> xf = ToFloatVector(x->data<T>(), x->numel());
+        std::vector<float> wf = ToFloatVector(wt->data<T>(), wt->numel());
+        std::vector<float> bf = b ? ToFloatVector(b->data<T>(), b->numel()) : std::vector<float>();
+        std::vector<float> yf(static_cast<size_t>(y->numel()));
+        run(static_cast<float*>(nullptr), xf.data(), wf.data(), b ? bf.data() : nullptr,
+            yf.data());
+        T* out = y->data<T>();
+        for (int64_t i = 0; i < y->numel(); ++i) out[i] = FromDouble<T>(yf[i]);
+      });
+    }
+    if (!done) return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
+    return Status::Ok();
+  }
+
+ private:
+  // ConvTranspose: resolves pads (from output_shape or auto_pad when given) and the output size.
+  Status TransposeGeometry(const KernelContext& ctx, const std::vector<int64_t>& in,
+                           const std::vector<int64_t>& kernel, Geometry* g,
+                           std::vector<int64_t>* y_spatial) const {
+    const int nd = static_cast<int>(in.size());
+    g->nd = nd;
+    g->in = in;
+    g->kernel = kernel;
+    auto take = [&](const std::vector<int64_t>& v, size_t want, int64_t def, const char* name,
+                    std::vector<int64_t>* out) -> Status {
+      if (v.empty()) {
+        out->assign(want, def);
+        return Status::Ok();
+      }
+      if (v.size() != want) {
+        return ctx.InvalidArgument(std::string(name) + " has " + std::to_string(v.size()) +
+                                   " values, expected " + std::to_string(want));
+      }
+      *out = v;
+      return Status::Ok();
+    };
+    std::vector<int64_t> pads, out_pad, out_shape;
+    KILN_RETURN_IF_ERROR(take(attrs_.strides, nd, 1, "strides", &g->stride));
+    KILN_RETURN_IF_ERROR(take(attrs_.dilations, nd, 1, "dilations", &g->dilation));
+    KILN_RETURN_IF_ERROR(take(attrs_.pads, 2 * nd, 0, "pads", &pads));
+    KILN_RETURN_IF_ERROR(take(output_padding_, nd, 0, "output_padding", &out_pad));
+    if (!output_shape_.empty()) {
+      out_shape = output_shape_;
+      if (static_cast<int>(out_shape.size()) == nd + 2) {
+        out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+      }
+      if (static_cast<int>(out_shape.size()) != nd) {
+        return ctx.InvalidArgument("output_shape " + DimsToString(output_shape_) + " must have " +
+                                   std::to_string(nd) + " spatial values");
+      }
+    }
+    g->pad_begin.assign(pads.begin(), pads.begin() + nd);
+    g->pad_end.assign(pads.begin() + nd, pads.end());
+    y_spatial->assign(nd, 0);
+    const bool same = attrs_.auto_pad == AutoPad::kSameUpper ||
+                      attrs_.auto_pad == AutoPad::kSameLower;
+    for (int d = 0; d < nd; ++d) {
+      const int64_t full = g->stride[d] * (in[d] - 1) + out_pad[d] + g->EffectiveKernel(d);
+      if (!out_shape.empty() || same) {
+        const int64_t target = out_shape.empty() ? in[d] * g->stride[d] : out_shape[d];
+        const int64_t total = full - target;
+        if (attrs_.auto_pad == AutoPad::kSameUpper) {
+          g->pad_begin[d] = FloorDiv2(total);
+          g->pad_end[d] = total - g->pad_begin[d];
+        } else {
+          g->pad_end[d] = FloorDiv2(total);
+          g->pad_begin[d] = total - g->pad_end[d];
+        }
+      } else if (attrs_.auto_pad == AutoPad::kValid) {
+        g->pad_begin[d] = g->pad_end[d] = 0;
+      }
+      (*y_spatial)[d] = full - g->pad_begin[d] - g->pad_end[d];
+      if ((*y_spatial)[d] < 0) {
+        return ctx.InvalidArgument("ConvTranspose output size along spatial dim " +
+                                   std::to_string(d) + " is negative");
+      }
+    }
+    g->out = *y_spatial;
+    return Status::Ok();
+  }
+
+  // ConvInteger / QLinearConv: int32 accumulation of zero-point-shifted operands.
+  Status RunQuantized(KernelContext& ctx, const Tensor& x, const Tensor& wt, const Tensor* b,
+                      const Win3& w3, const ConvDims& cd, const std::vector<int64_t>& y_dims) const {
+    const bool q = mode_ == ConvMode::kQLinear;
+    const Tensor* x_zp = ctx.Input(2);
+    const Tensor* w_zp = ctx.Input(q ? 5 : 3);
+    auto to_i32 = [](const Tensor& t) {
+      std::vector<int32_t> v(static_cast<size_t>(t.numel()));
+      if (t.dtype() == DataType::kUint8) {
+        for (int64_t i = 0; i < t.numel(); ++i) v[i] = t.data<uint8_t>()[i];
+      } else {
+        for (int64_t i = 0; i < t.numel(); ++i) v[i] = t.data<int8_t>()[i];
+      }
+      return v;
+    };
+    if (x_zp != nullptr && (x_zp->numel() != 1 || x_zp->dtype() != x.dtype())) {
+      return ctx.InvalidArgument("x_zero_point must be a scalar of X's type");
+    }
+    if (w_zp != nullptr && ((w_zp->numel() != 1 && w_zp->numel() != cd.m) ||
+                            w_zp->dtype() != wt.dtype())) {
+      return ctx.InvalidArgument("w_zero_point must be a scalar or [M] of W's type");
+    }
+    std::vector<int32_t> xv = to_i32(x), wv = to_i32(wt);
+    if (x_zp != nullptr) {
+      const int32_t z = to_i32(*x_zp)[0];
+      for (auto& v : xv) v -= z;
+    }
+    if (w_zp != nullptr) {
+      const std::vector<int32_t> z = to_i32(*w_zp);
+      const int64_t per_m = wt.numel() / std::max<int64_t>(cd.m, 1);
+      for (size_t i = 0; i < wv.size(); ++i) wv[i] -= z[z.size() == 1 ? 0 : i / per_m];
+    }
+    std::vector<int32_t> bias;
+    if (b != nullptr) {
+      if (b->dtype() != DataType::kInt32) return ctx.InvalidArgument("B must be int32");
+      bias.assign(b->data<int32_t>(), b->data<int32_t>() + b->numel());
+    }
+    KILN_ASSIGN_OR_RETURN(int64_t total, CheckedNumElements(y_dims));
+    std::vector<int32_t> acc(static_cast<size_t>(total));
+    if (total > 0) {
+      if (x.numel() == 0 || wt.numel() == 0) {
+        return ctx.InvalidArgument("empty X or W with a non-empty output");
+      }
+      ConvDirect<int32_t>(w3, cd, xv.data(), wv.data(), bias.empty() ? nullptr : bias.data(),
+                          acc.data());
+    }
+    if (!q) {
+      KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt32, y_dims));
+      if (total > 0) std::memcpy(y->data<int32_t>(), acc.data(), acc.size() * sizeof(int32_t));
+      return Status::Ok();
+    }
+    const Tensor* xs = ctx.Input(1);
+    const Tensor* ws = ctx.Input(4);
+    const Tensor* ys = ctx.Input(6);
+    const Tensor* y_zp = ctx.Input(7);
+    if (xs == nullptr || ws == nullptr || ys == nullptr || y_zp == nullptr) {
+      return ctx.InvalidArgument("QLinearConv needs x_scale, w_scale, y_scale and y_zero_point");
+    }
+    if (xs->dtype() != DataType::kFloat || ws->dtype() != DataType::kFloat ||
+        ys->dtype() != DataType::kFloat) {
+      return ctx.Unsupported("QLinearConv scales must be float");
+    }
+    if (xs->numel() != 1 || ys->numel() != 1 || y_zp->numel() != 1 ||
+        (ws->numel() != 1 && ws->numel() != cd.m)) {
+      return ctx.InvalidArgument("QLinearConv scales/zero points have wrong sizes");
+    }
+    const int32_t zy = to_i32(*y_zp)[0];
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, y_zp->dtype(), y_dims));
+    const bool u8 = y_zp->dtype() == DataType::kUint8;
+    const float lo = u8 ? 0.f : -128.f, hi = u8 ? 255.f : 127.f;
+    const int64_t plane = cd.m == 0 ? 0 : total / std::max<int64_t>(cd.n * cd.m, 1);
+    for (int64_t i = 0; i < total; ++i) {
+      const int64_t m = (i / plane) % cd.m;
+      const float scale =
+          xs->data<float>()[0] * ws->data<float>()[ws->numel() == 1 ? 0 : m] / ys->data<float>()[0];
+      float v = std::nearbyint(static_cast<float>(acc[i]) * scale) + static_cast<float>(zy);
+      v = std::min(std::max(v, lo), hi);
+      if (u8) {
+        y->data<uint8_t>()[i] = static_cast<uint8_t>(v);
+      } else {
+        y->data<int8_t>()[i] = static_cast<int8_t>(v);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // float32 through oneDNN; false when oneDNN cannot express the case.
+  bool RunDnnl(const Tensor& x, const Tensor& wt, const Tensor* b, const Geometry& g,
+               const std::vector<int64_t>& y_dims, Tensor* y) const {
+    const bool w_const = const_w_.defined() && const_w_.raw_data() == wt.raw_data();
+    std::vector<int64_t> key = x.dims();
+    key.insert(key.end(), wt.dims().begin(), wt.dims().end());
+    key.push_back(b != nullptr);
+    key.push_back(w_const);
+    std::shared_ptr<const DnnlConv> e = cache_.Get(key, [&] {
+      return std::make_shared<DnnlConv>(MakeDnnl(x, wt, b != nullptr, g, y_dims, w_const));
+    });
+    if (!e->ok) return false;
+    try {
+      const dnnl::engine& eng = DnnlEngine();
+      dnnl::stream s(eng);
+      dnnl::memory src(e->pd.src_desc(), eng, const_cast<void*>(x.raw_data()));
+      dnnl::memory dst(e->pd.dst_desc(), eng, y->raw_data());
+      dnnl::memory scratch(e->pd.scratchpad_desc(), eng);
+      dnnl::memory weights;
+      if (e->packed_w) {
+        weights = e->packed_w;
+      } else {
+        dnnl::memory user_w(e->user_w_md, eng, const_cast<void*>(wt.raw_data()));
+        if (e->pd.weights_desc() == e->user_w_md) {
+          weights = user_w;
+        } else {
+          weights = dnnl::memory(e->pd.weights_desc(), eng);
+          dnnl::reorder(user_w, weights).execute(s, user_w, weights);
+        }
+      }
+      std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src},
+                                                    {DNNL_ARG_WEIGHTS, weights},
+                                                    {DNNL_ARG_DST, dst},
+                                                    {DNNL_ARG_SCRATCHPAD, scratch}};
+      if (b != nullptr) {
+        dnnl::memory::desc b_md({b->dim(0)}, dnnl::memory::data_type::f32,
+                                dnnl::memory::format_tag::a);
+        args.emplace(DNNL_ARG_BIAS, dnnl::memory(b_md, eng, const_cast<void*>(b->raw_data())));
+      }
+      e->prim.execute(s, args);
+      s.wait();
+    } catch (const dnnl::error&) {
+      return false;
+    }
+    return true;
+  }
+
+  DnnlConv MakeDnnl(const Tensor& x, const Tensor& wt, bool has_bias, const Geometry& g,
+                    const std::vector<int64_t>& y_dims, bool w_const) const {
+    using tag = dnnl::memory::format_tag;
+    using dt = dnnl::memory::data_type;
+    DnnlConv e;
+    const bool transpose = mode_ == ConvMode::kTranspose;
+    e.transpose = transpose;
+    const int nd = g.nd;
+    dnnl::memory::dims strides(nd), dil(nd), pl(nd), pr(nd);
+    for (int d = 0; d < nd; ++d) {
+      strides[d] = g.stride[d];
+      dil[d] = g.dilation[d] - 1;
+      pl[d] = g.pad_begin[d];
+      pr[d] = g.pad_end[d];
+      if (transpose) {
+        // oneDNN derives the output size from pads only; output_padding enlarges the end.
+        pr[d] = (x.dim(2 + d) - 1) * g.stride[d] + g.EffectiveKernel(d) - pl[d] - y_dims[2 + d];
+      }
+      if (pl[d] < 0 || pr[d] < 0) return e;
+    }
+    // Weights in ONNX layout as oneDNN sees them.
+    dnnl::memory::dims w_dims;
+    tag w_tag;
+    const int64_t k0 = wt.dim(0), k1 = wt.dim(1);
+    std::vector<int64_t> ks(wt.dims().begin() + 2, wt.dims().end());
+    if (!transpose) {
+      // [M, C/g, k...] = goihw with G leading.
+      if (group_ == 1) {
+        w_dims = {k0, k1};
+        w_tag = nd == 1 ? tag::abc : nd == 2 ? tag::abcd : tag::abcde;
+      } else {
+        w_dims = {group_, k0 / group_, k1};
+        w_tag = nd == 1 ? tag::abcd : nd == 2 ? tag::abcde : tag::abcdef;
+      }
+    } else {
+      // [C, M/g, k...]: oneDNN's (G,) O, I dims with I outermost.
+      if (group_ == 1) {
+        w_dims = {k1, k0};
+        w_tag = nd == 1 ? tag::bac : nd == 2 ? tag::bacd : tag::bacde;
+      } else {
+        w_dims = {group_, k1, k0 / group_};
+        w_tag = nd == 1 ? tag::acbd : nd == 2 ? tag::acbde : tag::acbdef;
+      }
+    }
+    w_dims.insert(w_dims.end(), ks.begin(), ks.end());
+    try {
+      const dnnl::engine& eng = DnnlEngine();
+      dnnl::memory::desc src_md(ToDnnlDims(x.dims()), dt::f32, PlainTag(x.rank()));
+      dnnl::memory::desc dst_md(ToDnnlDims(y_dims), dt::f32, PlainTag(x.rank()));
+      dnnl::memory::desc w_any(w_dims, dt::f32, tag::any);
+      dnnl::memory::desc b_md({y_dims[1]}, dt::f32, tag::a);
+      e.user_w_md = dnnl::memory::desc(w_dims, dt::f32, w_tag);
+      dnnl::primitive_attr attr;
+      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      const auto prop = dnnl::prop_kind::forward_inference;
+      if (!transpose) {
+        auto desc = has_bias ? dnnl::convolution_forward::desc(
+                                   prop, dnnl::algorithm::convolution_direct, src_md, w_any,
+                                   b_md, dst_md, strides, dil, pl, pr)
+                             : dnnl::convolution_forward::desc(
+                                   prop, dnnl::algorithm::convolution_direct, src_md, w_any,
+                                   dst_md, strides, dil, pl, pr);
+        dnnl::convolution_forward::primitive_desc pd(desc, attr, eng);
+        e.prim = dnnl::convolution_forward(pd);
+        e.pd = pd;
+      } else {
+        auto desc = has_bias ? dnnl::deconvolution_forward::desc(
+                                   prop, dnnl::algorithm::deconvolution_direct, src_md, w_any,
+                                   b_md, dst_md, strides, dil, pl, pr)
+                             : dnnl::deconvolution_forward::desc(
+                                   prop, dnnl::algorithm::deconvolution_direct, src_md, w_any,
+                                   dst_md, strides, dil, pl, pr);
+        dnnl::deconvolution_forward::primitive_desc pd(desc, attr, eng);
+        e.prim = dnnl::deconvolution_forward(pd);
+        e.pd = pd;
+      }
+      if (w_const) {
+        dnnl::memory user_w(e.user_w_md, eng, const_cast<void*>(wt.raw_data()));
+        if (e.pd.weights_desc() == e.user_w_md) {
+          e.packed_w = user_w;  // const_w_ keeps the bytes alive
+        } else {
+          e.packed_w = dnnl::memory(e.pd.weights_desc(), eng);
+          dnnl::stream s(eng);
+          dnnl::reorder(user_w, e.packed_w).execute(s, user_w, e.packed_w);
+          s.wait();
+        }
+      }
+      e.ok = true;
+    } catch (const dnnl::error&) {
+      e.ok = false;
+    }
+    return e;
+  }
+
+  ConvMode mode_;
+  WindowAttrs attrs_;
+  int64_t group_ = 1;
+  std::vector<int64_t> output_padding_, output_shape_;
+  Tensor const_w_;
+  Status init_;
+  ShapeCache<DnnlConv> cache_;
+};
+
+KernelFactory ConvFactory(ConvMode mode) {
+  return [mode](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+    auto k = std::make_unique<ConvKernel>(info, mode);
+    if (!k->init_status().ok()) return k->init_status();
+    return std::unique_ptr<Kernel>(std::move(k));
+  };
+}
+
+}  // namespace
+
+void RegisterConvKernels(KernelRegistry& r) {
+  r.Register(KernelDef("Conv").Opsets(1).Types("T", {0, 1, 2}, kFloatTypes),
+             ConvFactory(ConvMode::kConv));
+  r.Register(KernelDef("ConvTranspose").Opsets(1).Types("T", {0, 1, 2}, kFloatTypes),
+             ConvFactory(ConvMode::kTranspose));
+  const std::vector<DataType> q8 = {DataType::kUint8, DataType::kInt8};
+  r.Register(KernelDef("ConvInteger").Opsets(10).Types("T1", {0, 2}, q8).Types("T2", {1, 3}, q8),
+             ConvFactory(ConvMode::kInteger));
+  r.Register(KernelDef("QLinearConv")
+                 .Opsets(10)
+                 .Types("T1", {0, 2}, q8)
+                 .Types("T2", {3, 5}, q8)
+                 .Types("T3", {7}, q8)
+                 .Types("T4", {8}, {DataType::kInt32}),
+             ConvFactory(ConvMode::kQLinear));
+}
+
+}  // namespace kiln::cpu

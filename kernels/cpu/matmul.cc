@@ -1,0 +1,398 @@
+// Matrix-product kernels (CPU), on Eigen's blocked GEMM:
+//   MatMul         1+  (float16, float, double, bfloat16, int32, int64, uint32, uint64; numpy batch
+//                       broadcasting, 1-D operands)
+//   Gemm           1+  (transA, transB, alpha, beta; C optional from 11, unidirectional broadcast;
+//                       opsets < 7 accept the `broadcast` attribute and always broadcast)
+//   MatMulInteger  10+ (uint8/int8 operands, scalar or per-row/per-column zero points, int32 out)
+//   QLinearMatMul  10+ (uint8/int8; scalar or per-row/per-column scales and zero points)
+// float16 and bfloat16 are computed in float.
+#include <Eigen/Core>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/cpu/common.h"
+#include "kernels/cpu/register.h"
+
+namespace kiln::cpu {
+namespace {
+
+template <typename T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// c = alpha * op(a) * op(b) + (accumulate ? c : 0); row-major, op(a) is [m, k], op(b) is [k, n].
+template <typename T>
+void Gemm2D(const T* a, const T* b, T* c, int64_t m, int64_t k, int64_t n, bool trans_a,
+            bool trans_b, T alpha, bool accumulate) {
+  Eigen::Map<RowMat<T>> cm(c, m, n);
+  if (k == 0) {
+    if (!accumulate) cm.setZero();
+    return;
+  }
+  auto run = [&](const auto& am, const auto& bm) {
+    if (accumulate) {
+      cm.noalias() += alpha * (am * bm);
+    } else if (alpha == T(1)) {
+      cm.noalias() = am * bm;
+    } else {
+      cm.noalias() = alpha * (am * bm);
+    }
+  };
+  Eigen::Map<const RowMat<T>> a_n(a, m, k), a_t(a, k, m);
+  Eigen::Map<const RowMat<T>> b_n(b, k, n), b_t(b, n, k);
+  if (!trans_a && !trans_b) run(a_n, b_n);
+  if (!trans_a && trans_b) run(a_n, b_t.transpose());
+  if (trans_a && !trans_b) run(a_t.transpose(), b_n);
+  if (trans_a && trans_b) run(a_t.transpose(), b_t.transpose());
+}
+
+template <typename T>
+std::vector<float> ToFloatVector(const T* p, int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(ToDouble(p[i]));
+  return v;
+}
+
+// Batch layout of a (possibly broadcast) batched matrix product.
+struct MatMulPlan {
+  int64_t m = 0, k = 0, n = 0;
+  std::vector<int64_t> out_dims;    // final output dims (1-D operands' dims removed)
+  std::vector<int64_t> batch_dims;  // broadcast batch dims
+  std::vector<int64_t> a_batch, b_batch;  // operand batch dims (before broadcasting)
+  int64_t batch = 1;
+};
+
+Status PlanMatMul(const KernelContext& ctx, const std::vector<int64_t>& ad,
+                  const std::vector<int64_t>& bd, MatMulPlan* p) {
+  if (ad.empty() || bd.empty()) {
+    return ctx.InvalidArgument("MatMul operands must have rank >= 1, got A " + DimsToString(ad) +
+                               " and B " + DimsToString(bd));
+  }
+  std::vector<int64_t> a = ad, b = bd;
+  const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
+  if (a_vec) a.insert(a.begin(), 1);
+  if (b_vec) b.push_back(1);
+  p->m = a[a.size() - 2];
+  p->k = a[a.size() - 1];
+  p->n = b[b.size() - 1];
+  if (b[b.size() - 2] != p->k) {
+    return ctx.InvalidArgument("MatMul inner dimensions differ: A " + DimsToString(ad) + ", B " +
+                               DimsToString(bd));
+  }
+  p->a_batch.assign(a.begin(), a.end() - 2);
+  p->b_batch.assign(b.begin(), b.end() - 2);
+  auto bs = BroadcastShapes({p->a_batch, p->b_batch});
+  if (!bs.ok()) return ctx.InvalidArgument("MatMul batch dims: " + bs.status().message());
+  p->batch_dims = *bs;
+  p->batch = ProductOfDims(p->batch_dims, 0, static_cast<int>(p->batch_dims.size()));
+  p->out_dims = p->batch_dims;
+  if (!a_vec) p->out_dims.push_back(p->m);
+  if (!b_vec) p->out_dims.push_back(p->n);
+  return Status::Ok();
+}
+
+// Calls fn(batch_index, a_matrix_index, b_matrix_index) for every output matrix.
+template <typename Fn>
+void ForEachBatch(const MatMulPlan& p, Fn&& fn) {
+  if (p.batch == 0) return;
+  const int rank = static_cast<int>(p.batch_dims.size());
+  std::vector<int64_t> sa = BroadcastStrides(p.a_batch, p.batch_dims);
+  std::vector<int64_t> sb = BroadcastStrides(p.b_batch, p.batch_dims);
+  std::vector<int64_t> idx(rank, 0);
+  int64_t ia = 0, ib = 0;
+  for (int64_t i = 0; i < p.batch; ++i) {
+    fn(i, ia, ib);
+    for (int d = rank - 1; d >= 0; --d) {
+      ++idx[d];
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < p.batch_dims[d]) break;
+      ia -= sa[d] * p.batch_dims[d];
+      ib -= sb[d] * p.batch_dims[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// Batched product of typed buffers (C = A * B per batch).
+template <typename T>
+void BatchedMatMul(const MatMulPlan& p, const T* a, const T* b, T* c) {
+  const int64_t a_size = p.m * p.k, b_size = p.k * p.n, c_size = p.m * p.n;
+  const int64_t a_count = ProductOfDims(p.a_batch, 0, static_cast<int>(p.a_batch.size()));
+  const int64_t b_count = ProductOfDims(p.b_batch, 0, static_cast<int>(p.b_batch.size()));
+  // B shared by every batch and A contiguous: one tall product.
+  if (b_count == 1 && a_count == p.batch) {
+    Gemm2D<T>(a, b, c, p.batch * p.m, p.k, p.n, false, false, T(1), false);
+    return;
+  }
+  ForEachBatch(p, [&](int64_t i, int64_t ia, int64_t ib) {
+    Gemm2D<T>(a + ia * a_size, b + ib * b_size, c + i * c_size, p.m, p.k, p.n, false, false, T(1),
+              false);
+  });
+}
+
+Status MatMulRun(KernelContext& ctx) {
+  const Tensor* a = ctx.Input(0);
+  const Tensor* b = ctx.Input(1);
+  if (a == nullptr || b == nullptr) return ctx.InvalidArgument("MatMul needs inputs A and B");
+  if (a->dtype() != b->dtype()) {
+    return ctx.InvalidArgument(std::string("A and B types differ: ") + DataTypeName(a->dtype()) +
+                               " vs " + DataTypeName(b->dtype()));
+  }
+  MatMulPlan p;
+  KILN_RETURN_IF_ERROR(PlanMatMul(ctx, a->dims(), b->dims(), &p));
+  KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), p.out_dims));
+  if (y->numel() == 0) return Status::Ok();
+  bool done = Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(
+      a->dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        BatchedMatMul<T>(p, a->data<T>(), b->data<T>(), y->data<T>());
+      });
+  if (!done) {
+    done = Dispatch<Float16, BFloat16>(a->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      std::vector<float> af = ToFloatVector(a->data<T>(), a->numel());
+      std::vector<float> bf = ToFloatVector(b->data<T>(), b->numel());
+      std::vector<float> yf(static_cast<size_t>(y->numel()));
+      BatchedMatMul<float>(p, af.data(), bf.data(), yf.data());
+      T* out = y->data<T>();
+      for (int64_t i = 0; i < y->numel(); ++i) out[i] = FromDouble<T>(yf[i]);
+    });
+  }
+  if (!done) return ctx.Unsupported(std::string("MatMul: type ") + DataTypeName(a->dtype()));
+  return Status::Ok();
+}
+
+// ---- Gemm ------------------------------------------------------------------------------------
+
+class GemmKernel : public Kernel {
+ public:
+  explicit GemmKernel(const KernelInfo& info)
+      : trans_a_(info.GetInt("transA", 0) != 0),
+        trans_b_(info.GetInt("transB", 0) != 0),
+        alpha_(info.GetFloat("alpha", 1.0f)),
+        beta_(info.GetFloat("beta", 1.0f)) {}
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* a = ctx.Input(0);
+    const Tensor* b = ctx.Input(1);
+    const Tensor* c = ctx.Input(2);
+    if (a == nullptr || b == nullptr) return ctx.InvalidArgument("Gemm needs inputs A and B");
+    if (a->rank() != 2 || b->rank() != 2) {
+      return ctx.InvalidArgument("Gemm expects 2-D A and B, got " + DimsToString(a->dims()) +
+                                 " and " + DimsToString(b->dims()));
+    }
+    if (a->dtype() != b->dtype() || (c != nullptr && c->dtype() != a->dtype())) {
+      return ctx.InvalidArgument("Gemm inputs must share one element type");
+    }
+    const int64_t m = trans_a_ ? a->dim(1) : a->dim(0);
+    const int64_t k = trans_a_ ? a->dim(0) : a->dim(1);
+    const int64_t kb = trans_b_ ? b->dim(1) : b->dim(0);
+    const int64_t n = trans_b_ ? b->dim(0) : b->dim(1);
+    if (k != kb) {
+      return ctx.InvalidArgument("Gemm inner dimensions differ: A " + DimsToString(a->dims()) +
+                                 (trans_a_ ? " (transposed)" : "") + ", B " +
+                                 DimsToString(b->dims()) + (trans_b_ ? " (transposed)" : ""));
+    }
+    const std::vector<int64_t> out_dims = {m, n};
+    const bool use_c = c != nullptr && beta_ != 0.0f;
+    if (c != nullptr) {
+      bool ok = c->rank() <= 2;
+      for (int i = 0; ok && i < c->rank(); ++i) {
+        int64_t want = out_dims[2 - c->rank() + i];
+        ok = c->dim(i) == want || c->dim(i) == 1;
+      }
+      if (!ok) {
+        return ctx.InvalidArgument("Gemm: C " + DimsToString(c->dims()) +
+                                   " cannot be broadcast to " + DimsToString(out_dims));
+      }
+    }
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), out_dims));
+    if (y->numel() == 0) return Status::Ok();
+    auto compute = [&](auto* tag_ptr, const auto* ap, const auto* bp, const auto* cp, auto* yp) {
+      using T = std::remove_pointer_t<decltype(tag_ptr)>;
+      if (use_c) {
+        const T beta = static_cast<T>(beta_);
+        ForEachBroadcastRun<1>(out_dims, {c->dims()},
+                               [&](int64_t o, const std::array<int64_t, 1>& in, int64_t len,
+                                   const std::array<int64_t, 1>& st) {
+                                 for (int64_t j = 0; j < len; ++j) {
+                                   yp[o + j] = beta * cp[in[0] + j * st[0]];
+                                 }
+                               });
+      }
+      Gemm2D<T>(ap, bp, yp, m, k, n, trans_a_, trans_b_, static_cast<T>(alpha_), use_c);
+    };
+    bool done = Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(
+        a->dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          compute(static_cast<T*>(nullptr), a->data<T>(), b->data<T>(),
+                  use_c ? c->data<T>() : static_cast<const T*>(nullptr), y->data<T>());
+        });
+    if (!done) {
+      done = Dispatch<Float16, BFloat16>(a->dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        std::vector<float> af = ToFloatVector(a->data<T>(), a->numel());
+        std::vector<float> bf = ToFloatVector(b->data<T>(), b->numel());
+        std::vector<float> cf = use_c ? ToFloatVector(c->data<T>(), c->numel())
+                                      : std::vector<float>();
+        std::vector<float> yf(static_cast<size_t>(y->numel()));
+        compute(static_cast<float*>(nullptr), af.data(), bf.data(), cf.data(), yf.data());
+        T* out = y->data<T>();
+        for (int64_t i = 0; i < y->numel(); ++i) out[i] = FromDouble<T>(yf[i]);
+      });
+    }
+    if (!done) return ctx.Unsupported(std::string("Gemm: type ") + DataTypeName(a->dtype()));
+    return Status::Ok();
+  }
+
+ private:
+  bool trans_a_, trans_b_;
+  float alpha_, beta_;
+};
+
+// ---- Integer products ------------------------------------------------------------------------
+
+// Reads a quantized tensor as int32 values.
+std::vector<int32_t> ToInt32(const Tensor& t) {
+  std::vector<int32_t> v(static_cast<size_t>(t.numel()));
+  if (t.dtype() == DataType::kUint8) {
+    const uint8_t* p = t.data<uint8_t>();
+    for (int64_t i = 0; i < t.numel(); ++i) v[i] = p[i];
+  } else {
+    const int8_t* p = t.data<int8_t>();
+    for (int64_t i = 0; i < t.numel(); ++i) v[i] = p[i];
+  }
+  return v;
+}
+
+// A zero point or scale that is a scalar (per tensor) or a vector along one matrix axis.
+// Returns the number of values (1 or `len`) or an error.
+StatusOr<int64_t> PerAxisCount(const KernelContext& ctx, const Tensor* t, int64_t len,
+                               const char* what) {
+  if (t == nullptr) return int64_t{1};
+  if (t->numel() == 1) return int64_t{1};
+  if (t->numel() == len) return len;
+  return ctx.InvalidArgument(std::string(what) + " has shape " + DimsToString(t->dims()) +
+                             ", expected a scalar or " + std::to_string(len) + " values");
+}
+
+// (A - a_zp) * (B - b_zp) in int32 with MatMul broadcasting. a_zp applies per row of A, b_zp per
+// column of B when they are vectors.
+Status IntegerMatMul(KernelContext& ctx, const Tensor& a, const Tensor& b, const Tensor* a_zp,
+                     const Tensor* b_zp, MatMulPlan* p, std::vector<int32_t>* acc) {
+  KILN_RETURN_IF_ERROR(PlanMatMul(ctx, a.dims(), b.dims(), p));
+  if (a_zp != nullptr && a_zp->dtype() != a.dtype()) {
+    return ctx.InvalidArgument("a_zero_point type differs from A");
+  }
+  if (b_zp != nullptr && b_zp->dtype() != b.dtype()) {
+    return ctx.InvalidArgument("b_zero_point type differs from B");
+  }
+  KILN_ASSIGN_OR_RETURN(int64_t na, PerAxisCount(ctx, a_zp, p->m, "a_zero_point"));
+  KILN_ASSIGN_OR_RETURN(int64_t nb, PerAxisCount(ctx, b_zp, p->n, "b_zero_point"));
+  std::vector<int32_t> av = ToInt32(a), bv = ToInt32(b);
+  if (a_zp != nullptr) {
+    std::vector<int32_t> z = ToInt32(*a_zp);
+    const int64_t k = p->k;
+    for (size_t i = 0; i < av.size(); ++i) av[i] -= z[na == 1 ? 0 : (i / k) % p->m];
+  }
+  if (b_zp != nullptr) {
+    std::vector<int32_t> z = ToInt32(*b_zp);
+    for (size_t i = 0; i < bv.size(); ++i) bv[i] -= z[nb == 1 ? 0 : i % p->n];
+  }
+  acc->assign(static_cast<size_t>(p->batch * p->m * p->n), 0);
+  if (!acc->empty()) BatchedMatMul<int32_t>(*p, av.data(), bv.data(), acc->data());
+  return Status::Ok();
+}
+
+Status MatMulIntegerRun(KernelContext& ctx) {
+  const Tensor* a = ctx.Input(0);
+  const Tensor* b = ctx.Input(1);
+  if (a == nullptr || b == nullptr) return ctx.InvalidArgument("MatMulInteger needs A and B");
+  MatMulPlan p;
+  std::vector<int32_t> acc;
+  KILN_RETURN_IF_ERROR(IntegerMatMul(ctx, *a, *b, ctx.Input(2), ctx.Input(3), &p, &acc));
+  KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt32, p.out_dims));
+  if (!acc.empty()) std::memcpy(y->data<int32_t>(), acc.data(), acc.size() * sizeof(int32_t));
+  return Status::Ok();
+}
+
+StatusOr<std::vector<float>> ReadScale(const KernelContext& ctx, const Tensor* t,
+                                       const char* what) {
+  if (t == nullptr) return ctx.InvalidArgument(std::string("missing ") + what);
+  std::vector<float> v(static_cast<size_t>(t->numel()));
+  bool ok = Dispatch<float, Float16, BFloat16, double>(t->dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    for (int64_t i = 0; i < t->numel(); ++i) v[i] = static_cast<float>(ToDouble(t->data<T>()[i]));
+  });
+  if (!ok) return ctx.Unsupported(std::string(what) + " of type " + DataTypeName(t->dtype()));
+  return v;
+}
+
+Status QLinearMatMulRun(KernelContext& ctx) {
+  const Tensor* a = ctx.Input(0);
+  const Tensor* b = ctx.Input(3);
+  const Tensor* y_zp = ctx.Input(7);
+  if (a == nullptr || b == nullptr || y_zp == nullptr) {
+    return ctx.InvalidArgument("QLinearMatMul needs a, b and y_zero_point");
+  }
+  MatMulPlan p;
+  std::vector<int32_t> acc;
+  KILN_RETURN_IF_ERROR(IntegerMatMul(ctx, *a, *b, ctx.Input(2), ctx.Input(5), &p, &acc));
+  KILN_ASSIGN_OR_RETURN(std::vector<float> sa, ReadScale(ctx, ctx.Input(1), "a_scale"));
+  KILN_ASSIGN_OR_RETURN(std::vector<float> sb, ReadScale(ctx, ctx.Input(4), "b_scale"));
+  KILN_ASSIGN_OR_RETURN(std::vector<float> sy, ReadScale(ctx, ctx.Input(6), "y_scale"));
+  KILN_ASSIGN_OR_RETURN(int64_t na, PerAxisCount(ctx, ctx.Input(1), p.m, "a_scale"));
+  KILN_ASSIGN_OR_RETURN(int64_t nb, PerAxisCount(ctx, ctx.Input(4), p.n, "b_scale"));
+  if (sy.size() != 1 || y_zp->numel() != 1) {
+    return ctx.InvalidArgument("y_scale and y_zero_point must be scalars");
+  }
+  const std::vector<int32_t> zy = ToInt32(*y_zp);
+  KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, y_zp->dtype(), p.out_dims));
+  const bool u8 = y_zp->dtype() == DataType::kUint8;
+  const int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+  for (size_t i = 0; i < acc.size(); ++i) {
+    const int64_t row = (static_cast<int64_t>(i) / p.n) % p.m, col = i % p.n;
+    const float scale = sa[na == 1 ? 0 : row] * sb[nb == 1 ? 0 : col] / sy[0];
+    float v = std::nearbyint(static_cast<float>(acc[i]) * scale) + static_cast<float>(zy[0]);
+    int32_t q = static_cast<int32_t>(std::min<float>(std::max<float>(v, lo), hi));
+    if (u8) {
+      y->data<uint8_t>()[i] = static_cast<uint8_t>(q);
+    } else {
+      y->data<int8_t>()[i] = static_cast<int8_t>(q);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterMatMulKernels(KernelRegistry& r) {
+  const std::vector<DataType> mm_types = {DataType::kFloat,  DataType::kDouble, DataType::kFloat16,
+                                          DataType::kBFloat16, DataType::kInt32, DataType::kInt64,
+                                          DataType::kUint32, DataType::kUint64};
+  r.Register(KernelDef("MatMul").Opsets(1).Types("T", {0, 1}, mm_types), Stateless(MatMulRun));
+  r.Register(KernelDef("Gemm").Opsets(1).Types("T", {0, 1, 2}, mm_types),
+             [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+               return std::unique_ptr<Kernel>(new GemmKernel(info));
+             });
+  const std::vector<DataType> q8 = {DataType::kUint8, DataType::kInt8};
+  r.Register(KernelDef("MatMulInteger")
+                 .Opsets(10)
+                 .Types("T1", {0, 2}, q8)
+                 .Types("T2", {1, 3}, q8),
+             Stateless(MatMulIntegerRun));
+  r.Register(KernelDef("QLinearMatMul")
+                 .Opsets(10)
+                 .Types("T1", {0, 2}, q8)
+                 .Types("T2", {3, 5}, q8)
+                 .Types("T3", {7}, q8),
+             Stateless(QLinearMatMulRun));
+}
+
+}  // namespace kiln::cpu

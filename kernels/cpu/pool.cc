@@ -1,0 +1,417 @@
+// Pooling kernels (CPU):
+//   MaxPool            1+  (float, double, float16, bfloat16, int8, uint8; Indices output with
+//                           storage_order, dilations, ceil_mode, auto_pad)
+//   AveragePool        1+  (float, double, float16, bfloat16; count_include_pad, ceil_mode,
+//                           dilations, auto_pad)
+//   LpPool             1+  (p is a float attribute at opset 1, an int from 2; ceil_mode and
+//                           dilations from 18)
+//   GlobalAveragePool  1+, GlobalMaxPool 1+, GlobalLpPool 1+
+// float32 MaxPool (without Indices) and AveragePool run on oneDNN when it can express the window;
+// every other case runs a direct loop over 1, 2 or 3 spatial dims.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/cpu/common.h"
+#include "kernels/cpu/conv_pool_util.h"
+#include "kernels/cpu/register.h"
+
+namespace kiln::cpu {
+namespace {
+
+enum class PoolKind { kMax, kAvg, kLp };
+
+template <typename T>
+using AccOf = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+template <typename A, typename T>
+inline A Load(T v) {
+  if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
+    return static_cast<A>(ToFloat(v));
+  } else {
+    return static_cast<A>(v);
+  }
+}
+
+template <typename T, typename A>
+inline T Store(A v) {
+  if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
+    return FromDouble<T>(v);
+  } else {
+    return static_cast<T>(v);
+  }
+}
+
+// Per spatial dim (promoted to 3 dims, leading dims of size 1) and output index: the first tap
+// start, the valid tap range [lo, hi) and the tap count inside the padded extent.
+struct DimTaps {
+  std::vector<int64_t> start, lo, hi, padded_count;
+};
+
+struct Geometry3 {
+  int64_t in[3], k[3], s[3], d[3], out[3];
+  DimTaps taps[3];
+};
+
+Geometry3 Promote(const Geometry& g) {
+  Geometry3 r;
+  const int shift = 3 - g.nd;
+  for (int i = 0; i < 3; ++i) {
+    const int j = i - shift;
+    const bool real = j >= 0;
+    r.in[i] = real ? g.in[j] : 1;
+    r.k[i] = real ? g.kernel[j] : 1;
+    r.s[i] = real ? g.stride[j] : 1;
+    r.d[i] = real ? g.dilation[j] : 1;
+    r.out[i] = real ? g.out[j] : 1;
+    const int64_t pb = real ? g.pad_begin[j] : 0, pe = real ? g.pad_end[j] : 0;
+    DimTaps& t = r.taps[i];
+    for (int64_t o = 0; o < r.out[i]; ++o) {
+      const int64_t st = o * r.s[i] - pb;
+      int64_t lo = st < 0 ? (-st + r.d[i] - 1) / r.d[i] : 0;
+      int64_t hi = r.in[i] - st <= 0 ? 0 : std::min(r.k[i], (r.in[i] - st + r.d[i] - 1) / r.d[i]);
+      if (hi < lo) hi = lo;
+      const int64_t limit = r.in[i] + pe - st;  // taps with coordinate < in + pad_end
+      const int64_t pc = limit <= 0 ? 0 : std::min(r.k[i], (limit + r.d[i] - 1) / r.d[i]);
+      t.start.push_back(st);
+      t.lo.push_back(lo);
+      t.hi.push_back(hi);
+      t.padded_count.push_back(pc);
+    }
+  }
+  return r;
+}
+
+struct PoolParams {
+  PoolKind kind;
+  bool count_include_pad = false;
+  int64_t storage_order = 0;
+  double p = 2.0;
+};
+
+// Direct pooling of `planes` planes (N * C).
+template <typename T>
+void PoolDirect(const Geometry3& g, const PoolParams& pp, int64_t planes, const T* x, T* y,
+                int64_t* indices) {
+  using A = AccOf<T>;
+  const int64_t in_plane = g.in[0] * g.in[1] * g.in[2];
+  const int64_t out_plane = g.out[0] * g.out[1] * g.out[2];
+  for (int64_t nc = 0; nc < planes; ++nc) {
+    const T* xp = x + nc * in_plane;
+    int64_t oi = nc * out_plane;
+    for (int64_t o0 = 0; o0 < g.out[0]; ++o0) {
+      for (int64_t o1 = 0; o1 < g.out[1]; ++o1) {
+        for (int64_t o2 = 0; o2 < g.out[2]; ++o2, ++oi) {
+          const int64_t s0 = g.taps[0].start[o0], s1 = g.taps[1].start[o1],
+                        s2 = g.taps[2].start[o2];
+          const int64_t l0 = g.taps[0].lo[o0], h0 = g.taps[0].hi[o0];
+          const int64_t l1 = g.taps[1].lo[o1], h1 = g.taps[1].hi[o1];
+          const int64_t l2 = g.taps[2].lo[o2], h2 = g.taps[2].hi[o2];
+          if (pp.kind == PoolKind::kMax) {
+            bool found = false;
+            T best{};
+            A best_a = std::numeric_limits<A>::lowest();
+            int64_t bi0 = 0, bi1 = 0, bi2 = 0;
+            for (int64_t k0 = l0; k0 < h0; ++k0) {
+              const int64_t i0 = s0 + k0 * g.d[0];
+              for (int64_t k1 = l1; k1 < h1; ++k1) {
+                const int64_t i1 = s1 + k1 * g.d[1];
+                const T* row = xp + (i0 * g.in[1] + i1) * g.in[2];
+                for (int64_t k2 = l2; k2 < h2; ++k2) {
+                  const int64_t i2 = s2 + k2 * g.d[2];
+                  const T v = row[i2];
+                  bool better;
+                  if constexpr (std::is_integral_v<T>) {
+                    better = !found || v > best;
+                  } else {
+                    better = !found || Load<A>(v) > best_a;
+                  }
+                  if (better) {
+                    found = true;
+                    best = v;
+                    best_a = Load<A>(v);
+                    bi0 = i0;
+                    bi1 = i1;
+                    bi2 = i2;
+                  }
+                }
+              }
+            }
+            if (!found) {
+              if constexpr (std::is_integral_v<T>) {
+                best = std::numeric_limits<T>::lowest();
+              } else {
+                best = Store<T>(std::numeric_limits<A>::lowest());
+              }
+            }
+            y[oi] = best;
+            if (indices != nullptr) {
+              const int64_t flat = pp.storage_order == 0
+                                       ? (bi0 * g.in[1] + bi1) * g.in[2] + bi2
+                                       : bi0 + bi1 * g.in[0] + bi2 * g.in[0] * g.in[1];
+              indices[oi] = nc * in_plane + flat;
+            }
+            continue;
+          }
+          A sum = 0;
+          for (int64_t k0 = l0; k0 < h0; ++k0) {
+            const int64_t i0 = s0 + k0 * g.d[0];
+            for (int64_t k1 = l1; k1 < h1; ++k1) {
+              const int64_t i1 = s1 + k1 * g.d[1];
+              const T* row = xp + (i0 * g.in[1] + i1) * g.in[2];
+              for (int64_t k2 = l2; k2 < h2; ++k2) {
+                const A v = Load<A>(row[s2 + k2 * g.d[2]]);
+                if (pp.kind == PoolKind::kAvg) {
+                  sum += v;
+                } else if (pp.p == 2.0) {
+                  sum += v * v;
+                } else if (pp.p == 1.0) {
+                  sum += std::abs(v);
+                } else {
+                  sum += static_cast<A>(std::pow(std::abs(v), static_cast<A>(pp.p)));
+                }
+              }
+            }
+          }
+          A r;
+          if (pp.kind == PoolKind::kAvg) {
+            const int64_t count =
+                pp.count_include_pad
+                    ? g.taps[0].padded_count[o0] * g.taps[1].padded_count[o1] *
+                          g.taps[2].padded_count[o2]
+                    : (h0 - l0) * (h1 - l1) * (h2 - l2);
+            r = sum / static_cast<A>(count);
+          } else if (pp.p == 2.0) {
+            r = std::sqrt(sum);
+          } else if (pp.p == 1.0) {
+            r = sum;
+          } else {
+            r = static_cast<A>(std::pow(sum, static_cast<A>(1.0 / pp.p)));
+          }
+          y[oi] = Store<T>(r);
+        }
+      }
+    }
+  }
+}
+
+// Global pooling over each plane of `plane` elements.
+template <typename T>
+void GlobalPool(const PoolParams& pp, int64_t planes, int64_t plane, const T* x, T* y) {
+  using A = AccOf<T>;
+  for (int64_t nc = 0; nc < planes; ++nc) {
+    const T* xp = x + nc * plane;
+    A r;
+    if (pp.kind == PoolKind::kMax) {
+      r = std::numeric_limits<A>::lowest();
+      for (int64_t i = 0; i < plane; ++i) r = std::max(r, Load<A>(xp[i]));
+    } else if (pp.kind == PoolKind::kAvg) {
+      A sum = 0;
+      for (int64_t i = 0; i < plane; ++i) sum += Load<A>(xp[i]);
+      r = sum / static_cast<A>(plane);
+    } else {
+      A sum = 0;
+      for (int64_t i = 0; i < plane; ++i) {
+        sum += static_cast<A>(std::pow(std::abs(Load<A>(xp[i])), static_cast<A>(pp.p)));
+      }
+      r = static_cast<A>(std::pow(sum, static_cast<A>(1.0 / pp.p)));
+    }
+    y[nc] = Store<T>(r);
+  }
+}
+
+// A oneDNN pooling primitive for one input shape; `ok` is false when oneDNN cannot express it.
+struct DnnlPool {
+  bool ok = false;
+  dnnl::pooling_v2_forward::primitive_desc pd;
+  dnnl::pooling_v2_forward prim;
+};
+
+class PoolKernel : public Kernel {
+ public:
+  PoolKernel(const KernelInfo& info, PoolKind kind, bool global) : global_(global) {
+    params_.kind = kind;
+    params_.count_include_pad = info.GetInt("count_include_pad", 0) != 0;
+    params_.storage_order = info.GetInt("storage_order", 0);
+    if (kind == PoolKind::kLp) {
+      params_.p = info.opset() < 2 ? info.GetFloat("p", 2.0f)
+                                   : static_cast<double>(info.GetInt("p", 2));
+    }
+    if (!global_) init_ = ParseWindowAttrs(info, &attrs_);
+    if (init_.ok()) init_ = info.status();
+    if (init_.ok() && !global_ && attrs_.kernel_shape.empty()) {
+      init_ = info.InvalidModel("kernel_shape is required");
+    }
+    if (init_.ok() && params_.storage_order != 0 && params_.storage_order != 1) {
+      init_ = info.InvalidModel("storage_order must be 0 or 1");
+    }
+    if (init_.ok() && kind == PoolKind::kLp && !(params_.p > 0)) {
+      init_ = info.InvalidModel("p must be positive");
+    }
+  }
+  const Status& init_status() const { return init_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.Input(0);
+    if (x == nullptr) return ctx.InvalidArgument("missing input X");
+    if (x->rank() < 3) {
+      return ctx.InvalidArgument("X must have rank >= 3 ([N, C, spatial...]), got " +
+                                 DimsToString(x->dims()));
+    }
+    const int nd = x->rank() - 2;
+    const int64_t planes = x->dim(0) * x->dim(1);
+    std::vector<int64_t> in(x->dims().begin() + 2, x->dims().end());
+    if (global_) {
+      std::vector<int64_t> out_dims = {x->dim(0), x->dim(1)};
+      out_dims.resize(x->rank(), 1);
+      KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), out_dims));
+      const int64_t plane = ProductOfDims(in, 0, nd);
+      if (planes == 0) return Status::Ok();
+      if (plane == 0) return ctx.InvalidArgument("global pooling over an empty spatial extent");
+      bool done = Dispatch<float, double, Float16, BFloat16>(x->dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        GlobalPool<T>(params_, planes, plane, x->data<T>(), y->data<T>());
+      });
+      if (!done) return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
+      return Status::Ok();
+    }
+    if (static_cast<int>(attrs_.kernel_shape.size()) != nd) {
+      return ctx.InvalidArgument("kernel_shape has " + std::to_string(attrs_.kernel_shape.size()) +
+                                 " dims but X " + DimsToString(x->dims()) + " has " +
+                                 std::to_string(nd) + " spatial dims");
+    }
+    if (nd > 3) return ctx.Unsupported("pooling over more than 3 spatial dims");
+    Geometry g;
+    KILN_RETURN_IF_ERROR(ResolveGeometry(ctx, attrs_, in, attrs_.kernel_shape, &g));
+    std::vector<int64_t> out_dims = {x->dim(0), x->dim(1)};
+    out_dims.insert(out_dims.end(), g.out.begin(), g.out.end());
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), out_dims));
+    int64_t* indices = nullptr;
+    if (params_.kind == PoolKind::kMax && ctx.output_requested(1)) {
+      KILN_ASSIGN_OR_RETURN(Tensor * ind, ctx.Output(1, DataType::kInt64, out_dims));
+      indices = ind->data<int64_t>();
+    }
+    if (y->numel() == 0) return Status::Ok();
+    if (x->dtype() == DataType::kFloat && indices == nullptr && params_.kind != PoolKind::kLp &&
+        RunDnnl(*x, g, y)) {
+      return Status::Ok();
+    }
+    const Geometry3 g3 = Promote(g);
+    bool done = Dispatch<float, double, Float16, BFloat16>(x->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      PoolDirect<T>(g3, params_, planes, x->data<T>(), y->data<T>(), indices);
+    });
+    if (!done && params_.kind == PoolKind::kMax) {
+      done = Dispatch<int8_t, uint8_t>(x->dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        PoolDirect<T>(g3, params_, planes, x->data<T>(), y->data<T>(), indices);
+      });
+    }
+    if (!done) return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
+    return Status::Ok();
+  }
+
+ private:
+  // Runs float32 pooling on oneDNN; false when oneDNN cannot express this window.
+  bool RunDnnl(const Tensor& x, const Geometry& g, Tensor* y) const {
+    std::shared_ptr<const DnnlPool> e =
+        cache_.Get(x.dims(), [&] { return std::make_shared<DnnlPool>(MakeDnnl(x, g)); });
+    if (!e->ok) return false;
+    try {
+      const dnnl::engine& eng = DnnlEngine();
+      dnnl::memory src(e->pd.src_desc(), eng, const_cast<void*>(x.raw_data()));
+      dnnl::memory dst(e->pd.dst_desc(), eng, y->raw_data());
+      dnnl::memory scratch(e->pd.scratchpad_desc(), eng);
+      dnnl::stream s(eng);
+      e->prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst},
+                          {DNNL_ARG_SCRATCHPAD, scratch}});
+      s.wait();
+    } catch (const dnnl::error&) {
+      return false;
+    }
+    return true;
+  }
+
+  DnnlPool MakeDnnl(const Tensor& x, const Geometry& g) const {
+    DnnlPool e;
+    dnnl::memory::dims pad_r(g.nd), dil(g.nd);
+    for (int d = 0; d < g.nd; ++d) {
+      // Padding that makes oneDNN's floor formula produce our output size.
+      const int64_t need = (g.out[d] - 1) * g.stride[d] + g.EffectiveKernel(d) - g.in[d] -
+                           g.pad_begin[d];
+      pad_r[d] = std::max(g.pad_end[d], need);
+      if ((g.in[d] + g.pad_begin[d] + pad_r[d] - g.EffectiveKernel(d)) / g.stride[d] + 1 !=
+          g.out[d]) {
+        return e;
+      }
+      // Averages counting padding divide by taps inside the explicit padding only.
+      if (params_.kind == PoolKind::kAvg && params_.count_include_pad &&
+          pad_r[d] != g.pad_end[d]) {
+        return e;
+      }
+      dil[d] = g.dilation[d] - 1;
+    }
+    dnnl::algorithm alg = params_.kind == PoolKind::kMax ? dnnl::algorithm::pooling_max
+                          : params_.count_include_pad
+                              ? dnnl::algorithm::pooling_avg_include_padding
+                              : dnnl::algorithm::pooling_avg_exclude_padding;
+    std::vector<int64_t> out_dims = {x.dim(0), x.dim(1)};
+    out_dims.insert(out_dims.end(), g.out.begin(), g.out.end());
+    try {
+      using dt = dnnl::memory::data_type;
+      dnnl::memory::desc src_md(ToDnnlDims(x.dims()), dt::f32, PlainTag(x.rank()));
+      dnnl::memory::desc dst_md(ToDnnlDims(out_dims), dt::f32, PlainTag(x.rank()));
+      dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md,
+                                          ToDnnlDims(g.stride), ToDnnlDims(g.kernel), dil,
+                                          ToDnnlDims(g.pad_begin), pad_r);
+      dnnl::primitive_attr attr;
+      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      e.pd = dnnl::pooling_v2_forward::primitive_desc(desc, attr, DnnlEngine());
+      e.prim = dnnl::pooling_v2_forward(e.pd);
+      e.ok = true;
+    } catch (const dnnl::error&) {
+      e.ok = false;
+    }
+    return e;
+  }
+
+  bool global_;
+  PoolParams params_;
+  WindowAttrs attrs_;
+  Status init_;
+  ShapeCache<DnnlPool> cache_;
+};
+
+KernelFactory PoolFactory(PoolKind kind, bool global) {
+  return [kind, global](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+    auto k = std::make_unique<PoolKernel>(info, kind, global);
+    if (!k->init_status().ok()) return k->init_status();
+    return std::unique_ptr<Kernel>(std::move(k));
+  };
+}
+
+}  // namespace
+
+void RegisterPoolKernels(KernelRegistry& r) {
+  std::vector<DataType> max_types = kFloatTypes;
+  max_types.push_back(DataType::kInt8);
+  max_types.push_back(DataType::kUint8);
+  r.Register(KernelDef("MaxPool").Opsets(1).Types("T", {0}, max_types),
+             PoolFactory(PoolKind::kMax, false));
+  r.Register(KernelDef("AveragePool").Opsets(1).Types("T", {0}, kFloatTypes),
+             PoolFactory(PoolKind::kAvg, false));
+  r.Register(KernelDef("LpPool").Opsets(1).Types("T", {0}, kFloatTypes),
+             PoolFactory(PoolKind::kLp, false));
+  r.Register(KernelDef("GlobalMaxPool").Opsets(1).Types("T", {0}, kFloatTypes),
+             PoolFactory(PoolKind::kMax, true));
+  r.Register(KernelDef("GlobalAveragePool").Opsets(1).Types("T", {0}, kFloatTypes),
+             PoolFactory(PoolKind::kAvg, true));
+  r.Register(KernelDef("GlobalLpPool").Opsets(1).Types("T", {0}, kFloatTypes),
+             PoolFactory(PoolKind::kLp, true));
+}
+
+}  // namespace kiln::cpu

@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "ir/float16.h"
+#include "runtime/session.h"
+
+namespace kiln {
+namespace {
+
+template <typename T>
+std::vector<T> Values(const AnyValue& v) {
+  const Tensor& t = v.tensor;
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
+}
+
+Tensor Iota(std::vector<int64_t> dims) {
+  Tensor t(DataType::kFloat, std::move(dims));
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = static_cast<float>((i * 7) % 11);
+  return t;
+}
+
+Tensor AsDouble(const Tensor& t) {
+  Tensor d(DataType::kDouble, t.dims());
+  for (int64_t i = 0; i < t.numel(); ++i) d.data<double>()[i] = t.data<float>()[i];
+  return d;
+}
+
+// float runs on oneDNN where it can, double on the direct loop: they must agree.
+void ExpectFloatMatchesDouble(const std::string& op, const Tensor& x,
+                              const std::vector<Attribute>& attrs,
+                              const std::vector<int64_t>& want_dims) {
+  auto rf = RunSingleNode(op, 22, {x}, attrs);
+  auto rd = RunSingleNode(op, 22, {AsDouble(x)}, attrs);
+  ASSERT_TRUE(rf.ok()) << rf.status().ToString();
+  ASSERT_TRUE(rd.ok()) << rd.status().ToString();
+  const Tensor& yf = (*rf)[0].tensor;
+  const Tensor& yd = (*rd)[0].tensor;
+  EXPECT_EQ(yf.dims(), want_dims);
+  ASSERT_EQ(yf.dims(), yd.dims());
+  for (int64_t i = 0; i < yf.numel(); ++i) {
+    ASSERT_NEAR(yf.data<float>()[i], yd.data<double>()[i], 1e-5) << op << " element " << i;
+  }
+}
+
+TEST(PoolKernelTest, MaxPoolWithIndices) {
+  Tensor x = Tensor::FromVector<float>({1, 5, 3, 4, 2, 6, 9, 8, 7}, {1, 1, 3, 3});
+  auto r = RunSingleNode("MaxPool", 12, {x}, {IntsAttr("kernel_shape", {2, 2})}, 2);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Values<float>((*r)[0]), (std::vector<float>{5, 6, 9, 8}));
+  EXPECT_EQ(Values<int64_t>((*r)[1]), (std::vector<int64_t>{1, 5, 6, 7}));
+  auto c = RunSingleNode("MaxPool", 12, {x},
+                         {IntsAttr("kernel_shape", {2, 2}), IntAttr("storage_order", 1)}, 2);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(Values<int64_t>((*c)[1]), (std::vector<int64_t>{3, 7, 2, 5}));
+}
+
+TEST(PoolKernelTest, MaxPoolInt8AndCeil) {
+  Tensor x = Tensor::FromVector<int8_t>({-5, -3, -7, -1, -2}, {1, 1, 5});
+  auto r = RunSingleNode("MaxPool", 12, {x},
+                         {IntsAttr("kernel_shape", {2}), IntsAttr("strides", {2}),
+                          IntAttr("ceil_mode", 1)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Values<int8_t>((*r)[0]), (std::vector<int8_t>{-3, -1, -2}));
+}
+
+TEST(PoolKernelTest, AveragePoolPadding) {
+  Tensor x = Tensor::FromVector<float>({1, 2, 3, 4}, {1, 1, 2, 2});
+  auto ex = RunSingleNode("AveragePool", 11, {x},
+                          {IntsAttr("kernel_shape", {2, 2}), IntsAttr("pads", {1, 1, 0, 0})});
+  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
+  EXPECT_EQ(Values<float>((*ex)[0]), (std::vector<float>{1, 1.5f, 2, 2.5f}));
+  auto in = RunSingleNode("AveragePool", 11, {x},
+                          {IntsAttr("kernel_shape", {2, 2}), IntsAttr("pads", {1, 1, 0, 0}),
+                           IntAttr("count_include_pad", 1)});
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(Values<float>((*in)[0]), (std::vector<float>{0.25f, 0.75f, 1, 2.5f}));
+}
+
+TEST(PoolKernelTest, FloatMatchesDirect) {
+  Tensor x = Iota({2, 3, 7, 6});
+  ExpectFloatMatchesDouble("MaxPool", x,
+                           {IntsAttr("kernel_shape", {3, 2}), IntsAttr("strides", {2, 2}),
+                            IntsAttr("dilations", {1, 2}), IntsAttr("pads", {1, 0, 1, 1})},
+                           {2, 3, 4, 3});
+  ExpectFloatMatchesDouble("AveragePool", x,
+                           {IntsAttr("kernel_shape", {3, 3}), IntsAttr("strides", {2, 2}),
+                            IntAttr("ceil_mode", 1), IntsAttr("pads", {1, 1, 1, 1})},
+                           {2, 3, 4, 4});
+  ExpectFloatMatchesDouble("AveragePool", x,
+                           {IntsAttr("kernel_shape", {3, 3}), IntsAttr("strides", {2, 2}),
+                            IntAttr("ceil_mode", 1), IntAttr("count_include_pad", 1)},
+                           {2, 3, 3, 3});
+  ExpectFloatMatchesDouble("AveragePool", Iota({1, 2, 5, 4, 3}),
+                           {IntsAttr("kernel_shape", {2, 2, 2}),
+                            StringAttr("auto_pad", "SAME_UPPER")},
+                           {1, 2, 5, 4, 3});
+  ExpectFloatMatchesDouble("MaxPool", Iota({1, 2, 9}),
+                           {IntsAttr("kernel_shape", {4}), StringAttr("auto_pad", "SAME_LOWER"),
+                            IntsAttr("strides", {3})},
+                           {1, 2, 3});
+}
+
+TEST(PoolKernelTest, LpPoolAndGlobals) {
+  Tensor x = Tensor::FromVector<float>({3, 4, 0, 0}, {1, 1, 2, 2});
+  auto lp = RunSingleNode("LpPool", 18, {x}, {IntsAttr("kernel_shape", {1, 2}), IntAttr("p", 2)});
+  ASSERT_TRUE(lp.ok()) << lp.status().ToString();
+  EXPECT_EQ(Values<float>((*lp)[0]), (std::vector<float>{5, 0}));
+  auto glp = RunSingleNode("GlobalLpPool", 2, {x}, {IntAttr("p", 1)});
+  ASSERT_TRUE(glp.ok()) << glp.status().ToString();
+  EXPECT_EQ(Values<float>((*glp)[0]), (std::vector<float>{7}));
+  auto gap = RunSingleNode("GlobalAveragePool", 1, {x}, {});
+  ASSERT_TRUE(gap.ok());
+  EXPECT_EQ((*gap)[0].tensor.dims(), (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(Values<float>((*gap)[0]), (std::vector<float>{1.75f}));
+  auto gmp = RunSingleNode("GlobalMaxPool", 1, {x}, {});
+  ASSERT_TRUE(gmp.ok());
+  EXPECT_EQ(Values<float>((*gmp)[0]), (std::vector<float>{4}));
+}
+
+TEST(PoolKernelTest, Errors) {
+  Tensor x(DataType::kFloat, {1, 1, 3, 3});
+  EXPECT_FALSE(RunSingleNode("MaxPool", 12, {x}, {}).ok());  // no kernel_shape
+  EXPECT_FALSE(RunSingleNode("MaxPool", 12, {x}, {IntsAttr("kernel_shape", {2})}).ok());
+  EXPECT_FALSE(RunSingleNode("MaxPool", 12, {x}, {IntsAttr("kernel_shape", {4, 4})}).ok());
+  EXPECT_FALSE(RunSingleNode("AveragePool", 11, {Tensor(DataType::kFloat, {3, 3})},
+                             {IntsAttr("kernel_shape", {2})})
+                   .ok());
+  EXPECT_FALSE(RunSingleNode("AveragePool", 11, {x},
+                             {IntsAttr("kernel_shape", {2, 2}), IntsAttr("strides", {0, 1})})
+                   .ok());
+  // Empty batch is fine.
+  auto e = RunSingleNode("MaxPool", 12, {Tensor(DataType::kFloat, {0, 1, 3, 3})},
+                         {IntsAttr("kernel_shape", {2, 2})});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ((*e)[0].tensor.dims(), (std::vector<int64_t>{0, 1, 2, 2}));
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,23 @@
+#include "kernels/cpu/register.h"
+
+namespace kiln {
+
+void RegisterCpuKernels(KernelRegistry& r) {
+  cpu::RegisterBinaryKernels(r);
+  cpu::RegisterUnaryKernels(r);
+  cpu::RegisterCastKernels(r);
+  cpu::RegisterMatMulKernels(r);
+  cpu::RegisterConvKernels(r);
+  cpu::RegisterPoolKernels(r);
+  cpu::RegisterNormalizationKernels(r);
+  cpu::RegisterSoftmaxKernels(r);
+  cpu::RegisterReduceKernels(r);
+  cpu::RegisterShapeKernels(r);
+  cpu::RegisterMovementKernels(r);
+  cpu::RegisterGatherKernels(r);
+  cpu::RegisterControlFlowKernels(r);
+  cpu::RegisterSequenceKernels(r);
+  cpu::RegisterStringKernels(r);
+}
+
+}  // namespace kiln

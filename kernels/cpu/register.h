@@ -1,0 +1,30 @@
+// The CPU kernel families. Each family file defines its RegisterXKernels; register.cc calls them
+// all. This is the one place that lists every CPU op family.
+#pragma once
+
+#include "runtime/kernel.h"
+
+namespace kiln::cpu {
+
+void RegisterBinaryKernels(KernelRegistry& r);         // binary.cc
+void RegisterUnaryKernels(KernelRegistry& r);          // unary.cc
+void RegisterCastKernels(KernelRegistry& r);           // cast.cc
+void RegisterMatMulKernels(KernelRegistry& r);         // matmul.cc
+void RegisterConvKernels(KernelRegistry& r);           // conv.cc
+void RegisterPoolKernels(KernelRegistry& r);           // pool.cc
+void RegisterNormalizationKernels(KernelRegistry& r);  // normalization.cc
+void RegisterSoftmaxKernels(KernelRegistry& r);        // softmax.cc
+void RegisterReduceKernels(KernelRegistry& r);         // reduce.cc
+void RegisterShapeKernels(KernelRegistry& r);          // shape.cc
+void RegisterMovementKernels(KernelRegistry& r);       // movement.cc
+void RegisterGatherKernels(KernelRegistry& r);         // gather.cc
+void RegisterControlFlowKernels(KernelRegistry& r);    // control_flow.cc
+void RegisterSequenceKernels(KernelRegistry& r);       // sequence.cc
+void RegisterStringKernels(KernelRegistry& r);         // strings.cc
+
+}  // namespace kiln::cpu
+
+namespace kiln {
+// Registers every CPU kernel.
+void RegisterCpuKernels(KernelRegistry& r);
+}  // namespace kiln

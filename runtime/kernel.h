@@ -1,0 +1,254 @@
+// The kernel interface: how an operator implementation plugs into kiln.
+//
+// A kernel family file (kernels/cpu/elementwise.cc, ...) exposes RegisterXKernels(KernelRegistry&)
+// and kernels/cpu/register.cc calls them all: the one place that lists every CPU op. A registration
+// is a KernelDef (what the kernel accepts) plus a factory.
+//
+// Lifetimes:
+//  1. create — the factory runs once per node per Session with a KernelInfo: parse attributes,
+//     pre-pack constant inputs. The Kernel is immutable afterwards.
+//  2. prepare — (reserved for the memory planner) once per concrete shape binding.
+//  3. run — Kernel::Run(KernelContext&) reads inputs and writes outputs. Run is const and may be
+//     called from several threads at once with different contexts.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/status.h"
+#include "ir/tensor.h"
+
+namespace kiln {
+
+constexpr int kMaxOpset = 1 << 20;
+
+// Element types a kernel accepts for one type parameter ("T") and the inputs/outputs it binds.
+struct TypeConstraint {
+  std::string name;
+  std::vector<int> inputs;  // input indices bound to this parameter (-1: all inputs, variadic)
+  std::vector<DataType> allowed;
+};
+
+// What a kernel accepts. Built fluently:
+//   KernelDef("Add").Opsets(7, 12).Types("T", {0, 1}, kNumericTypes).Inplace(0, 0)
+struct KernelDef {
+  std::string domain;  // "" is ai.onnx
+  std::string op_type;
+  int since_version = 1;
+  int end_version = kMaxOpset;  // inclusive
+  Device device = Device::kCpu;
+  std::vector<TypeConstraint> type_constraints;
+  std::vector<std::pair<int, int>> inplace;  // (input, output): output may reuse input's buffer
+  std::vector<std::pair<int, int>> aliases;  // (input, output): output is a view of input
+  std::vector<int> host_inputs;              // inputs read on the host (shape tensors)
+
+  explicit KernelDef(std::string op, std::string dom = "") : domain(std::move(dom)), op_type(std::move(op)) {}
+  KernelDef& Opsets(int since, int end = kMaxOpset) {
+    since_version = since;
+    end_version = end;
+    return *this;
+  }
+  KernelDef& OnDevice(Device d) {
+    device = d;
+    return *this;
+  }
+  KernelDef& Types(std::string name, std::vector<int> inputs, std::vector<DataType> allowed) {
+    type_constraints.push_back({std::move(name), std::move(inputs), std::move(allowed)});
+    return *this;
+  }
+  KernelDef& Inplace(int input, int output) {
+    inplace.emplace_back(input, output);
+    return *this;
+  }
+  KernelDef& Alias(int input, int output) {
+    aliases.emplace_back(input, output);
+    return *this;
+  }
+  KernelDef& HostInputs(std::vector<int> inputs) {
+    host_inputs = std::move(inputs);
+    return *this;
+  }
+  // "Add@7-12 (cpu)"
+  std::string ToString() const;
+};
+
+// Common type lists for constraints.
+extern const std::vector<DataType> kFloatTypes;          // float, double, float16, bfloat16
+extern const std::vector<DataType> kSignedIntTypes;      // int8..int64
+extern const std::vector<DataType> kUnsignedIntTypes;    // uint8..uint64
+extern const std::vector<DataType> kIntTypes;            // both
+extern const std::vector<DataType> kNumericTypes;        // floats + ints
+extern const std::vector<DataType> kAllTensorTypes;      // numeric + bool + string + complex + ...
+
+// What a factory sees of its node at create time.
+class KernelInfo {
+ public:
+  KernelInfo(const Node& node, const Graph& graph, const std::vector<const Tensor*>& constants)
+      : node_(node), graph_(graph), constants_(constants) {}
+
+  const Node& node() const { return node_; }
+  const std::string& op_type() const { return node_.op_type; }
+  int opset() const { return node_.opset; }
+  int num_inputs() const { return static_cast<int>(node_.inputs.size()); }
+  int num_outputs() const { return static_cast<int>(node_.outputs.size()); }
+  bool has_input(int i) const { return i < num_inputs() && node_.inputs[i] != kNoValue; }
+  bool has_output(int i) const { return i < num_outputs() && node_.outputs[i] != kNoValue; }
+  // The constant value of input i (an initializer) or nullptr.
+  const Tensor* constant_input(int i) const {
+    return i < static_cast<int>(constants_.size()) ? constants_[i] : nullptr;
+  }
+  // The declared type of input / output i (kind kUnknown when not declared).
+  const TypeInfo& input_type(int i) const;
+  const TypeInfo& output_type(int i) const;
+
+  // Attribute getters: the default when absent; a type mismatch records an error that the
+  // Session reports after the factory returns (see status()).
+  bool HasAttr(const std::string& name) const { return node_.FindAttribute(name) != nullptr; }
+  int64_t GetInt(const std::string& name, int64_t def) const;
+  float GetFloat(const std::string& name, float def) const;
+  std::string GetString(const std::string& name, const std::string& def) const;
+  std::vector<int64_t> GetInts(const std::string& name, std::vector<int64_t> def = {}) const;
+  std::vector<float> GetFloats(const std::string& name, std::vector<float> def = {}) const;
+  std::vector<std::string> GetStrings(const std::string& name,
+                                      std::vector<std::string> def = {}) const;
+  const Tensor* GetTensor(const std::string& name) const;  // nullptr when absent
+  const Graph* GetGraph(const std::string& name) const;    // nullptr when absent
+
+  // Errors prefixed with the node: "node 'x' (Op, opset N): msg".
+  Status Error(StatusCode code, const std::string& msg) const;
+  Status InvalidModel(const std::string& msg) const { return Error(StatusCode::kInvalidModel, msg); }
+  Status Unsupported(const std::string& msg) const { return Error(StatusCode::kUnsupported, msg); }
+  // The first attribute-type error recorded by a getter.
+  const Status& status() const { return status_; }
+
+ private:
+  const Attribute* Find(const std::string& name, AttrType want) const;
+  const Node& node_;
+  const Graph& graph_;
+  const std::vector<const Tensor*>& constants_;
+  mutable Status status_;
+};
+
+// Runs a subgraph (If/Loop/Scan bodies) in the scope of the calling node; provided by the runtime.
+class SubgraphRunner {
+ public:
+  virtual ~SubgraphRunner() = default;
+  // Runs `graph` with its formal inputs bound to `inputs`; returns its outputs in order.
+  virtual StatusOr<std::vector<AnyValue>> Run(const Graph& graph,
+                                              const std::vector<AnyValue>& inputs) = 0;
+};
+
+// What a kernel sees while it runs.
+class KernelContext {
+ public:
+  KernelContext(const Node& node, std::vector<const AnyValue*> inputs,
+                std::vector<AnyValue>* outputs, SubgraphRunner* subgraphs)
+      : node_(node), inputs_(std::move(inputs)), outputs_(outputs), subgraphs_(subgraphs) {}
+
+  const Node& node() const { return node_; }
+  int opset() const { return node_.opset; }
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  int num_outputs() const { return static_cast<int>(outputs_->size()); }
+  // True when input i is given (not omitted).
+  bool has_input(int i) const { return i < num_inputs() && inputs_[i] != nullptr; }
+  // Input i as a tensor; nullptr when omitted or not a tensor.
+  const Tensor* Input(int i) const {
+    return has_input(i) && inputs_[i]->is_tensor() ? &inputs_[i]->tensor : nullptr;
+  }
+  // Input i of any kind; nullptr when omitted.
+  const AnyValue* InputValue(int i) const { return has_input(i) ? inputs_[i] : nullptr; }
+  // False when the model omits output i (the kernel may skip computing it).
+  bool output_requested(int i) const { return i < num_outputs() && node_.outputs[i] != kNoValue; }
+
+  // Allocates output i. Errors name the node (e.g. on size overflow).
+  StatusOr<Tensor*> Output(int i, DataType dtype, std::vector<int64_t> dims);
+  // Sets output i to a value the kernel built (a view of an input, a sequence, None).
+  Status SetOutput(int i, AnyValue value);
+  // Runs a subgraph attribute's graph.
+  StatusOr<std::vector<AnyValue>> RunSubgraph(const Graph& graph,
+                                              const std::vector<AnyValue>& inputs);
+
+  // Errors prefixed with the node: "node 'x' (Op, opset N): msg".
+  Status Error(StatusCode code, const std::string& msg) const;
+  Status InvalidArgument(const std::string& msg) const {
+    return Error(StatusCode::kInvalidArgument, msg);
+  }
+  Status Unsupported(const std::string& msg) const { return Error(StatusCode::kUnsupported, msg); }
+
+ private:
+  const Node& node_;
+  std::vector<const AnyValue*> inputs_;
+  std::vector<AnyValue>* outputs_;
+  SubgraphRunner* subgraphs_;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual Status Run(KernelContext& ctx) const = 0;
+};
+
+using KernelFactory = std::function<StatusOr<std::unique_ptr<Kernel>>(const KernelInfo&)>;
+
+// A kernel with no create-time state: wraps a function.
+class FunctionKernel : public Kernel {
+ public:
+  using Fn = std::function<Status(KernelContext&)>;
+  explicit FunctionKernel(Fn fn) : fn_(std::move(fn)) {}
+  Status Run(KernelContext& ctx) const override { return fn_(ctx); }
+
+ private:
+  Fn fn_;
+};
+// A factory for a stateless kernel.
+KernelFactory Stateless(FunctionKernel::Fn fn);
+// A factory for a kernel class constructed from the KernelInfo: T(const KernelInfo&). T may check
+// attributes in its constructor and report problems through a `Status init_status` member-less
+// pattern: use MakeKernel when the constructor cannot fail, or write a factory lambda.
+template <typename T>
+KernelFactory MakeKernel() {
+  return [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+    return std::unique_ptr<Kernel>(new T(info));
+  };
+}
+
+// The registry of kernels for every device. Lookups are by (domain, op type, opset, device).
+class KernelRegistry {
+ public:
+  struct Entry {
+    KernelDef def;
+    KernelFactory factory;
+  };
+
+  // Registers a kernel. An overlapping definition (same domain, op, device and an intersecting
+  // opset range) is a registration error, recorded in status().
+  void Register(KernelDef def, KernelFactory factory);
+  // The first registration error, if any.
+  const Status& status() const { return status_; }
+
+  // The kernel for an op at an opset on a device; the error lists every candidate and why it was
+  // rejected.
+  StatusOr<const Entry*> Find(const std::string& domain, const std::string& op_type, int opset,
+                              Device device) const;
+  // True if some kernel exists for the op on the device at the opset.
+  bool Has(const std::string& domain, const std::string& op_type, int opset, Device device) const {
+    return Find(domain, op_type, opset, device).ok();
+  }
+  // Entries sorted by (domain, op type, device, since version).
+  std::vector<const Entry*> Sorted() const;
+
+ private:
+  std::vector<Entry> entries_;
+  Status status_;
+};
+
+// Checks the element types of a node's tensor inputs against a definition's constraints; the
+// error names the input, the type found and the types accepted.
+Status CheckInputTypes(const KernelDef& def, const Node& node,
+                       const std::vector<const AnyValue*>& inputs);
+
+}  // namespace kiln

@@ -1,0 +1,477 @@
+// Session: load -> validate -> passes -> order -> kernel lookup and creation -> run.
+#include "runtime/session.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "ir/onnx_io.h"
+#include "kernels/cpu/register.h"
+#include "passes/pipeline.h"
+
+namespace kiln {
+
+const KernelRegistry& DefaultRegistry() {
+  static const KernelRegistry* registry = [] {
+    auto* r = new KernelRegistry();
+    RegisterCpuKernels(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+// One graph (the main graph or a subgraph) ready to execute.
+class CompiledGraph {
+ public:
+  struct Step {
+    const Node* node = nullptr;
+    const KernelDef* def = nullptr;
+    std::unique_ptr<Kernel> kernel;
+    std::vector<int> release;  // value ids whose last reader is this step
+  };
+
+  const Graph* graph = nullptr;
+  std::vector<Step> steps;
+  std::map<const Graph*, std::unique_ptr<CompiledGraph>> subgraphs;  // by nested graph
+  std::vector<bool> keep;  // values never released (graph outputs)
+};
+
+namespace {
+
+// Values of one running graph, chained to the frame of the enclosing graph for outer-scope reads.
+struct Frame {
+  const CompiledGraph* compiled = nullptr;
+  std::vector<AnyValue> values;
+  std::vector<bool> defined;
+  const Frame* parent = nullptr;
+
+  const AnyValue* Lookup(int id) const {
+    if (defined[id]) return &values[id];
+    const Value& v = compiled->graph->value(id);
+    if (!v.outer_scope) return nullptr;
+    for (const Frame* f = parent; f != nullptr; f = f->parent) {
+      int pid = f->compiled->graph->FindValue(v.name);
+      if (pid >= 0) {
+        if (f->defined[pid]) return &f->values[pid];
+        if (!f->compiled->graph->value(pid).outer_scope) return nullptr;
+      }
+    }
+    return nullptr;
+  }
+};
+
+Status Execute(const CompiledGraph& cg, Frame& frame);
+
+class FrameSubgraphRunner : public SubgraphRunner {
+ public:
+  FrameSubgraphRunner(const CompiledGraph& cg, const Frame& frame) : cg_(cg), frame_(frame) {}
+  StatusOr<std::vector<AnyValue>> Run(const Graph& graph,
+                                      const std::vector<AnyValue>& inputs) override {
+    auto it = cg_.subgraphs.find(&graph);
+    if (it == cg_.subgraphs.end()) return Internal("subgraph was not compiled");
+    const CompiledGraph& sub = *it->second;
+    Frame f;
+    f.compiled = &sub;
+    f.parent = &frame_;
+    f.values.resize(graph.values().size());
+    f.defined.assign(graph.values().size(), false);
+    for (const auto& [id, t] : graph.initializers()) {
+      f.values[id] = AnyValue(t);
+      f.defined[id] = true;
+    }
+    if (inputs.size() > graph.inputs().size()) {
+      return InvalidArgument("subgraph '" + graph.name + "' takes " +
+                             std::to_string(graph.inputs().size()) + " inputs, got " +
+                             std::to_string(inputs.size()));
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      int id = graph.inputs()[i];
+      f.values[id] = inputs[i];
+      f.defined[id] = true;
+    }
+    KILN_RETURN_IF_ERROR(Execute(sub, f));
+    std::vector<AnyValue> outs;
+    for (int id : graph.outputs()) {
+      const AnyValue* v = f.Lookup(id);
+      if (v == nullptr) {
+        return Internal("subgraph '" + graph.name + "' output '" + graph.value(id).name +
+                        "' was not computed");
+      }
+      outs.push_back(*v);
+    }
+    return outs;
+  }
+
+ private:
+  const CompiledGraph& cg_;
+  const Frame& frame_;
+};
+
+Status Execute(const CompiledGraph& cg, Frame& frame) {
+  const Graph& g = *cg.graph;
+  FrameSubgraphRunner runner(cg, frame);
+  std::vector<const AnyValue*> ins;
+  std::vector<AnyValue> outs;
+  for (const auto& step : cg.steps) {
+    const Node& node = *step.node;
+    ins.assign(node.inputs.size(), nullptr);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      int id = node.inputs[i];
+      if (id == kNoValue) continue;
+      ins[i] = frame.Lookup(id);
+      if (ins[i] == nullptr) {
+        return Internal("node " + node.Describe() + ": input '" + g.value(id).name +
+                        "' has no value");
+      }
+    }
+    KILN_RETURN_IF_ERROR(CheckInputTypes(*step.def, node, ins));
+    outs.assign(node.outputs.size(), AnyValue());
+    for (auto& o : outs) o.kind = AnyValue::Kind::kNone;  // marks "not written"
+    KernelContext ctx(node, ins, &outs, &runner);
+    Status s = step.kernel->Run(ctx);
+    if (!s.ok()) return s;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      int id = node.outputs[i];
+      if (id == kNoValue) continue;
+      AnyValue& o = outs[i];
+      if (o.kind == AnyValue::Kind::kNone && !o.optional) {
+        return Internal("node " + node.Describe() + ": kernel did not produce output " +
+                        std::to_string(i) + " '" + g.value(id).name + "'");
+      }
+      frame.values[id] = std::move(o);
+      frame.defined[id] = true;
+    }
+    for (int id : step.release) {
+      frame.values[id] = AnyValue();
+      frame.defined[id] = false;
+    }
+  }
+  return Status::Ok();
+}
+
+// Collects every node (recursively) that has no kernel on any device.
+void CollectUnsupported(const Graph& g, const std::vector<Device>& devices,
+                        const KernelRegistry& reg, const Model& model,
+                        std::map<std::string, int>& missing, std::vector<std::string>& order) {
+  for (const Node& n : g.nodes()) {
+    bool found = false;
+    for (Device d : devices) found = found || reg.Has(n.domain, n.op_type, n.opset, d);
+    if (!found) {
+      std::string key = n.op_type;
+      if (!n.domain.empty()) key += " (domain " + n.domain + ")";
+      key += "@opset " + std::to_string(n.opset);
+      if (missing[key]++ == 0) order.push_back(key);
+    }
+    for (const Attribute& a : n.attributes) {
+      if (a.g) CollectUnsupported(*a.g, devices, reg, model, missing, order);
+      for (const auto& sg : a.graphs) CollectUnsupported(*sg, devices, reg, model, missing, order);
+    }
+  }
+}
+
+StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOptions& options,
+                                                 const KernelRegistry& reg) {
+  auto cg = std::make_unique<CompiledGraph>();
+  cg->graph = &g;
+  KILN_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
+  std::vector<int> last_use(g.values().size(), -1);
+  cg->keep.assign(g.values().size(), false);
+  for (int id : g.outputs()) cg->keep[id] = true;
+  for (const Value& v : g.values()) {
+    if (v.is_initializer || v.is_graph_input || v.outer_scope) cg->keep[v.id] = true;
+  }
+  for (size_t s = 0; s < order.size(); ++s) {
+    const Node& node = g.node(order[s]);
+    for (int in : node.inputs) {
+      if (in != kNoValue) last_use[in] = static_cast<int>(s);
+    }
+    // Values a subgraph reads from this scope stay alive until the node that owns the subgraph.
+    std::vector<const Graph*> stack;
+    for (const Attribute& a : node.attributes) {
+      if (a.g) stack.push_back(a.g.get());
+      for (const auto& sg : a.graphs) stack.push_back(sg.get());
+    }
+    while (!stack.empty()) {
+      const Graph* sub = stack.back();
+      stack.pop_back();
+      for (const Value& v : sub->values()) {
+        if (!v.outer_scope) continue;
+        int id = g.FindValue(v.name);
+        if (id >= 0) last_use[id] = std::max(last_use[id], static_cast<int>(s));
+      }
+      for (const Node& sn : sub->nodes()) {
+        for (const Attribute& a : sn.attributes) {
+          if (a.g) stack.push_back(a.g.get());
+          for (const auto& sg : a.graphs) stack.push_back(sg.get());
+        }
+      }
+    }
+  }
+  for (size_t s = 0; s < order.size(); ++s) {
+    const Node& node = g.node(order[s]);
+    CompiledGraph::Step step;
+    step.node = &node;
+    const KernelRegistry::Entry* entry = nullptr;
+    Status last;
+    for (Device d : options.devices) {
+      auto e = reg.Find(node.domain, node.op_type, node.opset, d);
+      if (e.ok()) {
+        entry = *e;
+        break;
+      }
+      last = e.status();
+    }
+    if (entry == nullptr) return last.WithPrefix("node " + node.Describe());
+    step.def = &entry->def;
+    std::vector<const Tensor*> constants(node.inputs.size(), nullptr);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] != kNoValue) constants[i] = g.initializer(node.inputs[i]);
+    }
+    KernelInfo info(node, g, constants);
+    auto kernel = entry->factory(info);
+    if (!info.status().ok()) return info.status();
+    if (!kernel.ok()) return kernel.status();
+    step.kernel = std::move(kernel).value();
+    for (const Attribute& a : node.attributes) {
+      std::vector<const Graph*> subs;
+      if (a.g) subs.push_back(a.g.get());
+      for (const auto& sg : a.graphs) subs.push_back(sg.get());
+      for (const Graph* sub : subs) {
+        KILN_ASSIGN_OR_RETURN(auto csub, Compile(*sub, options, reg));
+        cg->subgraphs[sub] = std::move(csub);
+      }
+    }
+    cg->steps.push_back(std::move(step));
+  }
+  for (size_t v = 0; v < last_use.size(); ++v) {
+    if (last_use[v] >= 0 && !cg->keep[v]) cg->steps[last_use[v]].release.push_back(static_cast<int>(v));
+  }
+  return cg;
+}
+
+bool ShapeMatches(const Shape& declared, const std::vector<int64_t>& dims,
+                  std::map<std::string, int64_t>& symbols) {
+  if (declared.dims.size() != dims.size()) return false;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const Dim& d = declared.dims[i];
+    if (d.known() && d.value != dims[i]) return false;
+    if (!d.known() && !d.symbol.empty()) {
+      auto [it, inserted] = symbols.emplace(d.symbol, dims[i]);
+      if (!inserted && it->second != dims[i]) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Session::~Session() = default;
+
+StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, SessionOptions options) {
+  KILN_ASSIGN_OR_RETURN(Model model, LoadModel(path));
+  auto s = Create(std::move(model), std::move(options));
+  if (!s.ok() && s.status().message().rfind(path, 0) != 0) return s.status().WithPrefix(path);
+  return s;
+}
+
+StatusOr<std::unique_ptr<Session>> Session::LoadFromBytes(const std::string& bytes,
+                                                          const std::string& base_dir,
+                                                          SessionOptions options) {
+  KILN_ASSIGN_OR_RETURN(Model model, ParseModel(bytes, base_dir, "model"));
+  return Create(std::move(model), std::move(options));
+}
+
+StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions options) {
+  if (!model.graph) return InvalidModel("model has no graph");
+  const KernelRegistry& reg = options.registry ? *options.registry : DefaultRegistry();
+  KILN_RETURN_IF_ERROR(reg.status());
+  if (options.devices.empty()) return InvalidArgument("SessionOptions.devices is empty");
+  for (Device d : options.devices) {
+    if (d != Device::kCpu) {
+      return Unsupported(std::string("device '") + DeviceName(d) + "' is not available in this build");
+    }
+  }
+  KILN_RETURN_IF_ERROR(model.graph->Verify());
+  if (options.pass_hook) KILN_RETURN_IF_ERROR(options.pass_hook(model));
+  PassOptions pass_options;
+  pass_options.level = options.optimization_level;
+  KILN_RETURN_IF_ERROR(RunPasses(model, pass_options).status());
+  KILN_RETURN_IF_ERROR(model.graph->Verify());
+
+  // Every unsupported op of the model, listed at once.
+  std::map<std::string, int> missing;
+  std::vector<std::string> order;
+  CollectUnsupported(*model.graph, options.devices, reg, model, missing, order);
+  if (!missing.empty()) {
+    std::string msg = std::to_string(order.size()) + " unsupported op" +
+                      (order.size() == 1 ? "" : "s") + ": ";
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i) msg += ", ";
+      msg += order[i];
+      if (missing[order[i]] > 1) msg += " (x" + std::to_string(missing[order[i]]) + ")";
+    }
+    return Unsupported(msg);
+  }
+
+  std::unique_ptr<Session> s(new Session());
+  s->options_ = std::move(options);
+  s->model_ = std::move(model);
+  const Graph& g = *s->model_.graph;
+  for (int id : g.inputs()) {
+    if (!g.value(id).is_initializer) s->required_inputs_.push_back(id);
+  }
+  KILN_ASSIGN_OR_RETURN(s->main_, Compile(g, s->options_, reg));
+  return s;
+}
+
+StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& inputs) const {
+  const Graph& g = *model_.graph;
+  Frame frame;
+  frame.compiled = main_.get();
+  frame.values.resize(g.values().size());
+  frame.defined.assign(g.values().size(), false);
+  for (const auto& [id, t] : g.initializers()) {
+    frame.values[id] = AnyValue(t);
+    frame.defined[id] = true;
+  }
+  std::map<std::string, int64_t> symbols;
+  std::set<std::string> given;
+  for (const NamedValue& nv : inputs) {
+    int id = g.FindValue(nv.name);
+    if (id < 0 || !g.value(id).is_graph_input) {
+      std::string names;
+      for (int r : g.inputs()) names += (names.empty() ? "" : ", ") + g.value(r).name;
+      return InvalidArgument("unknown input '" + nv.name + "'; the model's inputs are: " + names);
+    }
+    if (!given.insert(nv.name).second) {
+      return InvalidArgument("input '" + nv.name + "' is given twice");
+    }
+    const TypeInfo& t = g.value(id).type;
+    if (t.kind == TypeInfo::Kind::kTensor) {
+      if (!nv.value.is_tensor()) {
+        return InvalidArgument("input '" + nv.name + "': expected " + t.ToString() + ", got " +
+                               nv.value.TypeString());
+      }
+      const Tensor& x = nv.value.tensor;
+      if ((t.elem_type != DataType::kUndefined && x.dtype() != t.elem_type) ||
+          (t.shape && !ShapeMatches(*t.shape, x.dims(), symbols))) {
+        return InvalidArgument("input '" + nv.name + "': expected " + t.ToString() + ", got " +
+                               x.TypeString());
+      }
+      if (x.device() != Device::kCpu) {
+        return InvalidArgument("input '" + nv.name + "' is on " + DeviceName(x.device()) +
+                               ", expected cpu");
+      }
+    } else if (t.kind == TypeInfo::Kind::kSequence && nv.value.kind != AnyValue::Kind::kSequence) {
+      return InvalidArgument("input '" + nv.name + "': expected " + t.ToString() + ", got " +
+                             nv.value.TypeString());
+    }
+    frame.values[id] = nv.value;
+    frame.defined[id] = true;
+  }
+  for (int id : required_inputs_) {
+    if (!frame.defined[id]) {
+      return InvalidArgument("missing input '" + g.value(id).name + "' (" +
+                             g.value(id).type.ToString() + ")");
+    }
+  }
+  KILN_RETURN_IF_ERROR(Execute(*main_, frame));
+  std::vector<NamedValue> outs;
+  for (int id : g.outputs()) {
+    if (!frame.defined[id]) {
+      return Internal("graph output '" + g.value(id).name + "' was not computed");
+    }
+    AnyValue v = frame.values[id];
+    if (g.value(id).type.kind == TypeInfo::Kind::kOptional) v.optional = true;
+    outs.push_back({g.value(id).name, std::move(v)});
+  }
+  return outs;
+}
+
+StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int opset,
+                                              const std::vector<Tensor>& inputs,
+                                              const std::vector<Attribute>& attributes,
+                                              int num_outputs, const std::string& domain) {
+  Model m;
+  m.ir_version = 10;
+  m.opset_imports[domain] = opset;
+  if (!domain.empty()) m.opset_imports[""] = kMaxOnnxOpset;
+  m.graph = std::make_unique<Graph>();
+  Graph& g = *m.graph;
+  g.name = "single_node";
+  Node node;
+  node.name = "node";
+  node.op_type = op_type;
+  node.domain = domain;
+  node.opset = opset;
+  node.attributes = attributes;
+  std::vector<NamedValue> feeds;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined()) {
+      node.inputs.push_back(kNoValue);
+      continue;
+    }
+    std::string name = "in" + std::to_string(i);
+    KILN_ASSIGN_OR_RETURN(int id, g.AddValue(name, TypeInfo::Tensor(inputs[i].dtype())));
+    g.AddInput(id);
+    node.inputs.push_back(id);
+    feeds.push_back({name, AnyValue(inputs[i])});
+  }
+  for (int i = 0; i < num_outputs; ++i) {
+    KILN_ASSIGN_OR_RETURN(int id, g.AddValue("out" + std::to_string(i)));
+    node.outputs.push_back(id);
+  }
+  KILN_RETURN_IF_ERROR(g.AddNode(std::move(node)).status());
+  for (int i = 0; i < num_outputs; ++i) g.AddOutput(g.FindValue("out" + std::to_string(i)));
+  KILN_ASSIGN_OR_RETURN(auto session, Session::Create(std::move(m)));
+  KILN_ASSIGN_OR_RETURN(auto outs, session->Run(feeds));
+  std::vector<AnyValue> result;
+  for (auto& o : outs) result.push_back(std::move(o.value));
+  return result;
+}
+
+Attribute IntAttr(const std::string& name, int64_t v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kInt;
+  a.i = v;
+  return a;
+}
+Attribute FloatAttr(const std::string& name, float v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kFloat;
+  a.f = v;
+  return a;
+}
+Attribute StringAttr(const std::string& name, const std::string& v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kString;
+  a.s = v;
+  return a;
+}
+Attribute IntsAttr(const std::string& name, std::vector<int64_t> v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute FloatsAttr(const std::string& name, std::vector<float> v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+Attribute TensorAttr(const std::string& name, Tensor t) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kTensor;
+  a.t = std::move(t);
+  return a;
+}
+
+}  // namespace kiln

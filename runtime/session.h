@@ -1,0 +1,92 @@
+// kiln's public API: load a model, then run it with named inputs.
+//
+//   auto session = kiln::Session::Load("model.onnx");       // StatusOr<std::unique_ptr<Session>>
+//   auto outputs = (*session)->Run({{"x", tensor}});         // StatusOr<std::vector<NamedValue>>
+//
+// Load validates the model, runs the pass pipeline, orders the graph deterministically, places each
+// node on the first device of options.devices that has a kernel, and creates every kernel once.
+// Run may be called from several threads at once: a Session is immutable after Load.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/status.h"
+#include "ir/tensor.h"
+#include "runtime/kernel.h"
+
+namespace kiln {
+
+struct NamedValue {
+  std::string name;
+  AnyValue value;
+};
+
+struct SessionOptions {
+  // Devices in order of preference; each node runs on the first one with a kernel for it.
+  std::vector<Device> devices = {Device::kCpu};
+  // Optimization level for the pass pipeline (0: none). Later issues add levels 1-3.
+  int optimization_level = 0;
+  // A hook run on the IR after validation and before compilation (e.g. custom passes).
+  std::function<Status(Model&)> pass_hook;
+  // Kernels to use; nullptr selects the built-in registry (all devices compiled in).
+  const KernelRegistry* registry = nullptr;
+};
+
+// A graph compiled for execution: order, kernels, constants. Defined in session.cc.
+class CompiledGraph;
+
+class Session {
+ public:
+  // Loads an ONNX file (external data is read relative to its folder).
+  static StatusOr<std::unique_ptr<Session>> Load(const std::string& path,
+                                                 SessionOptions options = {});
+  // Loads a serialized ModelProto; `base_dir` is where external data files are looked up.
+  static StatusOr<std::unique_ptr<Session>> LoadFromBytes(const std::string& bytes,
+                                                          const std::string& base_dir,
+                                                          SessionOptions options = {});
+  // Takes an IR model (e.g. built in a test).
+  static StatusOr<std::unique_ptr<Session>> Create(Model model, SessionOptions options = {});
+  ~Session();
+
+  // Runs with every required graph input given by name; returns the graph outputs in order.
+  // Errors name the input and the expected versus given type and shape; unknown or missing inputs
+  // are errors.
+  StatusOr<std::vector<NamedValue>> Run(const std::vector<NamedValue>& inputs) const;
+
+  const Model& model() const { return model_; }
+  // Graph inputs a caller must feed (initializer-backed inputs excluded), in graph order.
+  const std::vector<int>& required_inputs() const { return required_inputs_; }
+
+ private:
+  Session() = default;
+  Model model_;
+  SessionOptions options_;
+  std::vector<int> required_inputs_;
+  std::unique_ptr<CompiledGraph> main_;
+};
+
+// The built-in kernel registry (CPU, plus CUDA when compiled in). Built once, thread-safe.
+const KernelRegistry& DefaultRegistry();
+
+// Runs one node on CPU: a convenience for kernel tests. Builds a model with one node of `op_type`
+// (domain ai.onnx unless `domain` is set) at `opset`, graph inputs "in0", "in1", ... (an undefined
+// Tensor in `inputs` is an omitted optional input) and `num_outputs` outputs.
+StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int opset,
+                                              const std::vector<Tensor>& inputs,
+                                              const std::vector<Attribute>& attributes,
+                                              int num_outputs = 1, const std::string& domain = "");
+
+// Attribute builders for tests and tools.
+Attribute IntAttr(const std::string& name, int64_t v);
+Attribute FloatAttr(const std::string& name, float v);
+Attribute StringAttr(const std::string& name, const std::string& v);
+Attribute IntsAttr(const std::string& name, std::vector<int64_t> v);
+Attribute FloatsAttr(const std::string& name, std::vector<float> v);
+Attribute TensorAttr(const std::string& name, Tensor t);
+
+}  // namespace kiln

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks for kiln: Debian packages and the project virtualenv.
+# Idempotent: a second run checks and returns quickly.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+debs=(g++ ninja-build protobuf-compiler libprotobuf-dev libeigen3-dev libdnnl-dev libgtest-dev
+      libbenchmark-dev python3-venv)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+venv="$root/.venv"
+stamp="$venv/.kiln-requirements"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating virtualenv $venv"
+  python3 -m venv "$venv"
+fi
+if ! cmp -s scripts/requirements.txt "$stamp" 2>/dev/null; then
+  echo "setup: installing pinned Python packages"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
+  cp scripts/requirements.txt "$stamp"
+fi

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: unit tests (ctest), the model-error
+# tests, and the official ONNX backend suite against tests/onnx_backend/known_failures.txt.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build="${KILN_BUILD_DIR:-$root/build}"
+
+bash scripts/setup.sh
+bash scripts/build.sh
+
+echo "== unit tests"
+(cd "$build" && "$root/.venv/bin/ctest" --output-on-failure -j "$(nproc)")
+
+echo "== backend test data"
+data="$build/onnx_backend"
+want=$(.venv/bin/python -c "import onnx; print(onnx.__version__)")
+if [ "$(cat "$data/onnx_version.txt" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/python tests/onnx_backend/gen_data.py "$data"
+fi
+
+echo "== ONNX backend suite (cpu)"
+"$build/bin/kiln" backend-test "$data" --device cpu \
+  --known-failures tests/onnx_backend/known_failures.txt --json "$build/backend_cpu.json"

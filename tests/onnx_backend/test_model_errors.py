@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Bad models get clear errors, never a crash: each case writes a broken model and checks that
+`kiln run` exits with status 1 (an error, not a signal) and prints the expected message parts.
+
+    test_model_errors.py PATH/TO/kiln
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def model(nodes, inputs, outputs, inits=(), opset=17, extra_opsets=()):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    ops = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in extra_opsets]
+    return helper.make_model(g, opset_imports=ops, ir_version=8)
+
+
+def vi(name, shape=(2,), t=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, t, shape)
+
+
+def good():
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x")], [vi("y")])
+
+
+def case_truncated(d):
+    data = good().SerializeToString()
+    return data[: len(data) // 2], ["InvalidModel"]
+
+
+def case_not_onnx(d):
+    return b"\x00\x01\x02 this is not an onnx file \xff\xfe", ["InvalidModel"]
+
+
+def case_empty(d):
+    return b"", ["InvalidModel", "empty"]
+
+
+def case_unsupported_ops(d):
+    nodes = [helper.make_node("Foo", ["x"], ["a"], name="f1", domain="com.acme"),
+             helper.make_node("Foo", ["a"], ["b"], name="f2", domain="com.acme"),
+             helper.make_node("Bar", ["b"], ["y"], name="bar")]
+    m = model(nodes, [vi("x")], [vi("y")], extra_opsets=[("com.acme", 1)])
+    return m.SerializeToString(), ["2 unsupported ops", "Foo (domain com.acme)", "(x2)", "Bar@opset 17"]
+
+
+def case_unsupported_opset(d):
+    m = good()
+    m.opset_import[0].version = 99
+    return m.SerializeToString(), ["Unsupported", "opset 99"]
+
+
+def case_dangling(d):
+    m = model([helper.make_node("Add", ["x", "nope"], ["y"], name="add")], [vi("x")], [vi("y")])
+    return m.SerializeToString(), ["InvalidModel", "'add' (Add, opset 17)", "'nope'", "not defined"]
+
+
+def case_cycle(d):
+    nodes = [helper.make_node("Add", ["x", "b"], ["a"], name="n1"),
+             helper.make_node("Relu", ["a"], ["b"], name="n2"),
+             helper.make_node("Relu", ["a"], ["y"], name="n3")]
+    m = model(nodes, [vi("x")], [vi("y")])
+    return m.SerializeToString(), ["InvalidModel", "cycle"]
+
+
+def case_duplicate_output(d):
+    nodes = [helper.make_node("Relu", ["x"], ["y"], name="r1"),
+             helper.make_node("Abs", ["x"], ["y"], name="r2")]
+    m = model(nodes, [vi("x")], [vi("y")])
+    return m.SerializeToString(), ["InvalidModel", "'y'", "already defined"]
+
+
+def external_model(d, location):
+    w = numpy_helper.from_array(np.ones(2, np.float32), "w")
+    w.data_location = TensorProto.EXTERNAL
+    w.ClearField("raw_data")
+    for k, v in (("location", location), ("offset", "0"), ("length", "8")):
+        e = w.external_data.add()
+        e.key, e.value = k, v
+    return model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], [vi("x")], [vi("y")],
+                 inits=[w])
+
+
+def case_external_missing(d):
+    return external_model(d, "weights.bin").SerializeToString(), ["InvalidModel", "weights.bin", "not found"]
+
+
+def case_external_escape(d):
+    return external_model(d, "../secret.bin").SerializeToString(), ["InvalidModel", "escapes"]
+
+
+def case_external_absolute(d):
+    return external_model(d, "/etc/passwd").SerializeToString(), ["InvalidModel", "absolute"]
+
+
+def case_byte_overflow(d):
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1 << 40, 1 << 40])
+    m = model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], [vi("x")], [vi("y")], inits=[w])
+    return m.SerializeToString(), ["InvalidModel", "'w'", "overflows"]
+
+
+def case_data_size_mismatch(d):
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4],
+                    raw_data=np.ones(2, np.float32).tobytes())
+    m = model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], [vi("x")], [vi("y")], inits=[w])
+    return m.SerializeToString(), ["InvalidModel", "'w'", "16 bytes", "found 8"]
+
+
+def case_bad_attribute_type(d):
+    n = helper.make_node("Softmax", ["x"], ["y"], name="sm")
+    n.attribute.append(helper.make_attribute("axis", 1.5))
+    m = model([n], [vi("x")], [vi("y")], opset=13)
+    return m.SerializeToString(), ["'sm' (Softmax, opset 13)", "attribute 'axis'", "expected int"]
+
+
+CASES = [v for k, v in sorted(globals().items()) if k.startswith("case_")]
+
+
+def main():
+    kiln = sys.argv[1]
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for fn in CASES:
+            d = os.path.join(tmp, fn.__name__)
+            os.makedirs(d)
+            data, expect = fn(d)
+            path = os.path.join(d, "model.onnx")
+            with open(path, "wb") as f:
+                f.write(data)
+            r = subprocess.run([kiln, "run", path, "--runs", "1"], capture_output=True, text=True,
+                               timeout=60)
+            out = r.stdout + r.stderr
+            problems = []
+            if r.returncode != 1:
+                problems.append(f"exit status {r.returncode}, expected 1")
+            problems += [f"missing {e!r}" for e in expect if e not in out]
+            if problems:
+                failed += 1
+                print(f"FAIL {fn.__name__}: {'; '.join(problems)}\n  output: {out.strip()}")
+            else:
+                passed += 1
+                print(f"ok   {fn.__name__}: {out.strip().splitlines()[-1]}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
