@@ -1,6 +1,5 @@
 #include "ir/float8.h"
 
-#include <array>
 #include <limits>
 
 namespace kiln {

@@ -131,8 +131,8 @@ inline uint32_t Encode(typename Src::Bits u, bool saturate) {
   if (rem > half || (rem == half && (q & 1))) ++q;
   // Subnormal results: q is the mantissa. Normal: q includes the implicit bit, which carries into
   // the exponent field (and a rounding carry moves to the next binade by itself).
-  const int64_t code = (static_cast<int64_t>(e > kEmin ? e - kEmin : 0) << Fmt::kMan) +
-                       static_cast<int64_t>(q);
+  const int64_t code =
+      (static_cast<int64_t>(e > kEmin ? e - kEmin : 0) << Fmt::kMan) + static_cast<int64_t>(q);
   if (code > static_cast<int64_t>(Fmt::kMaxCode)) return overflow();
   if (code == 0 && Fmt::kKind == Kind::kFnuz) return 0u;
   return sign | static_cast<uint32_t>(code);
@@ -184,8 +184,7 @@ inline Float8E4M3FN ToFloat8E4M3FN(F v, bool saturate = true) {
 }
 template <typename F>
 inline Float8E4M3FNUZ ToFloat8E4M3FNUZ(F v, bool saturate = true) {
-  return {
-      static_cast<uint8_t>(float8_internal::EncodeAny<float8_internal::E4M3FNUZ>(v, saturate))};
+  return {static_cast<uint8_t>(float8_internal::EncodeAny<float8_internal::E4M3FNUZ>(v, saturate))};
 }
 template <typename F>
 inline Float8E5M2 ToFloat8E5M2(F v, bool saturate = true) {
@@ -193,8 +192,7 @@ inline Float8E5M2 ToFloat8E5M2(F v, bool saturate = true) {
 }
 template <typename F>
 inline Float8E5M2FNUZ ToFloat8E5M2FNUZ(F v, bool saturate = true) {
-  return {
-      static_cast<uint8_t>(float8_internal::EncodeAny<float8_internal::E5M2FNUZ>(v, saturate))};
+  return {static_cast<uint8_t>(float8_internal::EncodeAny<float8_internal::E5M2FNUZ>(v, saturate))};
 }
 // float / double -> float4e2m1 code (0..15); saturates, NaN -> 0x8, -NaN -> 0x0.
 template <typename F>

@@ -1,9 +1,9 @@
 #include "ir/float8.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace kiln {
 namespace {
@@ -97,8 +97,8 @@ TEST(Float8Test, E8M0Rounding) {
   EXPECT_EQ(ToFloat8E8M0(0.0f).bits, 0);
   EXPECT_EQ(ToFloat8E8M0(kNan).bits, 255);
   EXPECT_EQ(ToFloat8E8M0(kInf).bits, 255);
-  EXPECT_EQ(ToFloat8E8M0(3e38f).bits, 254);          // saturate: stays at the largest exponent
-  EXPECT_EQ(ToFloat8E8M0(3e38f, false).bits, 255);   // no saturate: rounds up into NaN
+  EXPECT_EQ(ToFloat8E8M0(3e38f).bits, 254);         // saturate: stays at the largest exponent
+  EXPECT_EQ(ToFloat8E8M0(3e38f, false).bits, 255);  // no saturate: rounds up into NaN
 }
 
 TEST(Float8Test, Packing) {

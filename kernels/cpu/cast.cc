@@ -153,8 +153,10 @@ void StoreChunk(DataType to, const M* in, int64_t n, void* base, int64_t begin,
 
 MidKind MidKindOf(DataType from) {
   switch (from) {
-    case DataType::kDouble: return MidKind::kDouble;
-    case DataType::kUint64: return MidKind::kUint64;
+    case DataType::kDouble:
+      return MidKind::kDouble;
+    case DataType::kUint64:
+      return MidKind::kUint64;
     case DataType::kFloat:
     case DataType::kFloat16:
     case DataType::kBFloat16:
@@ -163,8 +165,10 @@ MidKind MidKindOf(DataType from) {
     case DataType::kFloat8E5M2:
     case DataType::kFloat8E5M2FNUZ:
     case DataType::kFloat8E8M0:
-    case DataType::kFloat4E2M1: return MidKind::kFloat;
-    default: return MidKind::kInt64;
+    case DataType::kFloat4E2M1:
+      return MidKind::kFloat;
+    default:
+      return MidKind::kInt64;
   }
 }
 
@@ -224,10 +228,18 @@ void LoadChunk(DataType from, const void* base, int64_t begin, int64_t n, MidBuf
 void StoreFromMid(MidKind kind, DataType to, const MidBuffer& buf, int64_t n, void* base,
                   int64_t begin, const CastOptions& o) {
   switch (kind) {
-    case MidKind::kFloat: StoreChunk(to, buf.f, n, base, begin, o); break;
-    case MidKind::kDouble: StoreChunk(to, buf.d, n, base, begin, o); break;
-    case MidKind::kInt64: StoreChunk(to, buf.i, n, base, begin, o); break;
-    case MidKind::kUint64: StoreChunk(to, buf.u, n, base, begin, o); break;
+    case MidKind::kFloat:
+      StoreChunk(to, buf.f, n, base, begin, o);
+      break;
+    case MidKind::kDouble:
+      StoreChunk(to, buf.d, n, base, begin, o);
+      break;
+    case MidKind::kInt64:
+      StoreChunk(to, buf.i, n, base, begin, o);
+      break;
+    case MidKind::kUint64:
+      StoreChunk(to, buf.u, n, base, begin, o);
+      break;
   }
 }
 
@@ -321,9 +333,15 @@ Status CastFromString(const Tensor& in, Tensor* out, const CastOptions& o) {
       const std::string& s = src[begin + i];
       bool ok = false;
       switch (kind) {
-        case MidKind::kFloat: ok = ParseFloat(s, &buf->f[i]); break;
-        case MidKind::kDouble: ok = ParseDouble(s, &buf->d[i]); break;
-        case MidKind::kUint64: ok = ParseInt(s, &buf->u[i]); break;
+        case MidKind::kFloat:
+          ok = ParseFloat(s, &buf->f[i]);
+          break;
+        case MidKind::kDouble:
+          ok = ParseDouble(s, &buf->d[i]);
+          break;
+        case MidKind::kUint64:
+          ok = ParseInt(s, &buf->u[i]);
+          break;
         case MidKind::kInt64:
           ok = to == DataType::kBool ? ParseBool(s, &buf->i[i]) : ParseInt(s, &buf->i[i]);
           break;
@@ -358,8 +376,7 @@ void ShortestDigits(double v, int max_precision, Fits fits, std::string* digits,
 
 // numpy-style text of a finite or special float: positional ("100.0", "0.001") when
 // 1e-4 <= |v| < 10^positional_digits, else scientific ("1e+20", "1.5e-07").
-std::string FormatFloatText(double v, const std::string& digits, int exp10,
-                            int positional_digits) {
+std::string FormatFloatText(double v, const std::string& digits, int exp10, int positional_digits) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
   const double a = std::fabs(v);
@@ -397,14 +414,17 @@ std::string ToText(S v) {
     if constexpr (std::is_same_v<S, double>) {
       d = v;
       positional = 16;
-      ShortestDigits(d, 17, [&](double x) { return x == d; }, &digits, &exp10);
+      ShortestDigits(
+          d, 17, [&](double x) { return x == d; }, &digits, &exp10);
     } else if constexpr (std::is_same_v<S, float>) {
       d = v;
       positional = 6;
-      ShortestDigits(d, 9, [&](double x) { return static_cast<float>(x) == v; }, &digits, &exp10);
+      ShortestDigits(
+          d, 9, [&](double x) { return static_cast<float>(x) == v; }, &digits, &exp10);
     } else if constexpr (std::is_same_v<S, Float8E8M0>) {
       d = ToFloat(v);
-      ShortestDigits(d, 9, [&](double x) { return static_cast<float>(x) == d; }, &digits, &exp10);
+      ShortestDigits(
+          d, 9, [&](double x) { return static_cast<float>(x) == d; }, &digits, &exp10);
     } else {
       // 16-bit and 8-bit floats: the text must round back to the same value.
       d = ToFloat(v);
@@ -441,14 +461,15 @@ Status CastToString(const Tensor& in, Tensor* out) {
     default:
       break;
   }
-  bool done = Dispatch<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t,
-                       uint8_t, uint16_t, uint32_t, uint64_t, bool, Float8E4M3FN, Float8E4M3FNUZ,
-                       Float8E5M2, Float8E5M2FNUZ, Float8E8M0>(in.dtype(), [&](auto tag) {
+  bool done = Dispatch<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t,
+                       uint16_t, uint32_t, uint64_t, bool, Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2,
+                       Float8E5M2FNUZ, Float8E8M0>(in.dtype(), [&](auto tag) {
     using S = typename decltype(tag)::type;
     const S* src = in.data<S>();
     for (int64_t i = 0; i < total; ++i) dst[i] = ToText(src[i]);
   });
-  if (!done) return Unsupported(std::string("cannot cast ") + DataTypeName(in.dtype()) + " to string");
+  if (!done)
+    return Unsupported(std::string("cannot cast ") + DataTypeName(in.dtype()) + " to string");
   return Status::Ok();
 }
 

@@ -1,9 +1,9 @@
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "ir/float8.h"
 #include "runtime/session.h"
@@ -178,7 +178,8 @@ TEST(CastTest, StringToNumbers) {
 
 TEST(CastTest, NumbersToString) {
   auto f = RunCast(
-      13, Tensor::FromVector<float>({0.1f, 100.0f, 1e20f, 1e6f, 1e-5f, kNan, -kInf, -0.0f, 3.14159f}),
+      13,
+      Tensor::FromVector<float>({0.1f, 100.0f, 1e20f, 1e6f, 1e-5f, kNan, -kInf, -0.0f, 3.14159f}),
       DataType::kString);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   const std::string* s = f->data<std::string>();

@@ -4,9 +4,12 @@
 //   ConvTranspose  1+  (as Conv, plus output_padding and output_shape)
 //   ConvInteger    10+ (uint8/int8 input and weights, scalar or per-channel weight zero point)
 //   QLinearConv    10+ (uint8/int8; per-tensor or per-channel weight scale and zero point)
-// float32 Conv and ConvTranspose run on oneDNN (weights of constant W are reordered once per input
-// shape and cached); every other case, and any window oneDNN rejects, runs im2col / col2im plus an
-// Eigen GEMM per group.
+//   DeformConv     19+ (2-D only: offsets, optional mask, group, offset_group)
+// float32 Conv and ConvTranspose run on oneDNN: primitives are cached per input shape
+// (mutex-guarded, so concurrent Run calls are safe), constant weights are reordered into oneDNN's
+// layout once per cached shape, activations are reordered to and from the layout oneDNN picks, and
+// the scratchpad is per run. Every other case, and any window oneDNN rejects (e.g. negative
+// effective padding from output_shape), runs im2col / col2im plus an Eigen GEMM per group.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -173,7 +176,7 @@ struct DnnlConv {
   bool transpose = false;
   dnnl::primitive_desc_base pd;
   dnnl::primitive prim;
-  dnnl::memory::desc user_w_md;
+  dnnl::memory::desc user_w_md, user_src_md, user_dst_md;
   dnnl::memory packed_w;  // reordered constant weights (empty when W is not constant)
 };
 
@@ -271,8 +274,7 @@ class ConvKernel : public Kernel {
         std::vector<float> wf = ToFloatVector(wt->data<T>(), wt->numel());
         std::vector<float> bf = b ? ToFloatVector(b->data<T>(), b->numel()) : std::vector<float>();
         std::vector<float> yf(static_cast<size_t>(y->numel()));
-        run(static_cast<float*>(nullptr), xf.data(), wf.data(), b ? bf.data() : nullptr,
-            yf.data());
+        run(static_cast<float*>(nullptr), xf.data(), wf.data(), b ? bf.data() : nullptr, yf.data());
         T* out = y->data<T>();
         for (int64_t i = 0; i < y->numel(); ++i) out[i] = FromDouble<T>(yf[i]);
       });
@@ -321,8 +323,8 @@ class ConvKernel : public Kernel {
     g->pad_begin.assign(pads.begin(), pads.begin() + nd);
     g->pad_end.assign(pads.begin() + nd, pads.end());
     y_spatial->assign(nd, 0);
-    const bool same = attrs_.auto_pad == AutoPad::kSameUpper ||
-                      attrs_.auto_pad == AutoPad::kSameLower;
+    const bool same =
+        attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
     for (int d = 0; d < nd; ++d) {
       const int64_t full = g->stride[d] * (in[d] - 1) + out_pad[d] + g->EffectiveKernel(d);
       if (!out_shape.empty() || same) {
@@ -350,7 +352,8 @@ class ConvKernel : public Kernel {
 
   // ConvInteger / QLinearConv: int32 accumulation of zero-point-shifted operands.
   Status RunQuantized(KernelContext& ctx, const Tensor& x, const Tensor& wt, const Tensor* b,
-                      const Win3& w3, const ConvDims& cd, const std::vector<int64_t>& y_dims) const {
+                      const Win3& w3, const ConvDims& cd,
+                      const std::vector<int64_t>& y_dims) const {
     const bool q = mode_ == ConvMode::kQLinear;
     const Tensor* x_zp = ctx.Input(2);
     const Tensor* w_zp = ctx.Input(q ? 5 : 3);
@@ -366,8 +369,8 @@ class ConvKernel : public Kernel {
     if (x_zp != nullptr && (x_zp->numel() != 1 || x_zp->dtype() != x.dtype())) {
       return ctx.InvalidArgument("x_zero_point must be a scalar of X's type");
     }
-    if (w_zp != nullptr && ((w_zp->numel() != 1 && w_zp->numel() != cd.m) ||
-                            w_zp->dtype() != wt.dtype())) {
+    if (w_zp != nullptr &&
+        ((w_zp->numel() != 1 && w_zp->numel() != cd.m) || w_zp->dtype() != wt.dtype())) {
       return ctx.InvalidArgument("w_zero_point must be a scalar or [M] of W's type");
     }
     std::vector<int32_t> xv = to_i32(x), wv = to_i32(wt);
@@ -449,8 +452,16 @@ class ConvKernel : public Kernel {
     try {
       const dnnl::engine& eng = DnnlEngine();
       dnnl::stream s(eng);
-      dnnl::memory src(e->pd.src_desc(), eng, const_cast<void*>(x.raw_data()));
-      dnnl::memory dst(e->pd.dst_desc(), eng, y->raw_data());
+      // Activations stay in ONNX's plain layout between nodes; reorder when oneDNN picked a
+      // blocked one.
+      dnnl::memory user_src(e->user_src_md, eng, const_cast<void*>(x.raw_data()));
+      dnnl::memory user_dst(e->user_dst_md, eng, y->raw_data());
+      dnnl::memory src = user_src, dst = user_dst;
+      if (e->pd.src_desc() != e->user_src_md) {
+        src = dnnl::memory(e->pd.src_desc(), eng);
+        dnnl::reorder(user_src, src).execute(s, user_src, src);
+      }
+      if (e->pd.dst_desc() != e->user_dst_md) dst = dnnl::memory(e->pd.dst_desc(), eng);
       dnnl::memory scratch(e->pd.scratchpad_desc(), eng);
       dnnl::memory weights;
       if (e->packed_w) {
@@ -474,6 +485,7 @@ class ConvKernel : public Kernel {
         args.emplace(DNNL_ARG_BIAS, dnnl::memory(b_md, eng, const_cast<void*>(b->raw_data())));
       }
       e->prim.execute(s, args);
+      if (dst != user_dst) dnnl::reorder(dst, user_dst).execute(s, dst, user_dst);
       s.wait();
     } catch (const dnnl::error&) {
       return false;
@@ -528,8 +540,12 @@ class ConvKernel : public Kernel {
     w_dims.insert(w_dims.end(), ks.begin(), ks.end());
     try {
       const dnnl::engine& eng = DnnlEngine();
-      dnnl::memory::desc src_md(ToDnnlDims(x.dims()), dt::f32, PlainTag(x.rank()));
-      dnnl::memory::desc dst_md(ToDnnlDims(y_dims), dt::f32, PlainTag(x.rank()));
+      e.user_src_md = dnnl::memory::desc(ToDnnlDims(x.dims()), dt::f32, PlainTag(x.rank()));
+      e.user_dst_md = dnnl::memory::desc(ToDnnlDims(y_dims), dt::f32, PlainTag(x.rank()));
+      // Let oneDNN pick blocked activation layouts: its direct JIT kernels beat im2col + GEMM on
+      // plain layouts by far more than the two reorders cost.
+      dnnl::memory::desc src_md(ToDnnlDims(x.dims()), dt::f32, tag::any);
+      dnnl::memory::desc dst_md(ToDnnlDims(y_dims), dt::f32, tag::any);
       dnnl::memory::desc w_any(w_dims, dt::f32, tag::any);
       dnnl::memory::desc b_md({y_dims[1]}, dt::f32, tag::a);
       e.user_w_md = dnnl::memory::desc(w_dims, dt::f32, w_tag);
@@ -537,22 +553,23 @@ class ConvKernel : public Kernel {
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
       const auto prop = dnnl::prop_kind::forward_inference;
       if (!transpose) {
-        auto desc = has_bias ? dnnl::convolution_forward::desc(
-                                   prop, dnnl::algorithm::convolution_direct, src_md, w_any,
-                                   b_md, dst_md, strides, dil, pl, pr)
-                             : dnnl::convolution_forward::desc(
-                                   prop, dnnl::algorithm::convolution_direct, src_md, w_any,
-                                   dst_md, strides, dil, pl, pr);
+        auto desc =
+            has_bias
+                ? dnnl::convolution_forward::desc(prop, dnnl::algorithm::convolution_direct, src_md,
+                                                  w_any, b_md, dst_md, strides, dil, pl, pr)
+                : dnnl::convolution_forward::desc(prop, dnnl::algorithm::convolution_direct, src_md,
+                                                  w_any, dst_md, strides, dil, pl, pr);
         dnnl::convolution_forward::primitive_desc pd(desc, attr, eng);
         e.prim = dnnl::convolution_forward(pd);
         e.pd = pd;
       } else {
-        auto desc = has_bias ? dnnl::deconvolution_forward::desc(
-                                   prop, dnnl::algorithm::deconvolution_direct, src_md, w_any,
-                                   b_md, dst_md, strides, dil, pl, pr)
-                             : dnnl::deconvolution_forward::desc(
-                                   prop, dnnl::algorithm::deconvolution_direct, src_md, w_any,
-                                   dst_md, strides, dil, pl, pr);
+        auto desc =
+            has_bias
+                ? dnnl::deconvolution_forward::desc(prop, dnnl::algorithm::deconvolution_direct,
+                                                    src_md, w_any, b_md, dst_md, strides, dil, pl,
+                                                    pr)
+                : dnnl::deconvolution_forward::desc(prop, dnnl::algorithm::deconvolution_direct,
+                                                    src_md, w_any, dst_md, strides, dil, pl, pr);
         dnnl::deconvolution_forward::primitive_desc pd(desc, attr, eng);
         e.prim = dnnl::deconvolution_forward(pd);
         e.pd = pd;
@@ -584,6 +601,160 @@ class ConvKernel : public Kernel {
   ShapeCache<DnnlConv> cache_;
 };
 
+// ---- DeformConv (2-D) ------------------------------------------------------------------------
+
+// Bilinear sample of a [h, w] plane at (y, x); taps outside the plane read 0.
+template <typename A, typename T>
+A Bilinear(const T* plane, int64_t h, int64_t w, A y, A x) {
+  const A fy = std::floor(y), fx = std::floor(x);
+  const int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
+  const A dy = y - fy, dx = x - fx;
+  A r = 0;
+  for (int64_t a = 0; a < 2; ++a) {
+    const int64_t yy = y0 + a;
+    if (yy < 0 || yy >= h) continue;
+    const A wy = a == 0 ? 1 - dy : dy;
+    for (int64_t b = 0; b < 2; ++b) {
+      const int64_t xx = x0 + b;
+      if (xx < 0 || xx >= w) continue;
+      const A wx = b == 0 ? 1 - dx : dx;
+      r += wy * wx * static_cast<A>(ToDouble(plane[yy * w + xx]));
+    }
+  }
+  return r;
+}
+
+// Deformable im2col + GEMM in A (float or double) arithmetic.
+template <typename A, typename T>
+void DeformConvImpl(const Geometry& g, const ConvDims& cd, int64_t offset_group, const T* x,
+                    const T* wt, const T* offset, const T* b, const T* mask, T* y) {
+  const int64_t ih = g.in[0], iw = g.in[1], oh = g.out[0], ow = g.out[1];
+  const int64_t kh = g.kernel[0], kw = g.kernel[1];
+  const int64_t cg = cd.c / cd.group, mg = cd.m / cd.group, c_per_og = cd.c / offset_group;
+  const int64_t taps = kh * kw, out_sz = oh * ow, kk = cg * taps;
+  std::vector<A> col(static_cast<size_t>(kk * out_sz)), wg(static_cast<size_t>(mg * kk)),
+      yg(static_cast<size_t>(mg * out_sz));
+  for (int64_t n = 0; n < cd.n; ++n) {
+    for (int64_t gi = 0; gi < cd.group; ++gi) {
+      for (int64_t cl = 0; cl < cg; ++cl) {
+        const int64_t c = gi * cg + cl, og = c / c_per_og;
+        const T* plane = x + (n * cd.c + c) * ih * iw;
+        for (int64_t i = 0; i < kh; ++i) {
+          for (int64_t j = 0; j < kw; ++j) {
+            const int64_t tap = i * kw + j;
+            const T* off_y = offset + (((n * offset_group + og) * taps + tap) * 2) * out_sz;
+            const T* off_x = off_y + out_sz;
+            const T* mk = mask ? mask + ((n * offset_group + og) * taps + tap) * out_sz : nullptr;
+            A* dst = col.data() + (cl * taps + tap) * out_sz;
+            for (int64_t p = 0; p < oh; ++p) {
+              for (int64_t q = 0; q < ow; ++q) {
+                const int64_t o = p * ow + q;
+                const A yy = static_cast<A>(p * g.stride[0] - g.pad_begin[0] + i * g.dilation[0]) +
+                             static_cast<A>(ToDouble(off_y[o]));
+                const A xx = static_cast<A>(q * g.stride[1] - g.pad_begin[1] + j * g.dilation[1]) +
+                             static_cast<A>(ToDouble(off_x[o]));
+                A v = Bilinear<A>(plane, ih, iw, yy, xx);
+                if (mk) v *= static_cast<A>(ToDouble(mk[o]));
+                dst[o] = v;
+              }
+            }
+          }
+        }
+      }
+      const T* wsrc = wt + gi * mg * kk;
+      for (int64_t i = 0; i < mg * kk; ++i) wg[i] = static_cast<A>(ToDouble(wsrc[i]));
+      Gemm<A>(wg.data(), col.data(), yg.data(), mg, kk, out_sz, false);
+      for (int64_t m = 0; m < mg; ++m) {
+        const A bias = b ? static_cast<A>(ToDouble(b[gi * mg + m])) : A(0);
+        T* yp = y + (n * cd.m + gi * mg + m) * out_sz;
+        for (int64_t o = 0; o < out_sz; ++o) yp[o] = FromDouble<T>(yg[m * out_sz + o] + bias);
+      }
+    }
+  }
+}
+
+class DeformConvKernel : public Kernel {
+ public:
+  explicit DeformConvKernel(const KernelInfo& info) {
+    init_ = ParseWindowAttrs(info, &attrs_);
+    group_ = info.GetInt("group", 1);
+    offset_group_ = info.GetInt("offset_group", 1);
+    if (init_.ok()) init_ = info.status();
+    if (init_.ok() && (group_ < 1 || offset_group_ < 1)) {
+      init_ = info.InvalidModel("group and offset_group must be >= 1");
+    }
+  }
+  const Status& init_status() const { return init_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.Input(0);
+    const Tensor* wt = ctx.Input(1);
+    const Tensor* off = ctx.Input(2);
+    const Tensor* b = ctx.Input(3);
+    const Tensor* mask = ctx.Input(4);
+    if (x == nullptr || wt == nullptr || off == nullptr) {
+      return ctx.InvalidArgument("missing input X, W or offset");
+    }
+    if (x->rank() != 4 || wt->rank() != 4) {
+      return ctx.Unsupported("DeformConv supports 2-D data only; X is " + DimsToString(x->dims()));
+    }
+    ConvDims cd;
+    cd.n = x->dim(0);
+    cd.c = x->dim(1);
+    cd.m = wt->dim(0);
+    cd.group = group_;
+    if (wt->dim(1) * group_ != cd.c || cd.m % group_ != 0 || cd.c % offset_group_ != 0) {
+      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
+                                 DimsToString(wt->dims()) + " disagree on channels (group " +
+                                 std::to_string(group_) + ", offset_group " +
+                                 std::to_string(offset_group_) + ")");
+    }
+    std::vector<int64_t> kernel(wt->dims().begin() + 2, wt->dims().end());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
+      return ctx.InvalidArgument("kernel_shape differs from W's spatial dims");
+    }
+    Geometry g;
+    WindowAttrs a = attrs_;
+    a.auto_pad = AutoPad::kNotSet;
+    KILN_RETURN_IF_ERROR(ResolveGeometry(ctx, a, {x->dim(2), x->dim(3)}, kernel, &g));
+    const int64_t taps = kernel[0] * kernel[1];
+    const std::vector<int64_t> want_off = {cd.n, offset_group_ * taps * 2, g.out[0], g.out[1]};
+    const std::vector<int64_t> want_mask = {cd.n, offset_group_ * taps, g.out[0], g.out[1]};
+    if (off->dims() != want_off) {
+      return ctx.InvalidArgument("offset is " + DimsToString(off->dims()) + ", expected " +
+                                 DimsToString(want_off));
+    }
+    if (mask != nullptr && mask->dims() != want_mask) {
+      return ctx.InvalidArgument("mask is " + DimsToString(mask->dims()) + ", expected " +
+                                 DimsToString(want_mask));
+    }
+    if (b != nullptr && (b->rank() != 1 || b->dim(0) != cd.m)) {
+      return ctx.InvalidArgument("B must be [" + std::to_string(cd.m) + "]");
+    }
+    for (const Tensor* t : {wt, off, b, mask}) {
+      if (t != nullptr && t->dtype() != x->dtype()) {
+        return ctx.InvalidArgument("inputs must share one element type");
+      }
+    }
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), {cd.n, cd.m, g.out[0], g.out[1]}));
+    if (y->numel() == 0) return Status::Ok();
+    bool done = Dispatch<float, double, Float16, BFloat16>(x->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+      DeformConvImpl<A, T>(g, cd, offset_group_, x->data<T>(), wt->data<T>(), off->data<T>(),
+                           b ? b->data<T>() : nullptr, mask ? mask->data<T>() : nullptr,
+                           y->data<T>());
+    });
+    if (!done) return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
+    return Status::Ok();
+  }
+
+ private:
+  WindowAttrs attrs_;
+  int64_t group_ = 1, offset_group_ = 1;
+  Status init_;
+};
+
 KernelFactory ConvFactory(ConvMode mode) {
   return [mode](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
     auto k = std::make_unique<ConvKernel>(info, mode);
@@ -609,6 +780,12 @@ void RegisterConvKernels(KernelRegistry& r) {
                  .Types("T3", {7}, q8)
                  .Types("T4", {8}, {DataType::kInt32}),
              ConvFactory(ConvMode::kQLinear));
+  r.Register(KernelDef("DeformConv").Opsets(19).Types("T", {0, 1, 2, 3, 4}, kFloatTypes),
+             [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+               auto k = std::make_unique<DeformConvKernel>(info);
+               if (!k->init_status().ok()) return k->init_status();
+               return std::unique_ptr<Kernel>(std::move(k));
+             });
 }
 
 }  // namespace kiln::cpu

@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <dnnl.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <dnnl.hpp>
 
 #include "kernels/cpu/common.h"
 

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include "ir/float16.h"
@@ -66,17 +68,16 @@ TEST(ConvKernelTest, BasicWithPadding) {
 
 TEST(ConvKernelTest, GroupsDilationsStridesAsymmetricPads) {
   ExpectFloatMatchesDouble(
-      "Conv", {RandomTensor({2, 4, 7, 6}, 1), RandomTensor({6, 2, 3, 2}, 2),
-               RandomTensor({6}, 3)},
+      "Conv", {RandomTensor({2, 4, 7, 6}, 1), RandomTensor({6, 2, 3, 2}, 2), RandomTensor({6}, 3)},
       {IntAttr("group", 2), IntsAttr("dilations", {2, 1}), IntsAttr("strides", {1, 2}),
        IntsAttr("pads", {1, 0, 2, 1})},
       {2, 6, 6, 3});
   ExpectFloatMatchesDouble("Conv", {RandomTensor({1, 3, 9}, 4), RandomTensor({2, 3, 3}, 5)},
                            {StringAttr("auto_pad", "SAME_LOWER"), IntsAttr("strides", {2})},
                            {1, 2, 5});
-  ExpectFloatMatchesDouble("Conv", {RandomTensor({1, 2, 4, 5, 3}, 6),
-                                    RandomTensor({3, 2, 2, 3, 1}, 7)},
-                           {IntsAttr("pads", {0, 1, 0, 1, 0, 0})}, {1, 3, 3, 5, 3});
+  ExpectFloatMatchesDouble("Conv",
+                           {RandomTensor({1, 2, 4, 5, 3}, 6), RandomTensor({3, 2, 2, 3, 1}, 7)},
+                           {IntsAttr("pads", {0, 1, 0, 1, 0, 0})}, {1, 3, 4, 4, 3});
   // Depthwise 1x1.
   ExpectFloatMatchesDouble("Conv", {RandomTensor({1, 3, 4, 4}, 8), RandomTensor({3, 1, 1, 1}, 9)},
                            {IntAttr("group", 3)}, {1, 3, 4, 4});
@@ -103,17 +104,15 @@ TEST(ConvKernelTest, Errors) {
   auto bad_pad = RunSingleNode("Conv", 11, {x, Tensor(DataType::kFloat, {2, 3, 3, 3})},
                                {StringAttr("auto_pad", "BOGUS")});
   EXPECT_FALSE(bad_pad.ok());
-  auto bad_bias = RunSingleNode("Conv", 11,
-                                {x, Tensor(DataType::kFloat, {2, 3, 3, 3}),
-                                 Tensor(DataType::kFloat, {3})},
-                                {});
+  auto bad_bias = RunSingleNode(
+      "Conv", 11, {x, Tensor(DataType::kFloat, {2, 3, 3, 3}), Tensor(DataType::kFloat, {3})}, {});
   EXPECT_FALSE(bad_bias.ok());
 }
 
 TEST(ConvKernelTest, EmptyBatch) {
-  auto r = RunSingleNode("Conv", 11,
-                         {Tensor(DataType::kFloat, {0, 1, 3, 3}), Tensor(DataType::kFloat, {2, 1, 2, 2})},
-                         {});
+  auto r = RunSingleNode(
+      "Conv", 11, {Tensor(DataType::kFloat, {0, 1, 3, 3}), Tensor(DataType::kFloat, {2, 1, 2, 2})},
+      {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)[0].tensor.dims(), (std::vector<int64_t>{0, 2, 2, 2}));
 }
@@ -137,16 +136,15 @@ TEST(ConvTransposeKernelTest, OutputShapeAndPadding) {
 }
 
 TEST(ConvTransposeKernelTest, FloatMatchesDouble) {
-  ExpectFloatMatchesDouble("ConvTranspose",
-                           {RandomTensor({2, 4, 3, 4}, 11), RandomTensor({4, 3, 3, 2}, 12),
-                            RandomTensor({6}, 13)},
-                           {IntAttr("group", 2), IntsAttr("strides", {2, 3}),
-                            IntsAttr("dilations", {1, 2}), IntsAttr("pads", {1, 0, 0, 1}),
-                            IntsAttr("output_padding", {1, 2})},
-                           {2, 6, 7, 13});
-  ExpectFloatMatchesDouble("ConvTranspose", {RandomTensor({1, 2, 5}, 14), RandomTensor({2, 3, 3}, 15)},
-                           {StringAttr("auto_pad", "SAME_UPPER"), IntsAttr("strides", {2})},
-                           {1, 3, 10});
+  ExpectFloatMatchesDouble(
+      "ConvTranspose",
+      {RandomTensor({2, 4, 3, 4}, 11), RandomTensor({4, 3, 3, 2}, 12), RandomTensor({6}, 13)},
+      {IntAttr("group", 2), IntsAttr("strides", {2, 3}), IntsAttr("dilations", {1, 2}),
+       IntsAttr("pads", {1, 0, 0, 1}), IntsAttr("output_padding", {1, 2})},
+      {2, 6, 7, 13});
+  ExpectFloatMatchesDouble(
+      "ConvTranspose", {RandomTensor({1, 2, 5}, 14), RandomTensor({2, 3, 3}, 15)},
+      {StringAttr("auto_pad", "SAME_UPPER"), IntsAttr("strides", {2})}, {1, 3, 10});
   ExpectFloatMatchesDouble("ConvTranspose",
                            {RandomTensor({1, 1, 2, 3, 2}, 16), RandomTensor({1, 2, 2, 2, 2}, 17)},
                            {}, {1, 2, 3, 4, 3});
@@ -174,6 +172,106 @@ TEST(QLinearConvKernelTest, PerChannelScale) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   // channel 0: (x-10)*1*1/2+5 = 5,10,15,20; channel 1: ((x-10)*2+1)*0.5/2+5
   EXPECT_EQ(Values<uint8_t>((*r)[0]), (std::vector<uint8_t>{5, 10, 15, 20, 5, 10, 15, 20}));
+}
+
+TEST(DeformConvKernelTest, ZeroOffsetsMatchConv) {
+  Tensor x = RandomTensor({1, 4, 5, 6}, 31);
+  Tensor w = RandomTensor({2, 2, 3, 2}, 32);
+  Tensor b = RandomTensor({2}, 33);
+  const std::vector<Attribute> attrs = {IntAttr("group", 2), IntsAttr("pads", {1, 0, 1, 1}),
+                                        IntsAttr("strides", {2, 1})};
+  auto conv = RunSingleNode("Conv", 22, {x, w, b}, attrs);
+  ASSERT_TRUE(conv.ok()) << conv.status().ToString();
+  const std::vector<int64_t> out = {3, 6};
+  Tensor offset(DataType::kFloat, {1, 2 * 3 * 2 * 2, out[0], out[1]});  // offset_group 2
+  std::vector<Attribute> dattrs = attrs;
+  dattrs.push_back(IntAttr("offset_group", 2));
+  auto deform = RunSingleNode("DeformConv", 22, {x, w, offset, b}, dattrs);
+  ASSERT_TRUE(deform.ok()) << deform.status().ToString();
+  const Tensor& yc = (*conv)[0].tensor;
+  const Tensor& yd = (*deform)[0].tensor;
+  ASSERT_EQ(yc.dims(), yd.dims());
+  for (int64_t i = 0; i < yc.numel(); ++i) {
+    EXPECT_NEAR(yc.data<float>()[i], yd.data<float>()[i], 1e-5);
+  }
+  // A half-pixel offset averages neighbours; a wrong offset shape is an error.
+  Tensor bad(DataType::kFloat, {1, 5, out[0], out[1]});
+  EXPECT_FALSE(RunSingleNode("DeformConv", 22, {x, w, bad, b}, dattrs).ok());
+}
+
+TEST(DeformConvKernelTest, FractionalOffsetInterpolates) {
+  Tensor x = Tensor::FromVector<float>({1, 3}, {1, 1, 1, 2});
+  Tensor w = Tensor::FromVector<float>({1}, {1, 1, 1, 1});
+  Tensor offset = Tensor::FromVector<float>({0, 0, 0.5f, 0.5f}, {1, 2, 1, 2});
+  auto r = RunSingleNode("DeformConv", 22, {x, w, offset}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // Column 0 samples x=0.5 -> 2; column 1 samples x=1.5 -> 3 * 0.5 (outside reads 0).
+  EXPECT_EQ(Values<float>((*r)[0]), (std::vector<float>{2, 1.5f}));
+}
+
+// A Conv with a constant W (pre-packed oneDNN weights) run from several threads at once, with two
+// input shapes, matches the direct double-precision result.
+TEST(ConvKernelTest, ConstantWeightsConcurrentRuns) {
+  Tensor w = RandomTensor({4, 3, 3, 3}, 21);
+  Tensor b = RandomTensor({4}, 22);
+  Model m;
+  m.ir_version = 10;
+  m.opset_imports[""] = 22;
+  m.graph = std::make_unique<Graph>();
+  Graph& g = *m.graph;
+  int x_id = *g.AddValue("x", TypeInfo::Tensor(DataType::kFloat));
+  int w_id = *g.AddValue("w", TypeInfo::Tensor(DataType::kFloat));
+  int b_id = *g.AddValue("b", TypeInfo::Tensor(DataType::kFloat));
+  int y_id = *g.AddValue("y");
+  g.AddInput(x_id);
+  g.SetInitializer(w_id, w);
+  g.SetInitializer(b_id, b);
+  Node node;
+  node.name = "conv";
+  node.op_type = "Conv";
+  node.opset = 22;
+  node.inputs = {x_id, w_id, b_id};
+  node.outputs = {y_id};
+  node.attributes = {IntsAttr("pads", {1, 1, 1, 1})};
+  ASSERT_TRUE(g.AddNode(std::move(node)).ok());
+  g.AddOutput(y_id);
+  auto session = Session::Create(std::move(m));
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  const std::vector<Tensor> xs = {RandomTensor({1, 3, 5, 5}, 23), RandomTensor({2, 3, 4, 6}, 24)};
+  std::vector<Tensor> want;
+  for (const Tensor& x : xs) {
+    auto r = RunSingleNode("Conv", 22, {AsDouble(x), AsDouble(w), AsDouble(b)},
+                           {IntsAttr("pads", {1, 1, 1, 1})});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    want.push_back((*r)[0].tensor);
+  }
+  std::vector<int> bad(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        const size_t k = (t + i) % 2;
+        auto r = (*session)->Run({{"x", AnyValue(xs[k])}});
+        if (!r.ok()) {
+          ++bad[t];
+          continue;
+        }
+        const Tensor& y = (*r)[0].value.tensor;
+        if (y.dims() != want[k].dims()) {
+          ++bad[t];
+          continue;
+        }
+        for (int64_t j = 0; j < y.numel(); ++j) {
+          if (std::abs(y.data<float>()[j] - want[k].data<double>()[j]) > 1e-4) {
+            ++bad[t];
+            break;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad, std::vector<int>(4, 0));
 }
 
 }  // namespace

@@ -32,12 +32,23 @@ bool DispatchCopy(DataType dt, F&& f) {
     return true;
   }
   switch (DataTypeBits(dt)) {
-    case 8: f(Tag<uint8_t>{}); return true;
-    case 16: f(Tag<uint16_t>{}); return true;
-    case 32: f(Tag<uint32_t>{}); return true;
-    case 64: f(Tag<uint64_t>{}); return true;
-    case 128: f(Tag<Pod16>{}); return true;
-    default: return false;
+    case 8:
+      f(Tag<uint8_t>{});
+      return true;
+    case 16:
+      f(Tag<uint16_t>{});
+      return true;
+    case 32:
+      f(Tag<uint32_t>{});
+      return true;
+    case 64:
+      f(Tag<uint64_t>{});
+      return true;
+    case 128:
+      f(Tag<Pod16>{});
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -202,7 +213,7 @@ inline Status EmitStrided(KernelContext& ctx, int i, const Tensor& x, int64_t of
   KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, i, x.dtype(), out_dims));
   bool ok = DispatchCopy(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    StridedCopy(y.buf.data<T>(), in.data<T>() + offset, iter_dims, strides);
+    if (y.buf.numel() > 0) StridedCopy(y.buf.data<T>(), in.data<T>() + offset, iter_dims, strides);
   });
   if (!ok) {
     return ctx.Unsupported(std::string("element type ") + DataTypeName(x.dtype()) +

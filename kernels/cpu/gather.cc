@@ -4,6 +4,7 @@
 //   NonZero 9+, TopK 1+ (k attribute before 10, input from 10; largest/sorted 11+), Unique 11+.
 // Negative indices count from the end; out-of-range indices are errors naming the node. TopK and
 // Unique break ties by the lower index.
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -36,6 +37,17 @@ inline decltype(auto) Key(const T& v) {
   } else {
     return v;
   }
+}
+
+// A strict weak order on keys that places NaN after every number (as numpy's sort does), so that
+// sorting never sees an inconsistent comparison; NaNs compare equal to each other.
+template <typename K>
+inline bool KeyLess(const K& a, const K& b) {
+  if constexpr (std::is_floating_point_v<K>) {
+    if (std::isnan(b)) return !std::isnan(a);
+    if (std::isnan(a)) return false;
+  }
+  return a < b;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,20 +177,40 @@ inline void Reduce(T& dst, const T& v, Reduction r) {
   if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
     float a = ToFloat(dst), b = ToFloat(v);
     switch (r) {
-      case Reduction::kAdd: a += b; break;
-      case Reduction::kMul: a *= b; break;
-      case Reduction::kMax: a = std::max(a, b); break;
-      case Reduction::kMin: a = std::min(a, b); break;
-      case Reduction::kNone: a = b; break;
+      case Reduction::kAdd:
+        a += b;
+        break;
+      case Reduction::kMul:
+        a *= b;
+        break;
+      case Reduction::kMax:
+        a = std::max(a, b);
+        break;
+      case Reduction::kMin:
+        a = std::min(a, b);
+        break;
+      case Reduction::kNone:
+        a = b;
+        break;
     }
     dst = FromDouble<T>(a);
   } else {
     switch (r) {
-      case Reduction::kAdd: dst = static_cast<T>(dst + v); break;
-      case Reduction::kMul: dst = static_cast<T>(dst * v); break;
-      case Reduction::kMax: dst = std::max(dst, v); break;
-      case Reduction::kMin: dst = std::min(dst, v); break;
-      case Reduction::kNone: dst = v; break;
+      case Reduction::kAdd:
+        dst = static_cast<T>(dst + v);
+        break;
+      case Reduction::kMul:
+        dst = static_cast<T>(dst * v);
+        break;
+      case Reduction::kMax:
+        dst = std::max(dst, v);
+        break;
+      case Reduction::kMin:
+        dst = std::min(dst, v);
+        break;
+      case Reduction::kNone:
+        dst = v;
+        break;
     }
   }
 }
@@ -229,8 +261,8 @@ class ScatterElementsKernel : public Kernel {
     const Tensor& upd = *ctx.Input(2);
     if (x.rank() == 0) return ctx.InvalidArgument("data must have rank >= 1");
     if (upd.dims() != ind.dims()) {
-      return ctx.InvalidArgument("updates " + upd.TypeString() + " must have the shape of indices " +
-                                 ind.TypeString());
+      return ctx.InvalidArgument("updates " + upd.TypeString() +
+                                 " must have the shape of indices " + ind.TypeString());
     }
     KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, x.rank(), ctx.node()));
     KILN_ASSIGN_OR_RETURN(std::vector<int64_t> offs, ElementOffsets(ctx, x, ind, axis));
@@ -271,8 +303,8 @@ StatusOr<NdAddressing> NdOffsets(const KernelContext& ctx, const Tensor& x, cons
   }
   for (int d = 0; d < b; ++d) {
     if (ind.dim(d) != x.dim(d)) {
-      return ctx.InvalidArgument("batch dims of indices " + ind.TypeString() +
-                                 " and data " + x.TypeString() + " differ");
+      return ctx.InvalidArgument("batch dims of indices " + ind.TypeString() + " and data " +
+                                 x.TypeString() + " differ");
     }
   }
   KILN_ASSIGN_OR_RETURN(std::vector<int64_t> raw, ReadInts(ctx, ind, "indices"));
@@ -369,7 +401,8 @@ class CompressKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
     const Tensor& cond = *ctx.Input(1);
-    if (cond.rank() != 1) return ctx.InvalidArgument("condition must be 1-D, got " + cond.TypeString());
+    if (cond.rank() != 1)
+      return ctx.InvalidArgument("condition must be 1-D, got " + cond.TypeString());
     int axis = 0;
     int64_t outer = 1, dim = x.numel(), inner = 1;
     if (has_axis_) {
@@ -494,8 +527,9 @@ class TopKKernel : public Kernel {
           for (int64_t i = 0; i < dim; ++i) keys[i] = Key(src[base + i * inner]);
           std::iota(order.begin(), order.end(), 0);
           auto cmp = [&](int64_t a, int64_t b) {
-            if (keys[a] == keys[b]) return a < b;
-            return largest ? keys[a] > keys[b] : keys[a] < keys[b];
+            if (KeyLess(keys[a], keys[b])) return !largest;
+            if (KeyLess(keys[b], keys[a])) return largest;
+            return a < b;
           };
           std::partial_sort(order.begin(), order.begin() + k, order.end(), cmp);
           const int64_t obase = o * k * inner + in;
@@ -548,9 +582,10 @@ class UniqueKernel : public Kernel {
           const T* pa = src + (o * n + a) * inner;
           const T* pb = src + (o * n + b) * inner;
           for (int64_t j = 0; j < inner; ++j) {
-            const auto ka = Key(pa[j]), kb = Key(pb[j]);
-            if (ka < kb) return -1;
-            if (kb < ka) return 1;
+            const auto& ka = Key(pa[j]);
+            const auto& kb = Key(pb[j]);
+            if (KeyLess(ka, kb)) return -1;
+            if (KeyLess(kb, ka)) return 1;
           }
         }
         return 0;
@@ -602,8 +637,8 @@ class UniqueKernel : public Kernel {
     });
     auto emit = [&](int i, const std::vector<int64_t>& v) -> Status {
       if (!ctx.output_requested(i)) return Status::Ok();
-      KILN_ASSIGN_OR_RETURN(Tensor * t, ctx.Output(i, DataType::kInt64,
-                                                   {static_cast<int64_t>(v.size())}));
+      KILN_ASSIGN_OR_RETURN(Tensor * t,
+                            ctx.Output(i, DataType::kInt64, {static_cast<int64_t>(v.size())}));
       std::copy(v.begin(), v.end(), t->data<int64_t>());
       return Status::Ok();
     };
@@ -631,28 +666,36 @@ void RegisterGatherKernels(KernelRegistry& r) {
   sortable.push_back(DataType::kString);
   r.Register(KernelDef("Gather").Opsets(1).Types("T", {0}, all).Types("Tind", {1}, index_types),
              MakeKernel<GatherKernel>());
-  r.Register(KernelDef("GatherElements").Opsets(11).Types("T", {0}, all)
-                 .Types("Tind", {1}, index_types),
-             MakeKernel<GatherElementsKernel>());
-  r.Register(KernelDef("GatherND").Opsets(11).Types("T", {0}, all)
+  r.Register(
+      KernelDef("GatherElements").Opsets(11).Types("T", {0}, all).Types("Tind", {1}, index_types),
+      MakeKernel<GatherElementsKernel>());
+  r.Register(KernelDef("GatherND")
+                 .Opsets(11)
+                 .Types("T", {0}, all)
                  .Types("indices", {1}, {DataType::kInt64}),
              MakeKernel<GatherNDKernel>());
-  r.Register(KernelDef("ScatterElements").Opsets(11).Types("T", {0, 2}, all)
+  r.Register(KernelDef("ScatterElements")
+                 .Opsets(11)
+                 .Types("T", {0, 2}, all)
                  .Types("Tind", {1}, index_types),
              ScatterFactory<ScatterElementsKernel>());
-  r.Register(KernelDef("Scatter").Opsets(9, 10).Types("T", {0, 2}, all)
-                 .Types("Tind", {1}, index_types),
-             ScatterFactory<ScatterElementsKernel>());
-  r.Register(KernelDef("ScatterND").Opsets(11).Types("T", {0, 2}, all)
+  r.Register(
+      KernelDef("Scatter").Opsets(9, 10).Types("T", {0, 2}, all).Types("Tind", {1}, index_types),
+      ScatterFactory<ScatterElementsKernel>());
+  r.Register(KernelDef("ScatterND")
+                 .Opsets(11)
+                 .Types("T", {0, 2}, all)
                  .Types("indices", {1}, {DataType::kInt64}),
              ScatterFactory<ScatterNDKernel>());
-  r.Register(KernelDef("Compress").Opsets(9).Types("T", {0}, all)
-                 .Types("T1", {1}, {DataType::kBool}),
-             MakeKernel<CompressKernel>());
-  r.Register(KernelDef("NonZero").Opsets(9).Types("T", {0}, numeric_bool),
-             Stateless(NonZeroRun));
-  r.Register(KernelDef("TopK").Opsets(1).Types("T", {0}, kNumericTypes)
-                 .Types("I", {1}, {DataType::kInt64}).HostInputs({1}),
+  r.Register(
+      KernelDef("Compress").Opsets(9).Types("T", {0}, all).Types("T1", {1}, {DataType::kBool}),
+      MakeKernel<CompressKernel>());
+  r.Register(KernelDef("NonZero").Opsets(9).Types("T", {0}, numeric_bool), Stateless(NonZeroRun));
+  r.Register(KernelDef("TopK")
+                 .Opsets(1)
+                 .Types("T", {0}, kNumericTypes)
+                 .Types("I", {1}, {DataType::kInt64})
+                 .HostInputs({1}),
              MakeKernel<TopKKernel>());
   r.Register(KernelDef("Unique").Opsets(11).Types("T", {0}, sortable), MakeKernel<UniqueKernel>());
 }

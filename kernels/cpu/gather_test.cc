@@ -1,8 +1,9 @@
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "ir/float16.h"
 #include "runtime/session.h"
@@ -92,8 +93,8 @@ TEST(GatherKernels, GatherNDAndScatterND) {
   y = Run1("ScatterND", 18, {data, I64({1, 1}, {2, 1}), T_<float>({5, 6}, {2})},
            {StringAttr("reduction", "mul")});
   EXPECT_EQ(Values<float>(y), (std::vector<float>{1, 60, 3, 4}));
-  y = Run1("ScatterND", 13, {T_<float>({1, 2, 3, 4}, {2, 2}), I64({1}, {1, 1}),
-                             T_<float>({7, 8}, {1, 2})});
+  y = Run1("ScatterND", 13,
+           {T_<float>({1, 2, 3, 4}, {2, 2}), I64({1}, {1, 1}), T_<float>({7, 8}, {1, 2})});
   EXPECT_EQ(Values<float>(y), (std::vector<float>{1, 2, 7, 8}));
 }
 
@@ -104,10 +105,10 @@ TEST(GatherKernels, CompressAndNonZero) {
   EXPECT_EQ(Values<int32_t>(y), (std::vector<int32_t>{3, 4}));
   y = Run1("Compress", 11, {x, T_<bool>({false, true, true}, {3})});
   EXPECT_EQ(Values<int32_t>(y), (std::vector<int32_t>{2, 3}));
-  EXPECT_EQ(RunErr("Compress", 11, {x, T_<bool>({false, false, false, true}, {4})},
-                   {IntAttr("axis", 0)})
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      RunErr("Compress", 11, {x, T_<bool>({false, false, false, true}, {4})}, {IntAttr("axis", 0)})
+          .code(),
+      StatusCode::kInvalidArgument);
   y = Run1("NonZero", 13, {T_<float>({0, 1, -0.0f, 2}, {2, 2})});
   EXPECT_EQ(y.dims(), (Dims{2, 2}));
   EXPECT_EQ(Values<int64_t>(y), (std::vector<int64_t>{0, 1, 1, 1}));
@@ -125,6 +126,10 @@ TEST(GatherKernels, TopKTiesAndAxis) {
   outs = RunN("TopK", 1, {T_<float>({1, 5, 2}, {3})}, {IntAttr("k", 1)}, 2);
   EXPECT_EQ(Values<float>(outs[0].tensor), (std::vector<float>{5}));
   EXPECT_EQ(RunErr("TopK", 11, {x, I64({4}, {1})}, {}, 2).code(), StatusCode::kInvalidArgument);
+  // NaN sorts above every number.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  outs = RunN("TopK", 11, {T_<float>({1, nan, 3, nan}, {4}), I64({3}, {1})}, {}, 2);
+  EXPECT_EQ(Values<int64_t>(outs[1].tensor), (std::vector<int64_t>{1, 3, 2}));
 }
 
 TEST(GatherKernels, Unique) {

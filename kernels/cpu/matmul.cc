@@ -61,8 +61,8 @@ std::vector<float> ToFloatVector(const T* p, int64_t n) {
 // Batch layout of a (possibly broadcast) batched matrix product.
 struct MatMulPlan {
   int64_t m = 0, k = 0, n = 0;
-  std::vector<int64_t> out_dims;    // final output dims (1-D operands' dims removed)
-  std::vector<int64_t> batch_dims;  // broadcast batch dims
+  std::vector<int64_t> out_dims;          // final output dims (1-D operands' dims removed)
+  std::vector<int64_t> batch_dims;        // broadcast batch dims
   std::vector<int64_t> a_batch, b_batch;  // operand batch dims (before broadcasting)
   int64_t batch = 1;
 };
@@ -148,8 +148,8 @@ Status MatMulRun(KernelContext& ctx) {
   KILN_RETURN_IF_ERROR(PlanMatMul(ctx, a->dims(), b->dims(), &p));
   KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), p.out_dims));
   if (y->numel() == 0) return Status::Ok();
-  bool done = Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(
-      a->dtype(), [&](auto tag) {
+  bool done =
+      Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(a->dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         BatchedMatMul<T>(p, a->data<T>(), b->data<T>(), y->data<T>());
       });
@@ -228,8 +228,8 @@ class GemmKernel : public Kernel {
       }
       Gemm2D<T>(ap, bp, yp, m, k, n, trans_a_, trans_b_, static_cast<T>(alpha_), use_c);
     };
-    bool done = Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(
-        a->dtype(), [&](auto tag) {
+    bool done =
+        Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(a->dtype(), [&](auto tag) {
           using T = typename decltype(tag)::type;
           compute(static_cast<T*>(nullptr), a->data<T>(), b->data<T>(),
                   use_c ? c->data<T>() : static_cast<const T*>(nullptr), y->data<T>());
@@ -239,8 +239,8 @@ class GemmKernel : public Kernel {
         using T = typename decltype(tag)::type;
         std::vector<float> af = ToFloatVector(a->data<T>(), a->numel());
         std::vector<float> bf = ToFloatVector(b->data<T>(), b->numel());
-        std::vector<float> cf = use_c ? ToFloatVector(c->data<T>(), c->numel())
-                                      : std::vector<float>();
+        std::vector<float> cf =
+            use_c ? ToFloatVector(c->data<T>(), c->numel()) : std::vector<float>();
         std::vector<float> yf(static_cast<size_t>(y->numel()));
         compute(static_cast<float*>(nullptr), af.data(), bf.data(), cf.data(), yf.data());
         T* out = y->data<T>();
@@ -373,19 +373,16 @@ Status QLinearMatMulRun(KernelContext& ctx) {
 }  // namespace
 
 void RegisterMatMulKernels(KernelRegistry& r) {
-  const std::vector<DataType> mm_types = {DataType::kFloat,  DataType::kDouble, DataType::kFloat16,
-                                          DataType::kBFloat16, DataType::kInt32, DataType::kInt64,
-                                          DataType::kUint32, DataType::kUint64};
+  const std::vector<DataType> mm_types = {
+      DataType::kFloat, DataType::kDouble, DataType::kFloat16, DataType::kBFloat16,
+      DataType::kInt32, DataType::kInt64,  DataType::kUint32,  DataType::kUint64};
   r.Register(KernelDef("MatMul").Opsets(1).Types("T", {0, 1}, mm_types), Stateless(MatMulRun));
   r.Register(KernelDef("Gemm").Opsets(1).Types("T", {0, 1, 2}, mm_types),
              [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
                return std::unique_ptr<Kernel>(new GemmKernel(info));
              });
   const std::vector<DataType> q8 = {DataType::kUint8, DataType::kInt8};
-  r.Register(KernelDef("MatMulInteger")
-                 .Opsets(10)
-                 .Types("T1", {0, 2}, q8)
-                 .Types("T2", {1, 3}, q8),
+  r.Register(KernelDef("MatMulInteger").Opsets(10).Types("T1", {0, 2}, q8).Types("T2", {1, 3}, q8),
              Stateless(MatMulIntegerRun));
   r.Register(KernelDef("QLinearMatMul")
                  .Opsets(10)

@@ -70,14 +70,14 @@ TEST(MatMulKernelTest, EmptyAndErrors) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)[0].tensor.dims(), (std::vector<int64_t>{0, 4}));
   // K == 0 gives zeros.
-  auto z = RunSingleNode("MatMul", 13, {Tensor(DataType::kFloat, {2, 0}),
-                                        Tensor(DataType::kFloat, {0, 2})}, {});
+  auto z = RunSingleNode("MatMul", 13,
+                         {Tensor(DataType::kFloat, {2, 0}), Tensor(DataType::kFloat, {0, 2})}, {});
   ASSERT_TRUE(z.ok());
   EXPECT_EQ(Values<float>((*z)[0]), (std::vector<float>{0, 0, 0, 0}));
   auto bad = RunSingleNode("MatMul", 13, {b, b}, {});
   EXPECT_FALSE(bad.ok());
-  auto bad_type = RunSingleNode("MatMul", 13, {Tensor(DataType::kInt8, {1, 1}),
-                                               Tensor(DataType::kInt8, {1, 1})}, {});
+  auto bad_type = RunSingleNode(
+      "MatMul", 13, {Tensor(DataType::kInt8, {1, 1}), Tensor(DataType::kInt8, {1, 1})}, {});
   EXPECT_FALSE(bad_type.ok());
 }
 
@@ -132,11 +132,11 @@ TEST(MatMulIntegerKernelTest, ZeroPoints) {
 TEST(QLinearMatMulKernelTest, Requantizes) {
   Tensor a = Tensor::FromVector<uint8_t>({2, 4}, {1, 2});
   Tensor b = Tensor::FromVector<uint8_t>({1, 3}, {2, 1});
-  auto r = RunSingleNode("QLinearMatMul", 10,
-                         {a, Tensor::Scalar<float>(0.5f), Tensor::Scalar<uint8_t>(0), b,
-                          Tensor::Scalar<float>(1.0f), Tensor::Scalar<uint8_t>(1),
-                          Tensor::Scalar<float>(0.25f), Tensor::Scalar<uint8_t>(100)},
-                         {});
+  auto r = RunSingleNode(
+      "QLinearMatMul", 10,
+      {a, Tensor::Scalar<float>(0.5f), Tensor::Scalar<uint8_t>(0), b, Tensor::Scalar<float>(1.0f),
+       Tensor::Scalar<uint8_t>(1), Tensor::Scalar<float>(0.25f), Tensor::Scalar<uint8_t>(100)},
+      {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   // (2*0 + 4*2) * 0.5 / 0.25 + 100 = 116
   EXPECT_EQ(Values<uint8_t>((*r)[0]), (std::vector<uint8_t>{116}));

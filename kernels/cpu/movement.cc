@@ -141,7 +141,8 @@ class SplitKernel : public Kernel {
                                    " but the node has " + std::to_string(n) + " outputs");
       }
       const int64_t chunk = (dim + n - 1) / n;
-      for (int i = 0; i < n; ++i) split.push_back(std::max<int64_t>(0, std::min(chunk, dim - i * chunk)));
+      for (int i = 0; i < n; ++i)
+        split.push_back(std::max<int64_t>(0, std::min(chunk, dim - i * chunk)));
     } else {
       if (dim % n != 0) {
         return ctx.InvalidArgument("axis " + std::to_string(axis) + " of " + x.TypeString() +
@@ -156,7 +157,8 @@ class SplitKernel : public Kernel {
     }
     int64_t total = 0;
     for (int64_t s : split) {
-      if (s < 0) return ctx.InvalidArgument("split " + DimsToString(split) + " has a negative entry");
+      if (s < 0)
+        return ctx.InvalidArgument("split " + DimsToString(split) + " has a negative entry");
       total += s;
     }
     if (total != dim) {
@@ -359,9 +361,8 @@ class PadKernel : public Kernel {
     }
     const size_t na = axes.size();
     if (pads.size() != 2 * na) {
-      return ctx.InvalidArgument("pads has " + std::to_string(pads.size()) +
-                                 " entries, expected " + std::to_string(2 * na) + " for input " +
-                                 x.TypeString());
+      return ctx.InvalidArgument("pads has " + std::to_string(pads.size()) + " entries, expected " +
+                                 std::to_string(2 * na) + " for input " + x.TypeString());
     }
     std::vector<int64_t> begin(r, 0), end(r, 0);
     for (size_t i = 0; i < na; ++i) {
@@ -372,6 +373,7 @@ class PadKernel : public Kernel {
     // first; padding then applies to the cropped range [lo, lo + n).
     std::vector<int64_t> out_dims(r);
     std::vector<std::vector<int64_t>> maps(r);
+    int64_t inner_lo = 0, inner_n = 0, inner_pb = 0;  // the innermost dim's copied span
     for (int d = 0; d < r; ++d) {
       const int64_t dim = x.dim(d);
       const int64_t lo = std::max<int64_t>(0, -begin[d]);
@@ -382,6 +384,11 @@ class PadKernel : public Kernel {
                                    std::to_string(d) + " of " + x.TypeString() + " below zero");
       }
       out_dims[d] = n + pb + pe;
+      if (d == r - 1) {
+        inner_lo = lo;
+        inner_n = n;
+        inner_pb = pb;
+      }
       if (mode != PadMode::kConstant && n == 0 && out_dims[d] > 0) {
         return ctx.InvalidArgument("cannot pad an empty axis " + std::to_string(d) + " in mode " +
                                    mode_name_);
@@ -391,9 +398,15 @@ class PadKernel : public Kernel {
         int64_t i = o - pb;
         if (i < 0 || i >= n) {
           switch (mode) {
-            case PadMode::kConstant: i = -1; break;
-            case PadMode::kEdge: i = i < 0 ? 0 : n - 1; break;
-            case PadMode::kWrap: i = ((i % n) + n) % n; break;
+            case PadMode::kConstant:
+              i = -1;
+              break;
+            case PadMode::kEdge:
+              i = i < 0 ? 0 : n - 1;
+              break;
+            case PadMode::kWrap:
+              i = ((i % n) + n) % n;
+              break;
             case PadMode::kReflect:
               if (n == 1) {
                 i = 0;
@@ -457,7 +470,13 @@ class PadKernel : public Kernel {
         if (!valid) {
           std::fill_n(dst + o, n, v);
         } else {
-          for (int64_t j = 0; j < n; ++j) {
+          // The padded edges go through the map; the middle span is a contiguous copy.
+          for (int64_t j = 0; j < inner_pb; ++j) {
+            const int64_t m = inner[j];
+            dst[o + j] = m < 0 ? v : src[base + m];
+          }
+          CopyN(dst + o + inner_pb, src + base + inner_lo, inner_n);
+          for (int64_t j = inner_pb + inner_n; j < n; ++j) {
             const int64_t m = inner[j];
             dst[o + j] = m < 0 ? v : src[base + m];
           }
@@ -548,7 +567,8 @@ class ReverseSequenceKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
     const Tensor& lens_t = *ctx.Input(1);
-    if (x.rank() < 2) return ctx.InvalidArgument("input must have rank >= 2, got " + x.TypeString());
+    if (x.rank() < 2)
+      return ctx.InvalidArgument("input must have rank >= 2, got " + x.TypeString());
     if (!((batch_axis_ == 0 && time_axis_ == 1) || (batch_axis_ == 1 && time_axis_ == 0))) {
       return ctx.InvalidArgument("batch_axis and time_axis must be 0 and 1 in some order");
     }
@@ -609,8 +629,8 @@ class CenterCropPadKernel : public Kernel {
     }
     KILN_ASSIGN_OR_RETURN(std::vector<int> axes, NormalizeAxes(ctx, axes_raw, r));
     if (shape.size() != axes.size()) {
-      return ctx.InvalidArgument("shape has " + std::to_string(shape.size()) +
-                                 " entries for " + std::to_string(axes.size()) + " axes");
+      return ctx.InvalidArgument("shape has " + std::to_string(shape.size()) + " entries for " +
+                                 std::to_string(axes.size()) + " axes");
     }
     std::vector<int64_t> out_dims = x.dims(), copy = x.dims();
     std::vector<int64_t> src_off(r, 0), dst_off(r, 0);
@@ -655,7 +675,10 @@ void RegisterMovementKernels(KernelRegistry& r) {
   r.Register(KernelDef("Concat").Opsets(1).Types("T", {-1}, all), MakeKernel<ConcatKernel>());
   r.Register(KernelDef("Split").Opsets(1).Types("T", {0}, all).HostInputs({1}),
              MakeKernel<SplitKernel>());
-  r.Register(KernelDef("Slice").Opsets(1).Types("T", {0}, all).Types("Tind", {1, 2, 3, 4}, index_types)
+  r.Register(KernelDef("Slice")
+                 .Opsets(1)
+                 .Types("T", {0}, all)
+                 .Types("Tind", {1, 2, 3, 4}, index_types)
                  .HostInputs({1, 2, 3, 4}),
              MakeKernel<SliceKernel>());
   r.Register(KernelDef("Tile").Opsets(1).Types("T", {0}, all).HostInputs({1, 2}),
@@ -670,11 +693,16 @@ void RegisterMovementKernels(KernelRegistry& r) {
              [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
                return std::unique_ptr<Kernel>(new DepthSpaceKernel(info, false));
              });
-  r.Register(KernelDef("ReverseSequence").Opsets(10).Types("T", {0}, all)
+  r.Register(KernelDef("ReverseSequence")
+                 .Opsets(10)
+                 .Types("T", {0}, all)
                  .Types("sequence_lens", {1}, {DataType::kInt64}),
              MakeKernel<ReverseSequenceKernel>());
-  r.Register(KernelDef("CenterCropPad").Opsets(18).Types("T", {0}, all)
-                 .Types("Tind", {1}, index_types).HostInputs({1}),
+  r.Register(KernelDef("CenterCropPad")
+                 .Opsets(18)
+                 .Types("T", {0}, all)
+                 .Types("Tind", {1}, index_types)
+                 .HostInputs({1}),
              MakeKernel<CenterCropPadKernel>());
 }
 

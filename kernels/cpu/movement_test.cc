@@ -1,10 +1,10 @@
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "runtime/session.h"
 
@@ -62,7 +62,8 @@ TEST(MovementKernels, TransposeMatchesNaive) {
   y = Run1("Transpose", 13, {x});
   ASSERT_EQ(y.dims(), (Dims{33, 40}));
   for (int i = 0; i < 33; ++i)
-    for (int j = 0; j < 40; ++j) ASSERT_EQ(y.data<float>()[i * 40 + j], x.data<float>()[j * 33 + i]);
+    for (int j = 0; j < 40; ++j)
+      ASSERT_EQ(y.data<float>()[i * 40 + j], x.data<float>()[j * 33 + i]);
   EXPECT_EQ(Run1("Transpose", 13, {Tensor::Scalar<float>(3)}).data<float>()[0], 3);
   EXPECT_EQ(RunErr("Transpose", 13, {x}, {IntsAttr("perm", {0, 0})}).code(),
             StatusCode::kInvalidArgument);
@@ -75,7 +76,8 @@ TEST(MovementKernels, TransposeStringsAndBool) {
   Tensor y = Run1("Transpose", 13, {s});
   EXPECT_EQ(Values<std::string>(y), (std::vector<std::string>{"a", "c", "b", "d"}));
   Tensor b = T_<bool>({true, false, false, false}, {2, 2});
-  EXPECT_EQ(Values<bool>(Run1("Transpose", 13, {b})), (std::vector<bool>{true, false, false, false}));
+  EXPECT_EQ(Values<bool>(Run1("Transpose", 13, {b})),
+            (std::vector<bool>{true, false, false, false}));
 }
 
 TEST(MovementKernels, ConcatAndSplit) {
@@ -109,16 +111,17 @@ TEST(MovementKernels, SliceStepsAndClamping) {
             (std::vector<float>{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}));
   EXPECT_EQ(slice({20}, {-100}, {-4}), (std::vector<float>{9, 5, 1}));
   EXPECT_EQ(slice({5}, {2}, {1}), (std::vector<float>{}));
-  EXPECT_EQ(slice({0}, {std::numeric_limits<int64_t>::max()},
-                  {std::numeric_limits<int64_t>::max()}),
-            (std::vector<float>{0}));
+  EXPECT_EQ(
+      slice({0}, {std::numeric_limits<int64_t>::max()}, {std::numeric_limits<int64_t>::max()}),
+      (std::vector<float>{0}));
   Tensor m = Iota({3, 4});
   Tensor y = Run1("Slice", 1, {m}, {IntsAttr("starts", {1, 1}), IntsAttr("ends", {1000, 3})});
   EXPECT_EQ(y.dims(), (Dims{2, 2}));
   EXPECT_EQ(Values<float>(y), (std::vector<float>{5, 6, 9, 10}));
   // int32 indices, negative axis.
-  y = Run1("Slice", 13, {m, T_<int32_t>({3}, {1}), T_<int32_t>({0}, {1}), T_<int32_t>({-1}, {1}),
-                         T_<int32_t>({-2}, {1})});
+  y = Run1("Slice", 13,
+           {m, T_<int32_t>({3}, {1}), T_<int32_t>({0}, {1}), T_<int32_t>({-1}, {1}),
+            T_<int32_t>({-2}, {1})});
   EXPECT_EQ(Values<float>(y), (std::vector<float>{3, 1, 7, 5, 11, 9}));
   EXPECT_EQ(RunErr("Slice", 13, {x, I64({0}), I64({1}), I64({0}), I64({0})}).code(),
             StatusCode::kInvalidArgument);

@@ -93,9 +93,8 @@ StatusOr<std::vector<double>> ChannelParam(const KernelContext& ctx, int index, 
   const Tensor* t = ctx.Input(index);
   if (t == nullptr) return ctx.InvalidArgument(std::string("input '") + what + "' is missing");
   if (t->numel() != c) {
-    return ctx.InvalidArgument(std::string("input '") + what + "' must have " +
-                               std::to_string(c) + " elements (one per channel), got shape " +
-                               DimsToString(t->dims()));
+    return ctx.InvalidArgument(std::string("input '") + what + "' must have " + std::to_string(c) +
+                               " elements (one per channel), got shape " + DimsToString(t->dims()));
   }
   return ReadDoubles(ctx, *t, what);
 }
@@ -139,14 +138,14 @@ Status SplitNCS(const KernelContext& ctx, const Tensor& x, int64_t* n, int64_t* 
 
 // Runs the statements after `dtype` with T bound to X's float element type, or returns an
 // Unsupported error naming the type.
-#define KILN_DISPATCH_FLOAT_OR_RETURN(ctx, dtype, ...)      \
-  do {                                                      \
+#define KILN_DISPATCH_FLOAT_OR_RETURN(ctx, dtype, ...)       \
+  do {                                                       \
     if (!Dispatch<KILN_FLOAT_TYPES>((dtype), [&](auto tag) { \
-          using T = typename decltype(tag)::type;           \
-          __VA_ARGS__;                                      \
-        })) {                                               \
-      return (ctx).Unsupported(TypeError(dtype));           \
-    }                                                       \
+          using T = typename decltype(tag)::type;            \
+          __VA_ARGS__;                                       \
+        })) {                                                \
+      return (ctx).Unsupported(TypeError(dtype));            \
+    }                                                        \
   } while (0)
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +178,8 @@ class BatchNormKernel : public Kernel {
     std::vector<double> p[4];
     for (int i = 0; i < 4; ++i) {
       const Tensor* t = ctx.Input(i + 1);
-      if (t == nullptr) return ctx.InvalidArgument(std::string("input '") + names[i] + "' is missing");
+      if (t == nullptr)
+        return ctx.InvalidArgument(std::string("input '") + names[i] + "' is missing");
       if (t->numel() != per) {
         return ctx.InvalidArgument(std::string("input '") + names[i] + "' must have " +
                                    std::to_string(per) + " elements for X of shape " +
@@ -283,7 +283,9 @@ class BatchNormKernel : public Kernel {
 
 class InstanceNormKernel : public Kernel {
  public:
-  explicit InstanceNormKernel(const KernelInfo& info) { epsilon_ = info.GetFloat("epsilon", 1e-5f); }
+  explicit InstanceNormKernel(const KernelInfo& info) {
+    epsilon_ = info.GetFloat("epsilon", 1e-5f);
+  }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -331,7 +333,8 @@ class GroupNormKernel : public Kernel {
     }
     const Tensor* st = ctx.Input(1);
     const Tensor* bt = ctx.Input(2);
-    if (st == nullptr || bt == nullptr) return ctx.InvalidArgument("inputs 'scale' and 'bias' are required");
+    if (st == nullptr || bt == nullptr)
+      return ctx.InvalidArgument("inputs 'scale' and 'bias' are required");
     // Opset 18 gives one scale / bias per group, opset 21 one per channel.
     const bool per_channel = ctx.opset() >= 21 || st->numel() != g;
     const int64_t want = per_channel ? c : g;
@@ -569,7 +572,8 @@ class LrnKernel : public Kernel {
           for (int64_t si = 0; si < s; ++si) {
             const C den = std::pow(static_cast<C>(bias_) + static_cast<C>(scale) * sum[si],
                                    static_cast<C>(beta_));
-            yn[ci * s + si] = FromDouble<T>(static_cast<double>(static_cast<C>(ToDouble(xn[ci * s + si])) / den));
+            yn[ci * s + si] =
+                FromDouble<T>(static_cast<double>(static_cast<C>(ToDouble(xn[ci * s + si])) / den));
           }
         }
       }
@@ -595,7 +599,8 @@ class MvnKernel : public Kernel {
     std::vector<bool> seen(rank, false);
     for (int64_t a : axes_) {
       if (a < -rank || a >= rank) {
-        return ctx.InvalidArgument("axis " + std::to_string(a) + " is out of range for input of shape " +
+        return ctx.InvalidArgument("axis " + std::to_string(a) +
+                                   " is out of range for input of shape " +
                                    DimsToString(x->dims()));
       }
       const int i = static_cast<int>(a < 0 ? a + rank : a);
@@ -617,7 +622,8 @@ class MvnKernel : public Kernel {
         ForEachBroadcastRun<1>(dims, {kept},
                                [&](int64_t xo, const std::array<int64_t, 1>& offs, int64_t len,
                                    const std::array<int64_t, 1>& inner) {
-                                 for (int64_t j = 0; j < len; ++j) f(xo + j, offs[0] + j * inner[0]);
+                                 for (int64_t j = 0; j < len; ++j)
+                                   f(xo + j, offs[0] + j * inner[0]);
                                });
       };
       walk([&](int64_t xi, int64_t si) { mean[si] += ToDouble(xp[xi]); });

@@ -24,8 +24,7 @@ Tensor F(std::vector<float> v, std::vector<int64_t> dims) {
 
 TEST(BatchNormKernelTest, Inference) {
   Tensor x = F({1, 2, 3, 4}, {1, 2, 2});
-  Tensor scale = F({1, 2}, {2}), bias = F({0, 1}, {2}), mean = F({1, 3}, {2}),
-         var = F({4, 1}, {2});
+  Tensor scale = F({1, 2}, {2}), bias = F({0, 1}, {2}), mean = F({1, 3}, {2}), var = F({4, 1}, {2});
   auto r = RunSingleNode("BatchNormalization", 15, {x, scale, bias, mean, var},
                          {FloatAttr("epsilon", 0)});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -38,15 +37,13 @@ TEST(BatchNormKernelTest, Inference) {
 
 TEST(BatchNormKernelTest, TrainingModeOutputsRunningStats) {
   Tensor x = F({1, 3, 10, 20}, {2, 2, 1});  // channel 0: {1, 10}, channel 1: {3, 20}
-  Tensor scale = F({1, 1}, {2}), bias = F({0, 0}, {2}), mean = F({0, 0}, {2}),
-         var = F({1, 1}, {2});
-  auto r = RunSingleNode("BatchNormalization", 15, {x, scale, bias, mean, var},
-                         {IntAttr("training_mode", 1), FloatAttr("epsilon", 0),
-                          FloatAttr("momentum", 0.5f)},
-                         3);
+  Tensor scale = F({1, 1}, {2}), bias = F({0, 0}, {2}), mean = F({0, 0}, {2}), var = F({1, 1}, {2});
+  auto r = RunSingleNode(
+      "BatchNormalization", 15, {x, scale, bias, mean, var},
+      {IntAttr("training_mode", 1), FloatAttr("epsilon", 0), FloatAttr("momentum", 0.5f)}, 3);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectNear(Floats((*r)[0]), {-1, -1, 1, 1});
-  ExpectNear(Floats((*r)[1]), {2.75f, 5.75f});                   // 0.5 * 0 + 0.5 * mean
+  ExpectNear(Floats((*r)[1]), {2.75f, 5.75f});  // 0.5 * 0 + 0.5 * mean
   ExpectNear(Floats((*r)[2]), {0.5f + 0.5f * 20.25f, 0.5f + 0.5f * 72.25f});
 }
 
@@ -69,16 +66,17 @@ TEST(InstanceNormKernelTest, PerChannel) {
 
 TEST(GroupNormKernelTest, PerChannelAndPerGroupParams) {
   Tensor x = F({0, 2, 4, 6}, {1, 4, 1});  // 2 groups: {0, 2}, {4, 6}
-  auto r21 = RunSingleNode("GroupNormalization", 21,
-                           {x, F({1, 2, 3, 4}, {4}), F({0, 0, 0, 1}, {4})},
-                           {IntAttr("num_groups", 2), FloatAttr("epsilon", 0)});
+  auto r21 =
+      RunSingleNode("GroupNormalization", 21, {x, F({1, 2, 3, 4}, {4}), F({0, 0, 0, 1}, {4})},
+                    {IntAttr("num_groups", 2), FloatAttr("epsilon", 0)});
   ASSERT_TRUE(r21.ok()) << r21.status().ToString();
   ExpectNear(Floats((*r21)[0]), {-1, 2, -3, 5});
   auto r18 = RunSingleNode("GroupNormalization", 18, {x, F({1, 2}, {2}), F({0, 1}, {2})},
                            {IntAttr("num_groups", 2), FloatAttr("epsilon", 0)});
   ASSERT_TRUE(r18.ok()) << r18.status().ToString();
   ExpectNear(Floats((*r18)[0]), {-1, 1, -1, 3});
-  EXPECT_FALSE(RunSingleNode("GroupNormalization", 21, {x, F({1, 2, 3, 4}, {4}), F({0, 0, 0, 1}, {4})},
+  EXPECT_FALSE(RunSingleNode("GroupNormalization", 21,
+                             {x, F({1, 2, 3, 4}, {4}), F({0, 0, 0, 1}, {4})},
                              {IntAttr("num_groups", 3)})
                    .ok());
 }
@@ -89,7 +87,8 @@ TEST(LayerNormKernelTest, OutputsAndAxis) {
                          {FloatAttr("epsilon", 0)}, 3);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const float s = std::sqrt(2.0f / 3);  // stddev of {1, 2, 3}
-  ExpectNear(Floats((*r)[0]), {-1 / s, 1 / s, 1, 0, -2 / std::sqrt(8.0f / 3), 1 + 2 / std::sqrt(8.0f / 3)});
+  ExpectNear(Floats((*r)[0]),
+             {-1 / s, 1 / s, 1, 0, -2 / std::sqrt(8.0f / 3), 1 + 2 / std::sqrt(8.0f / 3)});
   EXPECT_EQ((*r)[1].tensor.dims(), (std::vector<int64_t>{2, 1}));
   ExpectNear(Floats((*r)[1]), {2, 2});
   ExpectNear(Floats((*r)[2]), {1 / s, 1 / std::sqrt(8.0f / 3)});
@@ -121,9 +120,9 @@ TEST(LpNormKernelTest, ZeroNormGivesZero) {
 
 TEST(LrnKernelTest, WindowAcrossChannels) {
   Tensor x = F({1, 2, 3}, {1, 3, 1, 1});
-  auto r = RunSingleNode("LRN", 13, {x},
-                         {IntAttr("size", 3), FloatAttr("alpha", 3), FloatAttr("beta", 1),
-                          FloatAttr("bias", 1)});
+  auto r = RunSingleNode(
+      "LRN", 13, {x},
+      {IntAttr("size", 3), FloatAttr("alpha", 3), FloatAttr("beta", 1), FloatAttr("bias", 1)});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectNear(Floats((*r)[0]), {1 / 6.0f, 2 / 15.0f, 3 / 14.0f});
   EXPECT_FALSE(RunSingleNode("LRN", 13, {x}, {}).ok());  // size is required

@@ -179,11 +179,10 @@ void PoolDirect(const Geometry3& g, const PoolParams& pp, int64_t planes, const 
           }
           A r;
           if (pp.kind == PoolKind::kAvg) {
-            const int64_t count =
-                pp.count_include_pad
-                    ? g.taps[0].padded_count[o0] * g.taps[1].padded_count[o1] *
-                          g.taps[2].padded_count[o2]
-                    : (h0 - l0) * (h1 - l1) * (h2 - l2);
+            const int64_t count = pp.count_include_pad
+                                      ? g.taps[0].padded_count[o0] * g.taps[1].padded_count[o1] *
+                                            g.taps[2].padded_count[o2]
+                                      : (h0 - l0) * (h1 - l1) * (h2 - l2);
             r = sum / static_cast<A>(count);
           } else if (pp.p == 2.0) {
             r = std::sqrt(sum);
@@ -238,8 +237,8 @@ class PoolKernel : public Kernel {
     params_.count_include_pad = info.GetInt("count_include_pad", 0) != 0;
     params_.storage_order = info.GetInt("storage_order", 0);
     if (kind == PoolKind::kLp) {
-      params_.p = info.opset() < 2 ? info.GetFloat("p", 2.0f)
-                                   : static_cast<double>(info.GetInt("p", 2));
+      params_.p =
+          info.opset() < 2 ? info.GetFloat("p", 2.0f) : static_cast<double>(info.GetInt("p", 2));
     }
     if (!global_) init_ = ParseWindowAttrs(info, &attrs_);
     if (init_.ok()) init_ = info.status();
@@ -327,8 +326,8 @@ class PoolKernel : public Kernel {
       dnnl::memory dst(e->pd.dst_desc(), eng, y->raw_data());
       dnnl::memory scratch(e->pd.scratchpad_desc(), eng);
       dnnl::stream s(eng);
-      e->prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst},
-                          {DNNL_ARG_SCRATCHPAD, scratch}});
+      e->prim.execute(s,
+                      {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratch}});
       s.wait();
     } catch (const dnnl::error&) {
       return false;
@@ -341,16 +340,15 @@ class PoolKernel : public Kernel {
     dnnl::memory::dims pad_r(g.nd), dil(g.nd);
     for (int d = 0; d < g.nd; ++d) {
       // Padding that makes oneDNN's floor formula produce our output size.
-      const int64_t need = (g.out[d] - 1) * g.stride[d] + g.EffectiveKernel(d) - g.in[d] -
-                           g.pad_begin[d];
+      const int64_t need =
+          (g.out[d] - 1) * g.stride[d] + g.EffectiveKernel(d) - g.in[d] - g.pad_begin[d];
       pad_r[d] = std::max(g.pad_end[d], need);
       if ((g.in[d] + g.pad_begin[d] + pad_r[d] - g.EffectiveKernel(d)) / g.stride[d] + 1 !=
           g.out[d]) {
         return e;
       }
       // Averages counting padding divide by taps inside the explicit padding only.
-      if (params_.kind == PoolKind::kAvg && params_.count_include_pad &&
-          pad_r[d] != g.pad_end[d]) {
+      if (params_.kind == PoolKind::kAvg && params_.count_include_pad && pad_r[d] != g.pad_end[d]) {
         return e;
       }
       dil[d] = g.dilation[d] - 1;

@@ -58,9 +58,9 @@ TEST(PoolKernelTest, MaxPoolWithIndices) {
 
 TEST(PoolKernelTest, MaxPoolInt8AndCeil) {
   Tensor x = Tensor::FromVector<int8_t>({-5, -3, -7, -1, -2}, {1, 1, 5});
-  auto r = RunSingleNode("MaxPool", 12, {x},
-                         {IntsAttr("kernel_shape", {2}), IntsAttr("strides", {2}),
-                          IntAttr("ceil_mode", 1)});
+  auto r = RunSingleNode(
+      "MaxPool", 12, {x},
+      {IntsAttr("kernel_shape", {2}), IntsAttr("strides", {2}), IntAttr("ceil_mode", 1)});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(Values<int8_t>((*r)[0]), (std::vector<int8_t>{-3, -1, -2}));
 }
@@ -92,10 +92,9 @@ TEST(PoolKernelTest, FloatMatchesDirect) {
                            {IntsAttr("kernel_shape", {3, 3}), IntsAttr("strides", {2, 2}),
                             IntAttr("ceil_mode", 1), IntAttr("count_include_pad", 1)},
                            {2, 3, 3, 3});
-  ExpectFloatMatchesDouble("AveragePool", Iota({1, 2, 5, 4, 3}),
-                           {IntsAttr("kernel_shape", {2, 2, 2}),
-                            StringAttr("auto_pad", "SAME_UPPER")},
-                           {1, 2, 5, 4, 3});
+  ExpectFloatMatchesDouble(
+      "AveragePool", Iota({1, 2, 5, 4, 3}),
+      {IntsAttr("kernel_shape", {2, 2, 2}), StringAttr("auto_pad", "SAME_UPPER")}, {1, 2, 5, 4, 3});
   ExpectFloatMatchesDouble("MaxPool", Iota({1, 2, 9}),
                            {IntsAttr("kernel_shape", {4}), StringAttr("auto_pad", "SAME_LOWER"),
                             IntsAttr("strides", {3})},

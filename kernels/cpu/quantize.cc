@@ -27,10 +27,14 @@ namespace {
 // Rounds a double to the nearest value of a float type (the precision of a computation).
 double RoundToType(double v, DataType t) {
   switch (t) {
-    case DataType::kFloat: return static_cast<float>(v);
-    case DataType::kFloat16: return ToFloat(DoubleToFloat16(v));
-    case DataType::kBFloat16: return ToFloat(DoubleToBFloat16(v));
-    default: return v;  // double, and int32 (numpy divides int32 in double)
+    case DataType::kFloat:
+      return static_cast<float>(v);
+    case DataType::kFloat16:
+      return ToFloat(DoubleToFloat16(v));
+    case DataType::kBFloat16:
+      return ToFloat(DoubleToBFloat16(v));
+    default:
+      return v;  // double, and int32 (numpy divides int32 in double)
   }
 }
 
@@ -46,16 +50,44 @@ DataType DivisionType(DataType x, DataType scale) {
 
 bool IntegerRange(DataType t, double* lo, double* hi) {
   switch (t) {
-    case DataType::kUint8: *lo = 0; *hi = 255; return true;
-    case DataType::kInt8: *lo = -128; *hi = 127; return true;
-    case DataType::kUint16: *lo = 0; *hi = 65535; return true;
-    case DataType::kInt16: *lo = -32768; *hi = 32767; return true;
-    case DataType::kUint4: *lo = 0; *hi = 15; return true;
-    case DataType::kInt4: *lo = -8; *hi = 7; return true;
-    case DataType::kUint2: *lo = 0; *hi = 3; return true;
-    case DataType::kInt2: *lo = -2; *hi = 1; return true;
-    case DataType::kInt32: *lo = -2147483648.0; *hi = 2147483647.0; return true;
-    default: return false;
+    case DataType::kUint8:
+      *lo = 0;
+      *hi = 255;
+      return true;
+    case DataType::kInt8:
+      *lo = -128;
+      *hi = 127;
+      return true;
+    case DataType::kUint16:
+      *lo = 0;
+      *hi = 65535;
+      return true;
+    case DataType::kInt16:
+      *lo = -32768;
+      *hi = 32767;
+      return true;
+    case DataType::kUint4:
+      *lo = 0;
+      *hi = 15;
+      return true;
+    case DataType::kInt4:
+      *lo = -8;
+      *hi = 7;
+      return true;
+    case DataType::kUint2:
+      *lo = 0;
+      *hi = 3;
+      return true;
+    case DataType::kInt2:
+      *lo = -2;
+      *hi = 1;
+      return true;
+    case DataType::kInt32:
+      *lo = -2147483648.0;
+      *hi = 2147483647.0;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -74,8 +106,10 @@ struct ScaleIndexer {
 
   int64_t operator()(int64_t i) const {
     switch (mode) {
-      case Mode::kTensor: return 0;
-      case Mode::kAxis: return (i / inner) % axis_dim;
+      case Mode::kTensor:
+        return 0;
+      case Mode::kAxis:
+        return (i / inner) % axis_dim;
       case Mode::kBlocked: {
         const int64_t in = i % inner;
         const int64_t d = (i / inner) % axis_dim;
@@ -96,8 +130,8 @@ Status MakeIndexer(const KernelContext& ctx, const Tensor& x, const Tensor& scal
   }
   const int rank = x.rank();
   if (axis < -rank || axis >= rank) {
-    return ctx.InvalidArgument("axis " + std::to_string(axis) + " is out of range for input of rank " +
-                               std::to_string(rank));
+    return ctx.InvalidArgument("axis " + std::to_string(axis) +
+                               " is out of range for input of rank " + std::to_string(rank));
   }
   const int a = static_cast<int>(axis < 0 ? axis + rank : axis);
   ix->axis_dim = x.dim(a);
@@ -129,6 +163,12 @@ Status MakeIndexer(const KernelContext& ctx, const Tensor& x, const Tensor& scal
   ix->block = block_size;
   ix->scale_axis_dim = scale.dim(a);
   return Status::Ok();
+}
+
+// A zero point matches its scale's shape; a scalar and a one-element 1-D tensor are alike.
+bool SameGranularity(const Tensor& zp, const Tensor& scale) {
+  if (zp.numel() == 1 && scale.numel() == 1 && zp.rank() <= 1 && scale.rank() <= 1) return true;
+  return zp.dims() == scale.dims();
 }
 
 std::vector<double> AllAsDouble(const Tensor& t) {
@@ -173,16 +213,16 @@ class QuantizeLinearKernel : public Kernel {
     const Tensor* scale = ctx.Input(1);
     const Tensor* zp = ctx.Input(2);
     if (x == nullptr || scale == nullptr) return ctx.InvalidArgument("x and y_scale are required");
-    DataType out_type = output_dtype_ != 0 ? static_cast<DataType>(output_dtype_) : DataType::kUint8;
+    DataType out_type =
+        output_dtype_ != 0 ? static_cast<DataType>(output_dtype_) : DataType::kUint8;
     if (zp != nullptr) {
       if (output_dtype_ != 0 && static_cast<DataType>(output_dtype_) != zp->dtype()) {
-        return ctx.InvalidArgument(std::string("output_dtype ") +
-                                   DataTypeName(static_cast<DataType>(output_dtype_)) +
-                                   " differs from y_zero_point's type " +
-                                   DataTypeName(zp->dtype()));
+        return ctx.InvalidArgument(
+            std::string("output_dtype ") + DataTypeName(static_cast<DataType>(output_dtype_)) +
+            " differs from y_zero_point's type " + DataTypeName(zp->dtype()));
       }
       out_type = zp->dtype();
-      if (zp->dims() != scale->dims()) {
+      if (!SameGranularity(*zp, *scale)) {
         return ctx.InvalidArgument("y_zero_point shape " + DimsToString(zp->dims()) +
                                    " differs from y_scale shape " + DimsToString(scale->dims()));
       }
@@ -283,14 +323,14 @@ class DequantizeLinearKernel : public Kernel {
       return ctx.InvalidArgument("x_scale must be a scalar or 1-D at this opset");
     }
     // Float8 and float4 inputs ignore the zero point (it must be zero).
-    const bool use_zp = zp != nullptr && !IsFloat8(x->dtype()) &&
-                        x->dtype() != DataType::kFloat4E2M1;
+    const bool use_zp =
+        zp != nullptr && !IsFloat8(x->dtype()) && x->dtype() != DataType::kFloat4E2M1;
     if (use_zp) {
       if (zp->dtype() != x->dtype()) {
         return ctx.InvalidArgument(std::string("x_zero_point type ") + DataTypeName(zp->dtype()) +
                                    " differs from x type " + DataTypeName(x->dtype()));
       }
-      if (zp->dims() != scale->dims()) {
+      if (!SameGranularity(*zp, *scale)) {
         return ctx.InvalidArgument("x_zero_point shape " + DimsToString(zp->dims()) +
                                    " differs from x_scale shape " + DimsToString(scale->dims()));
       }
@@ -363,8 +403,8 @@ void RegisterQuantizeKernels(KernelRegistry& r) {
   const std::vector<D> x10 = {D::kFloat, D::kInt32};
   const std::vector<D> x19 = {D::kFloat, D::kFloat16, D::kBFloat16, D::kInt32};
   const std::vector<D> q10 = {D::kInt8, D::kUint8};
-  std::vector<D> q19 = {D::kInt8, D::kUint8, D::kFloat8E4M3FN, D::kFloat8E4M3FNUZ, D::kFloat8E5M2,
-                        D::kFloat8E5M2FNUZ};
+  std::vector<D> q19 = {D::kInt8,           D::kUint8,      D::kFloat8E4M3FN,
+                        D::kFloat8E4M3FNUZ, D::kFloat8E5M2, D::kFloat8E5M2FNUZ};
   std::vector<D> q21 = q19;
   for (D d : {D::kInt16, D::kUint16, D::kInt4, D::kUint4}) q21.push_back(d);
   std::vector<D> q23 = q21;
@@ -430,12 +470,12 @@ void RegisterQuantizeKernels(KernelRegistry& r) {
                  .Types("T", {0, 2}, dx10)
                  .Types("S", {1}, {D::kFloat}),
              df);
-  r.Register(KernelDef("DequantizeLinear").Opsets(19, 20).Types("T1", {0}, dx19).Types("T2", {1}, ds),
-             df);
-  r.Register(KernelDef("DequantizeLinear").Opsets(21, 22).Types("T1", {0}, dx21).Types("T2", {1}, ds),
-             df);
-  r.Register(KernelDef("DequantizeLinear").Opsets(23, 23).Types("T1", {0}, dx23).Types("T2", {1}, ds),
-             df);
+  r.Register(
+      KernelDef("DequantizeLinear").Opsets(19, 20).Types("T1", {0}, dx19).Types("T2", {1}, ds), df);
+  r.Register(
+      KernelDef("DequantizeLinear").Opsets(21, 22).Types("T1", {0}, dx21).Types("T2", {1}, ds), df);
+  r.Register(
+      KernelDef("DequantizeLinear").Opsets(23, 23).Types("T1", {0}, dx23).Types("T2", {1}, ds), df);
   r.Register(
       KernelDef("DequantizeLinear").Opsets(24, 24).Types("T1", {0}, dx23).Types("T2", {1}, ds24),
       df);

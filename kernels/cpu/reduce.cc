@@ -35,8 +35,8 @@ namespace {
 // Element helpers.
 
 template <typename T>
-constexpr bool kIsFloat = std::is_floating_point_v<T> || std::is_same_v<T, Float16> ||
-                          std::is_same_v<T, BFloat16>;
+constexpr bool kIsFloat =
+    std::is_floating_point_v<T> || std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>;
 
 // Accumulator type: double for float types, 64-bit integers for integer types and bool.
 template <typename T>
@@ -122,28 +122,27 @@ enum class ReduceOp { kSum, kMean, kMax, kMin, kProd, kL1, kL2, kLogSum, kLogSum
 template <typename T, typename A, typename F>
 void Accumulate(const std::vector<int64_t>& in_dims, const std::vector<int64_t>& kept, const T* x,
                 A* acc, F f) {
-  ForEachBroadcastRun<1>(
-      in_dims, {kept},
-      [&](int64_t in_off, const std::array<int64_t, 1>& offs, int64_t n,
-          const std::array<int64_t, 1>& inner) {
-        const T* xp = x + in_off;
-        A* ap = acc + offs[0];
-        if (inner[0] == 0) {
-          A a = *ap;
-          for (int64_t j = 0; j < n; ++j) a = f(a, xp[j]);
-          *ap = a;
-        } else if (inner[0] == 1) {
-          for (int64_t j = 0; j < n; ++j) ap[j] = f(ap[j], xp[j]);
-        } else {
-          for (int64_t j = 0; j < n; ++j) ap[j * inner[0]] = f(ap[j * inner[0]], xp[j]);
-        }
-      });
+  ForEachBroadcastRun<1>(in_dims, {kept},
+                         [&](int64_t in_off, const std::array<int64_t, 1>& offs, int64_t n,
+                             const std::array<int64_t, 1>& inner) {
+                           const T* xp = x + in_off;
+                           A* ap = acc + offs[0];
+                           if (inner[0] == 0) {
+                             A a = *ap;
+                             for (int64_t j = 0; j < n; ++j) a = f(a, xp[j]);
+                             *ap = a;
+                           } else if (inner[0] == 1) {
+                             for (int64_t j = 0; j < n; ++j) ap[j] = f(ap[j], xp[j]);
+                           } else {
+                             for (int64_t j = 0; j < n; ++j)
+                               ap[j * inner[0]] = f(ap[j * inner[0]], xp[j]);
+                           }
+                         });
 }
 
 template <typename T>
-void ReduceTyped(ReduceOp op, const std::vector<int64_t>& in_dims,
-                 const std::vector<int64_t>& kept, int64_t count, const T* x, T* y,
-                 int64_t out_n) {
+void ReduceTyped(ReduceOp op, const std::vector<int64_t>& in_dims, const std::vector<int64_t>& kept,
+                 int64_t count, const T* x, T* y, int64_t out_n) {
   using A = AccT<T>;
   if (op == ReduceOp::kLogSumExp) {
     // Two passes: the per-output maximum, then the shifted sum of exponentials (in double).
@@ -290,8 +289,8 @@ class ReduceKernel : public Kernel {
       for (int64_t a : axes) {
         if (a < -rank || a >= rank) {
           return ctx.InvalidArgument("axis " + std::to_string(a) + " is out of range for rank " +
-                                     std::to_string(rank) + " (input " +
-                                     DimsToString(x->dims()) + ")");
+                                     std::to_string(rank) + " (input " + DimsToString(x->dims()) +
+                                     ")");
         }
         int n = static_cast<int>(a < 0 ? a + rank : a);
         if (reduced[n]) {
@@ -509,8 +508,8 @@ enum class ReduceFamily { kPlain, kMinMax, kLog };
 // Element types accepted by a reduce op's schema version `since`.
 std::vector<DataType> ReduceTypes(ReduceFamily family, int since) {
   if (family == ReduceFamily::kLog && since >= 28) return kFloatTypes;
-  std::vector<DataType> t = {DataType::kFloat,  DataType::kDouble, DataType::kFloat16,
-                             DataType::kInt32,  DataType::kInt64,  DataType::kUint32,
+  std::vector<DataType> t = {DataType::kFloat, DataType::kDouble, DataType::kFloat16,
+                             DataType::kInt32, DataType::kInt64,  DataType::kUint32,
                              DataType::kUint64};
   if (since >= 13) t.push_back(DataType::kBFloat16);
   if (family == ReduceFamily::kMinMax && since >= 12) {
@@ -560,7 +559,7 @@ void RegisterReduceKernels(KernelRegistry& r) {
         r, op.name, op.versions,
         [family, axes_since](KernelDef def, int since) {
           def.Types("T", {0}, ReduceTypes(family, since));
-          if (since >= axes_since) def.Types("tensor(int64)", {1}, {DataType::kInt64});
+          if (since >= axes_since) def.Types("axes", {1}, {DataType::kInt64});
           return def;
         },
         [cfg](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
@@ -595,15 +594,15 @@ void RegisterReduceKernels(KernelRegistry& r) {
       return std::unique_ptr<Kernel>(new CumKernel(info, is_prod));
     };
   };
-  r.Register(KernelDef("CumSum").Opsets(11, 13).Types("T", {0}, cum_types).Types("T2", {1},
-                                                                                 axis_types),
-             cum_factory(false));
-  r.Register(KernelDef("CumSum").Opsets(14).Types("T", {0}, cum_types_16).Types("T2", {1},
-                                                                               axis_types),
-             cum_factory(false));
-  r.Register(KernelDef("CumProd").Opsets(26).Types("T", {0}, cum_types_16).Types("T2", {1},
-                                                                                axis_types),
-             cum_factory(true));
+  r.Register(
+      KernelDef("CumSum").Opsets(11, 13).Types("T", {0}, cum_types).Types("T2", {1}, axis_types),
+      cum_factory(false));
+  r.Register(
+      KernelDef("CumSum").Opsets(14).Types("T", {0}, cum_types_16).Types("T2", {1}, axis_types),
+      cum_factory(false));
+  r.Register(
+      KernelDef("CumProd").Opsets(26).Types("T", {0}, cum_types_16).Types("T2", {1}, axis_types),
+      cum_factory(true));
 }
 
 }  // namespace kiln::cpu

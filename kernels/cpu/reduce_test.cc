@@ -129,16 +129,16 @@ TEST(ArgKernelTest, ArgMaxArgMin) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ((*a)[0].tensor.dims(), (std::vector<int64_t>{2, 1}));
   EXPECT_EQ(Vals<int64_t>((*a)[0]), (std::vector<int64_t>{1, 0}));
-  auto last = RunSingleNode("ArgMax", 13, {x},
-                            {IntAttr("axis", -1), IntAttr("select_last_index", 1),
-                             IntAttr("keepdims", 0)});
+  auto last =
+      RunSingleNode("ArgMax", 13, {x},
+                    {IntAttr("axis", -1), IntAttr("select_last_index", 1), IntAttr("keepdims", 0)});
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(Vals<int64_t>((*last)[0]), (std::vector<int64_t>{2, 2}));
   auto mn = RunSingleNode("ArgMin", 11, {x}, {IntAttr("keepdims", 0)});
   ASSERT_TRUE(mn.ok());
   EXPECT_EQ(Vals<int64_t>((*mn)[0]), (std::vector<int64_t>{0, 1, 1}));
-  EXPECT_FALSE(RunSingleNode("ArgMax", 13, {Tensor(DataType::kFloat, {2, 0})},
-                             {IntAttr("axis", 1)}).ok());
+  EXPECT_FALSE(
+      RunSingleNode("ArgMax", 13, {Tensor(DataType::kFloat, {2, 0})}, {IntAttr("axis", 1)}).ok());
   EXPECT_FALSE(RunSingleNode("ArgMax", 13, {x}, {IntAttr("axis", 2)}).ok());
 }
 
@@ -155,7 +155,8 @@ TEST(CumKernelTest, CumSumAndCumProd) {
   ASSERT_TRUE(a0.ok());
   EXPECT_EQ(Vals<float>((*a0)[0]), (std::vector<float>{1, 2, 3, 5, 7, 9}));
   Tensor xi = Tensor::FromVector<int32_t>({1, 2, 3, 4});
-  auto p = RunSingleNode("CumProd", 26, {xi, Tensor::Scalar<int64_t>(0)}, {IntAttr("exclusive", 1)});
+  auto p =
+      RunSingleNode("CumProd", 26, {xi, Tensor::Scalar<int64_t>(0)}, {IntAttr("exclusive", 1)});
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(Vals<int32_t>((*p)[0]), (std::vector<int32_t>{1, 1, 2, 6}));
   EXPECT_FALSE(RunSingleNode("CumSum", 14, {x, Tensor::FromVector<int64_t>({0, 1})}, {}).ok());

@@ -6,6 +6,7 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterBinaryKernels(r);
   cpu::RegisterUnaryKernels(r);
   cpu::RegisterCastKernels(r);
+  cpu::RegisterQuantizeKernels(r);
   cpu::RegisterMatMulKernels(r);
   cpu::RegisterConvKernels(r);
   cpu::RegisterPoolKernels(r);

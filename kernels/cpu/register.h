@@ -9,6 +9,7 @@ namespace kiln::cpu {
 void RegisterBinaryKernels(KernelRegistry& r);         // binary.cc
 void RegisterUnaryKernels(KernelRegistry& r);          // unary.cc
 void RegisterCastKernels(KernelRegistry& r);           // cast.cc
+void RegisterQuantizeKernels(KernelRegistry& r);       // quantize.cc
 void RegisterMatMulKernels(KernelRegistry& r);         // matmul.cc
 void RegisterConvKernels(KernelRegistry& r);           // conv.cc
 void RegisterPoolKernels(KernelRegistry& r);           // pool.cc

@@ -2,7 +2,7 @@
 //   SequenceEmpty 11+ (dtype attribute, default float), SequenceConstruct 11+, SequenceAt 11+,
 //   SequenceInsert 11+ (position optional: append), SequenceErase 11+ (position optional: last),
 //   SequenceLength 11+, SplitToSequence 11+ (split absent / scalar / 1-D; keepdims; axis),
-//   ConcatFromSequence 11+ (axis, new_axis),
+//   ConcatFromSequence 11+ (axis, new_axis), SequenceMap 17+ (body run once per item),
 //   Optional 15+ (type attribute; no input gives None), OptionalHasElement 15+ (from 18 the input
 //   may be omitted or a plain tensor / sequence), OptionalGetElement 15+ (from 18 a plain tensor
 //   or sequence passes through).
@@ -76,9 +76,8 @@ AnyValue MakeSequence(std::vector<AnyValue> items, DataType elem) {
 
 // Copies `rows` rows of `n` elements from src (row stride src_stride) to dst (row stride
 // dst_stride). Element offsets and strides count elements of the (unpacked) tensors.
-Status CopyRows(const KernelContext& ctx, const Tensor& src, int64_t src_offset,
-                int64_t src_stride, Tensor& dst, int64_t dst_offset, int64_t dst_stride,
-                int64_t rows, int64_t n) {
+Status CopyRows(const KernelContext& ctx, const Tensor& src, int64_t src_offset, int64_t src_stride,
+                Tensor& dst, int64_t dst_offset, int64_t dst_stride, int64_t rows, int64_t n) {
   if (rows == 0 || n == 0) return Status::Ok();
   bool ok = DispatchCopy(src.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -221,10 +220,10 @@ class SplitToSequenceKernel : public Kernel {
       if (sp->rank() == 0) {
         const int64_t chunk = split[0];
         if (chunk <= 0) {
-          return ctx.InvalidArgument("scalar split must be positive, got " +
-                                     std::to_string(chunk));
+          return ctx.InvalidArgument("scalar split must be positive, got " + std::to_string(chunk));
         }
-        for (int64_t done = 0; done < dim; done += chunk) sizes.push_back(std::min(chunk, dim - done));
+        for (int64_t done = 0; done < dim; done += chunk)
+          sizes.push_back(std::min(chunk, dim - done));
       } else if (sp->rank() == 1) {
         int64_t total = 0;
         for (int64_t s : split) {
@@ -253,8 +252,8 @@ class SplitToSequenceKernel : public Kernel {
       dims[axis] = s;
       KILN_ASSIGN_OR_RETURN(Tensor piece, Tensor::Create(x.dtype(), dims));
       Tensor buf = IsPacked(x.dtype()) ? Tensor(DataType::kUint8, dims) : piece;
-      KILN_RETURN_IF_ERROR(CopyRows(ctx, in, start * inner, dim * inner, buf, 0, s * inner, outer,
-                                    s * inner));
+      KILN_RETURN_IF_ERROR(
+          CopyRows(ctx, in, start * inner, dim * inner, buf, 0, s * inner, outer, s * inner));
       if (IsPacked(x.dtype())) PackInto(buf, &piece);
       if (squeeze) {
         dims.erase(dims.begin() + axis);
@@ -310,8 +309,8 @@ class ConcatFromSequenceKernel : public Kernel {
       const Tensor& t = items[k].tensor;
       if (t.dtype() != first.dtype()) {
         return ctx.InvalidArgument("sequence items 0 and " + std::to_string(k) +
-                                   " have different element types (" + first.TypeString() +
-                                   ", " + t.TypeString() + ")");
+                                   " have different element types (" + first.TypeString() + ", " +
+                                   t.TypeString() + ")");
       }
       std::vector<int64_t> d = t.rank() == rank ? view_dims(t) : std::vector<int64_t>{};
       bool match = t.rank() == rank;
@@ -400,6 +399,77 @@ Status OptionalGetElementRun(KernelContext& ctx) {
   return ctx.SetOutput(0, std::move(out));
 }
 
+// ---------------------------------------------------------------------------------------------
+// SequenceMap
+
+class SequenceMapKernel : public Kernel {
+ public:
+  explicit SequenceMapKernel(const Graph* body) : body_(body) {}
+
+  Status Run(KernelContext& ctx) const override {
+    KILN_ASSIGN_OR_RETURN(const AnyValue* seq, SequenceInput(ctx, 0));
+    const size_t n = seq->sequence.size();
+    // Additional inputs: sequences are iterated with the first one, tensors are passed whole.
+    for (int i = 1; i < ctx.num_inputs(); ++i) {
+      const AnyValue* v = ctx.InputValue(i);
+      if (v == nullptr) return ctx.InvalidArgument("input " + std::to_string(i) + " is missing");
+      if (v->kind == AnyValue::Kind::kSequence && v->sequence.size() != n) {
+        return ctx.InvalidArgument("input sequence " + std::to_string(i) + " has " +
+                                   std::to_string(v->sequence.size()) +
+                                   " items, input sequence 0 has " + std::to_string(n));
+      }
+      if (v->kind == AnyValue::Kind::kNone) {
+        return ctx.InvalidArgument("input " + std::to_string(i) + " is None");
+      }
+    }
+    const int num_out = ctx.num_outputs();
+    if (static_cast<int>(body_->outputs().size()) != num_out) {
+      return ctx.InvalidArgument("the body has " + std::to_string(body_->outputs().size()) +
+                                 " outputs, the node " + std::to_string(num_out));
+    }
+    std::vector<std::vector<AnyValue>> results(num_out);
+    std::vector<AnyValue> ins(ctx.num_inputs());
+    for (size_t k = 0; k < n; ++k) {
+      ins[0] = seq->sequence[k];
+      for (int i = 1; i < ctx.num_inputs(); ++i) {
+        const AnyValue* v = ctx.InputValue(i);
+        ins[i] = v->kind == AnyValue::Kind::kSequence ? v->sequence[k] : *v;
+      }
+      KILN_ASSIGN_OR_RETURN(std::vector<AnyValue> outs, ctx.RunSubgraph(*body_, ins));
+      if (static_cast<int>(outs.size()) != num_out) {
+        return ctx.InvalidArgument("the body returned " + std::to_string(outs.size()) +
+                                   " values, expected " + std::to_string(num_out));
+      }
+      for (int o = 0; o < num_out; ++o) {
+        if (!outs[o].is_tensor()) {
+          return ctx.InvalidArgument("body output " + std::to_string(o) +
+                                     " must be a tensor, got " + outs[o].TypeString());
+        }
+        results[o].push_back(std::move(outs[o]));
+      }
+    }
+    for (int o = 0; o < num_out; ++o) {
+      DataType elem = body_->value(body_->outputs()[o]).type.elem_type;
+      if (!results[o].empty()) elem = results[o][0].tensor.dtype();
+      KILN_RETURN_IF_ERROR(ctx.SetOutput(o, MakeSequence(std::move(results[o]), elem)));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const Graph* body_;  // owned by the node's attribute, which outlives the kernel
+};
+
+StatusOr<std::unique_ptr<Kernel>> SequenceMapFactory(const KernelInfo& info) {
+  const Graph* body = info.GetGraph("body");
+  if (body == nullptr) return info.InvalidModel("attribute 'body' is required");
+  if (static_cast<int>(body->inputs().size()) != info.num_inputs()) {
+    return info.InvalidModel("the body has " + std::to_string(body->inputs().size()) +
+                             " inputs, the node " + std::to_string(info.num_inputs()));
+  }
+  return std::unique_ptr<Kernel>(new SequenceMapKernel(body));
+}
+
 }  // namespace
 
 void RegisterSequenceKernels(KernelRegistry& r) {
@@ -422,6 +492,7 @@ void RegisterSequenceKernels(KernelRegistry& r) {
                  .Types("I", {1}, kPositionTypes),
              MakeKernel<SplitToSequenceKernel>());
   r.Register(KernelDef("ConcatFromSequence").Opsets(11), ConcatFromSequenceFactory);
+  r.Register(KernelDef("SequenceMap").Opsets(17), SequenceMapFactory);
   r.Register(KernelDef("Optional").Opsets(15), OptionalFactory);
   r.Register(KernelDef("OptionalHasElement").Opsets(15), Stateless(OptionalHasElementRun));
   r.Register(KernelDef("OptionalGetElement").Opsets(15), Stateless(OptionalGetElementRun));

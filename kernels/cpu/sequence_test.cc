@@ -85,16 +85,16 @@ TEST(SequenceKernelTest, ConstructAtLength) {
 
 TEST(SequenceKernelTest, AtOutOfRangeIsAnError) {
   Tensor a = Tensor::FromVector<float>({1});
-  auto r = RunGraph(11, {a, I64(2)},
-                    {{"SequenceConstruct", {"in0", "in0"}, {"s"}, {}},
-                     {"SequenceAt", {"s", "in1"}, {"y"}, {}}},
-                    {"y"});
+  auto r = RunGraph(
+      11, {a, I64(2)},
+      {{"SequenceConstruct", {"in0", "in0"}, {"s"}, {}}, {"SequenceAt", {"s", "in1"}, {"y"}, {}}},
+      {"y"});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("out of range"), std::string::npos);
-  auto neg = RunGraph(11, {a, I64(-3)},
-                      {{"SequenceConstruct", {"in0", "in0"}, {"s"}, {}},
-                       {"SequenceAt", {"s", "in1"}, {"y"}, {}}},
-                      {"y"});
+  auto neg = RunGraph(
+      11, {a, I64(-3)},
+      {{"SequenceConstruct", {"in0", "in0"}, {"s"}, {}}, {"SequenceAt", {"s", "in1"}, {"y"}, {}}},
+      {"y"});
   EXPECT_FALSE(neg.ok());
 }
 
@@ -143,10 +143,11 @@ TEST(SequenceKernelTest, InsertTypeMismatchAndEraseEmpty) {
 
 TEST(SequenceKernelTest, SplitToSequenceDefaultAndKeepdims) {
   Tensor x = Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
-  auto r = RunGraph(11, {x},
-                    {{"SplitToSequence", {"in0"}, {"s"}, {IntAttr("axis", -1)}},
-                     {"SplitToSequence", {"in0"}, {"t"}, {IntAttr("axis", 1), IntAttr("keepdims", 0)}}},
-                    {"s", "t"});
+  auto r =
+      RunGraph(11, {x},
+               {{"SplitToSequence", {"in0"}, {"s"}, {IntAttr("axis", -1)}},
+                {"SplitToSequence", {"in0"}, {"t"}, {IntAttr("axis", 1), IntAttr("keepdims", 0)}}},
+               {"s", "t"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ((*r)[0].sequence.size(), 3u);
   EXPECT_EQ((*r)[0].sequence[1].tensor.dims(), (std::vector<int64_t>{2, 1}));
@@ -185,10 +186,11 @@ TEST(SequenceKernelTest, ConcatFromSequenceConcatAndStack) {
   EXPECT_EQ((*r)[0].tensor.dims(), (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(Floats((*r)[0].tensor), (std::vector<float>{1, 2, 5, 3, 4, 6}));
 
-  auto st = RunGraph(11, {a},
-                     {{"SequenceConstruct", {"in0", "in0"}, {"s"}, {}},
-                      {"ConcatFromSequence", {"s"}, {"y"}, {IntAttr("axis", 2), IntAttr("new_axis", 1)}}},
-                     {"y"});
+  auto st =
+      RunGraph(11, {a},
+               {{"SequenceConstruct", {"in0", "in0"}, {"s"}, {}},
+                {"ConcatFromSequence", {"s"}, {"y"}, {IntAttr("axis", 2), IntAttr("new_axis", 1)}}},
+               {"y"});
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   EXPECT_EQ((*st)[0].tensor.dims(), (std::vector<int64_t>{2, 2, 2}));
   EXPECT_EQ(Floats((*st)[0].tensor), (std::vector<float>{1, 1, 2, 2, 3, 3, 4, 4}));
@@ -198,10 +200,9 @@ TEST(SequenceKernelTest, ConcatFromSequenceConcatAndStack) {
                        {"ConcatFromSequence", {"s"}, {"y"}, {IntAttr("axis", 0)}}},
                       {"y"});
   EXPECT_FALSE(bad.ok());
-  auto noaxis = RunGraph(11, {a},
-                         {{"SequenceConstruct", {"in0"}, {"s"}, {}},
-                          {"ConcatFromSequence", {"s"}, {"y"}, {}}},
-                         {"y"});
+  auto noaxis = RunGraph(
+      11, {a},
+      {{"SequenceConstruct", {"in0"}, {"s"}, {}}, {"ConcatFromSequence", {"s"}, {"y"}, {}}}, {"y"});
   EXPECT_FALSE(noaxis.ok());
 }
 
@@ -243,13 +244,54 @@ TEST(SequenceKernelTest, OptionalOps) {
   EXPECT_EQ(Floats((*r)[5].tensor), (std::vector<float>{7}));
   EXPECT_EQ(Floats((*r)[6].tensor), (std::vector<float>{7}));
 
-  auto empty = RunGraph(18, {},
-                        {{"Optional", {}, {"none"}, {type}},
-                         {"OptionalGetElement", {"none"}, {"g"}, {}}},
-                        {"g"});
+  auto empty = RunGraph(
+      18, {}, {{"Optional", {}, {"none"}, {type}}, {"OptionalGetElement", {"none"}, {"g"}, {}}},
+      {"g"});
   EXPECT_FALSE(empty.ok());
   auto notype = RunGraph(15, {}, {{"Optional", {}, {"none"}, {}}}, {"none"});
   EXPECT_FALSE(notype.ok());
+}
+
+TEST(SequenceKernelTest, SequenceMapRunsBodyPerItem) {
+  // body(x, t) = (Shape(x), Add(x, t))
+  auto body = std::make_shared<Graph>();
+  int x = body->AddValue("x", TypeInfo::Tensor(DataType::kFloat)).value();
+  int t = body->AddValue("t", TypeInfo::Tensor(DataType::kFloat)).value();
+  body->AddInput(x);
+  body->AddInput(t);
+  int shape = body->AddValue("shape").value();
+  int sum = body->AddValue("sum").value();
+  Node n1;
+  n1.op_type = "Shape";
+  n1.opset = 17;
+  n1.inputs = {x};
+  n1.outputs = {shape};
+  ASSERT_TRUE(body->AddNode(n1).ok());
+  Node n2;
+  n2.op_type = "Add";
+  n2.opset = 17;
+  n2.inputs = {x, t};
+  n2.outputs = {sum};
+  ASSERT_TRUE(body->AddNode(n2).ok());
+  body->AddOutput(shape);
+  body->AddOutput(sum);
+  Attribute battr;
+  battr.name = "body";
+  battr.type = AttrType::kGraph;
+  battr.g = body;
+  Tensor a = Tensor::FromVector<float>({1, 2});
+  Tensor b = Tensor::FromVector<float>({3});
+  Tensor ten = Tensor::FromVector<float>({10});
+  auto r = RunGraph(17, {a, b, ten},
+                    {{"SequenceConstruct", {"in0", "in1"}, {"s"}, {}},
+                     {"SequenceMap", {"s", "in2"}, {"shapes", "sums"}, {battr}}},
+                    {"shapes", "sums"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ((*r)[0].sequence.size(), 2u);
+  EXPECT_EQ((*r)[0].sequence[0].tensor.data<int64_t>()[0], 2);
+  EXPECT_EQ((*r)[0].sequence[1].tensor.data<int64_t>()[0], 1);
+  EXPECT_EQ(Floats((*r)[1].sequence[0].tensor), (std::vector<float>{11, 12}));
+  EXPECT_EQ(Floats((*r)[1].sequence[1].tensor), (std::vector<float>{13}));
 }
 
 }  // namespace

@@ -36,8 +36,8 @@ Status ReshapeRun(KernelContext& ctx, const std::vector<int64_t>& spec, bool all
       if (!allowzero) {
         if (static_cast<int>(i) >= x.rank()) {
           return ctx.InvalidArgument("shape dimension " + std::to_string(i) +
-                                     " is 0 (copy) but the input " + x.TypeString() +
-                                     " has rank " + std::to_string(x.rank()));
+                                     " is 0 (copy) but the input " + x.TypeString() + " has rank " +
+                                     std::to_string(x.rank()));
         }
         d = x.dim(static_cast<int>(i));
       }
@@ -54,8 +54,7 @@ Status ReshapeRun(KernelContext& ctx, const std::vector<int64_t>& spec, bool all
                                  " has both 0 and -1 with allowzero=1");
     }
     if (known == 0 || x.numel() % known != 0) {
-      return ctx.InvalidArgument("cannot reshape " + x.TypeString() + " to " +
-                                 DimsToString(spec));
+      return ctx.InvalidArgument("cannot reshape " + x.TypeString() + " to " + DimsToString(spec));
     }
     dims[infer] = x.numel() / known;
   }
@@ -117,7 +116,9 @@ class FlattenKernel : public Kernel {
 class AxesKernel : public Kernel {
  public:
   explicit AxesKernel(const KernelInfo& info)
-      : from_attr_(info.opset() < 13), has_attr_(info.HasAttr("axes")), axes_(info.GetInts("axes")) {}
+      : from_attr_(info.opset() < 13),
+        has_attr_(info.HasAttr("axes")),
+        axes_(info.GetInts("axes")) {}
 
  protected:
   // Sets *given false when no axes are given.
@@ -430,8 +431,7 @@ class DropoutKernel : public Kernel {
     if (ctx.opset() >= 12) {
       if (const Tensor* t = ctx.Input(2)) {
         if (t->numel() != 1 || t->dtype() != DataType::kBool) {
-          return ctx.InvalidArgument("training_mode must be a bool scalar, got " +
-                                     t->TypeString());
+          return ctx.InvalidArgument("training_mode must be a bool scalar, got " + t->TypeString());
         }
         training = t->data<bool>()[0];
       }
@@ -482,8 +482,7 @@ class DropoutKernel : public Kernel {
       T* dst = y->data<T>();
       for (int64_t i = 0; i < x.numel(); ++i) {
         const bool keep = rng.NextDouble() >= ratio;
-        dst[i] = keep ? FromDouble<T>(ToDouble(src[i]) * scale)
-                      : FromDouble<T>(0.0);
+        dst[i] = keep ? FromDouble<T>(ToDouble(src[i]) * scale) : FromDouble<T>(0.0);
         if (mask != nullptr) mask->data<bool>()[i] = keep;
       }
     });
@@ -535,10 +534,12 @@ class TriluKernel : public Kernel {
   explicit TriluKernel(const KernelInfo& info) : upper_(info.GetInt("upper", 1) != 0) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    if (x.rank() < 2) return ctx.InvalidArgument("input must have rank >= 2, got " + x.TypeString());
+    if (x.rank() < 2)
+      return ctx.InvalidArgument("input must have rank >= 2, got " + x.TypeString());
     int64_t k = 0;
     if (const Tensor* kt = ctx.Input(1)) {
-      if (kt->numel() != 1) return ctx.InvalidArgument("k must be a scalar, got " + kt->TypeString());
+      if (kt->numel() != 1)
+        return ctx.InvalidArgument("k must be a scalar, got " + kt->TypeString());
       KILN_ASSIGN_OR_RETURN(std::vector<int64_t> kv, ReadInts(ctx, *kt, "k"));
       k = kv[0];
     }
@@ -655,32 +656,46 @@ void RegisterShapeKernels(KernelRegistry& r) {
   r.Register(KernelDef("Size").Opsets(1).Types("T", {0}, all), Stateless(SizeRun));
   r.Register(KernelDef("Identity").Opsets(1).Types("V", {0}, all).Alias(0, 0),
              Stateless(IdentityRun));
-  r.Register(KernelDef("Expand").Opsets(8).Types("T", {0}, all).Types("shape", {1}, {DataType::kInt64})
+  r.Register(KernelDef("Expand")
+                 .Opsets(8)
+                 .Types("T", {0}, all)
+                 .Types("shape", {1}, {DataType::kInt64})
                  .HostInputs({1}),
              Stateless(ExpandRun));
-  r.Register(KernelDef("ConstantOfShape").Opsets(9).Types("T1", {0}, {DataType::kInt64})
-                 .HostInputs({0}),
-             MakeKernel<ConstantOfShapeKernel>());
+  r.Register(
+      KernelDef("ConstantOfShape").Opsets(9).Types("T1", {0}, {DataType::kInt64}).HostInputs({0}),
+      MakeKernel<ConstantOfShapeKernel>());
   r.Register(KernelDef("Constant").Opsets(1), MakeConstant);
-  r.Register(KernelDef("Range").Opsets(11).Types("T", {0, 1, 2},
-                                                 {DataType::kFloat, DataType::kDouble,
-                                                  DataType::kInt16, DataType::kInt32,
-                                                  DataType::kInt64, DataType::kFloat16,
-                                                  DataType::kBFloat16})
+  r.Register(KernelDef("Range")
+                 .Opsets(11)
+                 .Types("T", {0, 1, 2},
+                        {DataType::kFloat, DataType::kDouble, DataType::kInt16, DataType::kInt32,
+                         DataType::kInt64, DataType::kFloat16, DataType::kBFloat16})
                  .HostInputs({0, 1, 2}),
              Stateless(RangeRun));
-  r.Register(KernelDef("Dropout").Opsets(1).Types("T", {0}, all).Alias(0, 0).Types("T1", {1}, kFloatTypes)
+  r.Register(KernelDef("Dropout")
+                 .Opsets(1)
+                 .Types("T", {0}, all)
+                 .Alias(0, 0)
+                 .Types("T1", {1}, kFloatTypes)
                  .Types("T2", {2}, {DataType::kBool}),
              MakeKernel<DropoutKernel>());
   std::vector<DataType> numeric_bool = kNumericTypes;
   numeric_bool.push_back(DataType::kBool);
   r.Register(KernelDef("EyeLike").Opsets(9).Types("T1", {0}, numeric_bool),
              MakeKernel<EyeLikeKernel>());
-  r.Register(KernelDef("Trilu").Opsets(14).Types("T", {0}, all).Types("k", {1}, {DataType::kInt64})
+  r.Register(KernelDef("Trilu")
+                 .Opsets(14)
+                 .Types("T", {0}, all)
+                 .Types("k", {1}, {DataType::kInt64})
                  .HostInputs({1}),
              MakeKernel<TriluKernel>());
-  r.Register(KernelDef("OneHot").Opsets(9).Types("T1", {0}, kNumericTypes)
-                 .Types("T2", {1}, kNumericTypes).Types("T3", {2}, all).HostInputs({1}),
+  r.Register(KernelDef("OneHot")
+                 .Opsets(9)
+                 .Types("T1", {0}, kNumericTypes)
+                 .Types("T2", {1}, kNumericTypes)
+                 .Types("T3", {2}, all)
+                 .HostInputs({1}),
              MakeKernel<OneHotKernel>());
 }
 

@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "ir/float16.h"
 #include "runtime/session.h"
@@ -118,7 +118,8 @@ TEST(ShapeKernels, ExpandBroadcasts) {
 }
 
 TEST(ShapeKernels, ConstantOfShapeAndConstant) {
-  Tensor y = Run1("ConstantOfShape", 20, {I64({2, 2})}, {TensorAttr("value", T_<int32_t>({5}, {1}))});
+  Tensor y =
+      Run1("ConstantOfShape", 20, {I64({2, 2})}, {TensorAttr("value", T_<int32_t>({5}, {1}))});
   EXPECT_EQ(Values<int32_t>(y), (std::vector<int32_t>{5, 5, 5, 5}));
   y = Run1("ConstantOfShape", 20, {I64({})});
   EXPECT_EQ(y.rank(), 0);
@@ -137,21 +138,24 @@ TEST(ShapeKernels, ConstantOfShapeAndConstant) {
 }
 
 TEST(ShapeKernels, Range) {
-  EXPECT_EQ(Values<int32_t>(Run1("Range", 11, {Tensor::Scalar<int32_t>(10),
-                                               Tensor::Scalar<int32_t>(4),
-                                               Tensor::Scalar<int32_t>(-3)})),
+  EXPECT_EQ(Values<int32_t>(Run1("Range", 11,
+                                 {Tensor::Scalar<int32_t>(10), Tensor::Scalar<int32_t>(4),
+                                  Tensor::Scalar<int32_t>(-3)})),
             (std::vector<int32_t>{10, 7}));
-  EXPECT_EQ(Values<float>(Run1("Range", 11, {Tensor::Scalar<float>(1), Tensor::Scalar<float>(2),
-                                             Tensor::Scalar<float>(0.25f)})),
+  EXPECT_EQ(Values<float>(Run1("Range", 11,
+                               {Tensor::Scalar<float>(1), Tensor::Scalar<float>(2),
+                                Tensor::Scalar<float>(0.25f)})),
             (std::vector<float>{1, 1.25f, 1.5f, 1.75f}));
-  EXPECT_EQ(Run1("Range", 11, {Tensor::Scalar<int64_t>(5), Tensor::Scalar<int64_t>(1),
-                               Tensor::Scalar<int64_t>(1)})
-                .numel(),
-            0);
-  EXPECT_EQ(RunErr("Range", 11, {Tensor::Scalar<int64_t>(0), Tensor::Scalar<int64_t>(1),
-                                 Tensor::Scalar<int64_t>(0)})
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Run1("Range", 11,
+           {Tensor::Scalar<int64_t>(5), Tensor::Scalar<int64_t>(1), Tensor::Scalar<int64_t>(1)})
+          .numel(),
+      0);
+  EXPECT_EQ(
+      RunErr("Range", 11,
+             {Tensor::Scalar<int64_t>(0), Tensor::Scalar<int64_t>(1), Tensor::Scalar<int64_t>(0)})
+          .code(),
+      StatusCode::kInvalidArgument);
 }
 
 TEST(ShapeKernels, DropoutInferenceAndTraining) {
@@ -188,17 +192,17 @@ TEST(ShapeKernels, EyeLikeTriluOneHot) {
   Tensor m = T_<int64_t>({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3});
   EXPECT_EQ(Values<int64_t>(Run1("Trilu", 14, {m})),
             (std::vector<int64_t>{1, 2, 3, 0, 5, 6, 0, 0, 9}));
-  EXPECT_EQ(Values<int64_t>(Run1("Trilu", 14, {m, Tensor::Scalar<int64_t>(-1)},
-                                 {IntAttr("upper", 0)})),
-            (std::vector<int64_t>{0, 0, 0, 4, 0, 0, 7, 8, 0}));
+  EXPECT_EQ(
+      Values<int64_t>(Run1("Trilu", 14, {m, Tensor::Scalar<int64_t>(-1)}, {IntAttr("upper", 0)})),
+      (std::vector<int64_t>{0, 0, 0, 4, 0, 0, 7, 8, 0}));
   EXPECT_EQ(Values<int64_t>(Run1("Trilu", 14, {m, Tensor::Scalar<int64_t>(5)})),
             (std::vector<int64_t>(9, 0)));
-  y = Run1("OneHot", 11, {T_<int64_t>({0, -1, 5}, {3}), Tensor::Scalar<float>(3),
-                          T_<float>({0, 1}, {2})});
+  y = Run1("OneHot", 11,
+           {T_<int64_t>({0, -1, 5}, {3}), Tensor::Scalar<float>(3), T_<float>({0, 1}, {2})});
   EXPECT_EQ(y.dims(), (Dims{3, 3}));
   EXPECT_EQ(Values<float>(y), (std::vector<float>{1, 0, 0, 0, 0, 1, 0, 0, 0}));
-  y = Run1("OneHot", 11, {T_<int64_t>({0, 2}, {2}), Tensor::Scalar<int64_t>(3),
-                          T_<int32_t>({5, 9}, {2})},
+  y = Run1("OneHot", 11,
+           {T_<int64_t>({0, 2}, {2}), Tensor::Scalar<int64_t>(3), T_<int32_t>({5, 9}, {2})},
            {IntAttr("axis", 0)});
   EXPECT_EQ(y.dims(), (Dims{3, 2}));
   EXPECT_EQ(Values<int32_t>(y), (std::vector<int32_t>{9, 5, 5, 5, 5, 9}));

@@ -29,6 +29,16 @@ void SoftmaxImpl(SoftmaxKind kind, const T* x, T* y, int64_t outer, int64_t n, i
   auto load = [](T v) { return static_cast<C>(ToDouble(v)); };
   auto store = [](C v) { return FromDouble<T>(static_cast<double>(v)); };
   constexpr C kNegInf = -std::numeric_limits<C>::infinity();
+  // Softmax of 16-bit types rounds its intermediates (x - max, exp, the sum) to T, as a 16-bit
+  // computation does; this agrees with the reference bit for bit. Identity for float / double.
+  auto round_t = [&](C v) -> C {
+    if constexpr (std::is_same_v<T, C>) {
+      return v;
+    } else {
+      return load(store(v));
+    }
+  };
+  auto soft_exp = [&](C v, C m) -> C { return round_t(std::exp(round_t(v - m))); };
   if (inner == 1) {
     for (int64_t o = 0; o < outer; ++o) {
       const T* xr = x + o * n;
@@ -57,10 +67,13 @@ void SoftmaxImpl(SoftmaxKind kind, const T* x, T* y, int64_t outer, int64_t n, i
           const C inv = C(1) / sum;
           for (int64_t k = 0; k < n; ++k) yr[k] *= inv;
         } else {
-          // 16-bit outputs: keep the exponentials in float, round once.
-          for (int64_t k = 0; k < n; ++k) sum += std::exp(load(xr[k]) - mx);
-          const C inv = C(1) / sum;
-          for (int64_t k = 0; k < n; ++k) yr[k] = store(std::exp(load(xr[k]) - mx) * inv);
+          for (int64_t k = 0; k < n; ++k) {
+            const C e = soft_exp(load(xr[k]), mx);
+            sum += e;
+            yr[k] = store(e);
+          }
+          const C s = round_t(sum);
+          for (int64_t k = 0; k < n; ++k) yr[k] = store(load(yr[k]) / s);
         }
       } else {
         for (int64_t k = 0; k < n; ++k) sum += std::exp(load(xr[k]) - mx);
@@ -96,16 +109,20 @@ void SoftmaxImpl(SoftmaxKind kind, const T* x, T* y, int64_t outer, int64_t n, i
       }
       continue;
     }
+    const bool soft = kind == SoftmaxKind::kSoftmax;
     for (int64_t k = 0; k < n; ++k) {
       const T* xr = xs + k * inner;
-      for (int64_t i = 0; i < inner; ++i) sum[i] += std::exp(load(xr[i]) - mx[i]);
+      for (int64_t i = 0; i < inner; ++i) {
+        const C v = load(xr[i]);
+        sum[i] += soft ? soft_exp(v, mx[i]) : std::exp(v - mx[i]);
+      }
     }
-    if (kind == SoftmaxKind::kSoftmax) {
-      for (int64_t i = 0; i < inner; ++i) sum[i] = C(1) / sum[i];
+    if (soft) {
+      for (int64_t i = 0; i < inner; ++i) sum[i] = round_t(sum[i]);
       for (int64_t k = 0; k < n; ++k) {
         const T* xr = xs + k * inner;
         T* yr = ys + k * inner;
-        for (int64_t i = 0; i < inner; ++i) yr[i] = store(std::exp(load(xr[i]) - mx[i]) * sum[i]);
+        for (int64_t i = 0; i < inner; ++i) yr[i] = store(soft_exp(load(xr[i]), mx[i]) / sum[i]);
       }
     } else {
       for (int64_t i = 0; i < inner; ++i) sum[i] = std::log(sum[i]);
@@ -177,7 +194,8 @@ void RegisterSoftmaxKernels(KernelRegistry& r) {
              {"LogSoftmax", SoftmaxKind::kLogSoftmax},
              {"Hardmax", SoftmaxKind::kHardmax}};
   for (const auto& op : ops) {
-    r.Register(KernelDef(op.op).Opsets(1, 10).Types("T", {0}, kFloatTypes), SoftmaxFactory(op.kind));
+    r.Register(KernelDef(op.op).Opsets(1, 10).Types("T", {0}, kFloatTypes),
+               SoftmaxFactory(op.kind));
     r.Register(KernelDef(op.op).Opsets(11, 12).Types("T", {0}, kFloatTypes),
                SoftmaxFactory(op.kind));
     r.Register(KernelDef(op.op).Opsets(13).Types("T", {0}, kFloatTypes), SoftmaxFactory(op.kind));

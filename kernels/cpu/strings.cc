@@ -54,8 +54,8 @@ class StringNormalizerKernel : public Kernel {
     for (int64_t i = 0; i < x.numel(); ++i) {
       if (!stopwords_.empty()) {
         // The set holds lower-cased words when matching is case-insensitive.
-        bool stop = case_sensitive_ ? stopwords_.count(in[i]) > 0
-                                    : stopwords_.count(AsciiLower(in[i])) > 0;
+        bool stop =
+            case_sensitive_ ? stopwords_.count(in[i]) > 0 : stopwords_.count(AsciiLower(in[i])) > 0;
         if (stop) continue;
       }
       kept.push_back(&in[i]);
@@ -67,9 +67,15 @@ class StringNormalizerKernel : public Kernel {
     std::string* out = y->data<std::string>();
     for (size_t i = 0; i < kept.size(); ++i) {
       switch (action_) {
-        case CaseAction::kNone: out[i] = *kept[i]; break;
-        case CaseAction::kLower: out[i] = AsciiLower(*kept[i]); break;
-        case CaseAction::kUpper: out[i] = AsciiUpper(*kept[i]); break;
+        case CaseAction::kNone:
+          out[i] = *kept[i];
+          break;
+        case CaseAction::kLower:
+          out[i] = AsciiLower(*kept[i]);
+          break;
+        case CaseAction::kUpper:
+          out[i] = AsciiUpper(*kept[i]);
+          break;
       }
     }
     return Status::Ok();
@@ -250,8 +256,7 @@ void RegisterStringKernels(KernelRegistry& r) {
              StringNormalizerFactory);
   r.Register(KernelDef("StringConcat").Opsets(20).Types("T", {0, 1}, kStringType),
              Stateless(StringConcatRun));
-  r.Register(KernelDef("StringSplit").Opsets(20).Types("T", {0}, kStringType),
-             StringSplitFactory);
+  r.Register(KernelDef("StringSplit").Opsets(20).Types("T", {0}, kStringType), StringSplitFactory);
   r.Register(KernelDef("RegexFullMatch").Opsets(20).Types("T", {0}, kStringType),
              RegexFullMatchFactory);
 }

@@ -30,9 +30,9 @@ Attribute StringsAttr(const std::string& name, std::vector<std::string> v) {
 
 TEST(StringKernelTest, NormalizerStopwordsAndCase) {
   Tensor x = Strings({"Monday", "tuesday", "MONDAY", "wed"}, {1, 4});
-  auto r = RunSingleNode("StringNormalizer", 10, {x},
-                         {StringAttr("case_change_action", "LOWER"),
-                          StringsAttr("stopwords", {"monday"})});
+  auto r = RunSingleNode(
+      "StringNormalizer", 10, {x},
+      {StringAttr("case_change_action", "LOWER"), StringsAttr("stopwords", {"monday"})});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)[0].tensor.dims(), (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(Values((*r)[0]), (std::vector<std::string>{"tuesday", "wed"}));
@@ -75,8 +75,8 @@ TEST(StringKernelTest, ConcatBroadcastsAndHandlesScalars) {
   auto e = RunSingleNode("StringConcat", 20, {Strings({}, {0}), Strings({"x"})}, {});
   ASSERT_TRUE(e.ok());
   EXPECT_EQ((*e)[0].tensor.numel(), 0);
-  EXPECT_FALSE(RunSingleNode("StringConcat", 20, {Strings({"a", "b"}), Strings({"a", "b", "c"})}, {})
-                   .ok());
+  EXPECT_FALSE(
+      RunSingleNode("StringConcat", 20, {Strings({"a", "b"}), Strings({"a", "b", "c"})}, {}).ok());
 }
 
 TEST(StringKernelTest, SplitDelimiterAndPadding) {
@@ -116,7 +116,8 @@ TEST(StringKernelTest, SplitEmptyTensor) {
 }
 
 TEST(StringKernelTest, RegexFullMatch) {
-  auto r = RunSingleNode("RegexFullMatch", 20, {Strings({"www.google.com", "www.x.org", "", "a@gmail.com"}, {2, 2})},
+  auto r = RunSingleNode("RegexFullMatch", 20,
+                         {Strings({"www.google.com", "www.x.org", "", "a@gmail.com"}, {2, 2})},
                          {StringAttr("pattern", R"(www\.[\w.-]+\.\bcom\b)")});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)[0].tensor.dims(), (std::vector<int64_t>{2, 2}));
@@ -125,9 +126,8 @@ TEST(StringKernelTest, RegexFullMatch) {
   EXPECT_FALSE(b[1]);
   EXPECT_FALSE(b[2]);
   EXPECT_FALSE(b[3]);
-  EXPECT_FALSE(RunSingleNode("RegexFullMatch", 20, {Strings({"a"})},
-                             {StringAttr("pattern", "([a")})
-                   .ok());
+  EXPECT_FALSE(
+      RunSingleNode("RegexFullMatch", 20, {Strings({"a"})}, {StringAttr("pattern", "([a")}).ok());
   EXPECT_FALSE(RunSingleNode("RegexFullMatch", 20, {Strings({"a"})}, {}).ok());
 }
 

@@ -279,15 +279,32 @@ struct ThresholdedReluOp {
     return x > static_cast<C>(alpha) ? x : C(0);
   }
 };
-struct GeluOp {
-  bool tanh_approx;
+// Gelu with approximate="none": x * Phi(x).
+struct GeluErfOp {
+  static constexpr bool kEigen = true;
+  template <typename A>
+  auto Eigen(const A& a) const {
+    using S = typename A::Scalar;
+    return (a * S(0.5)) * ((a * S(0.7071067811865476)).erf() + S(1));
+  }
   template <typename C>
   C operator()(C x) const {
-    if (tanh_approx) {
-      const C k = static_cast<C>(0.7978845608028654);  // sqrt(2 / pi)
-      return C(0.5) * x * (C(1) + std::tanh(k * (x + C(0.044715) * x * x * x)));
-    }
     return C(0.5) * x * (C(1) + std::erf(x * static_cast<C>(0.7071067811865476)));
+  }
+};
+// Gelu with approximate="tanh".
+struct GeluTanhOp {
+  static constexpr bool kEigen = true;
+  template <typename A>
+  auto Eigen(const A& a) const {
+    using S = typename A::Scalar;
+    return (a * S(0.5)) *
+           (((a + a.cube() * S(0.044715)) * S(0.7978845608028654)).tanh() + S(1));
+  }
+  template <typename C>
+  C operator()(C x) const {
+    const C k = static_cast<C>(0.7978845608028654);  // sqrt(2 / pi)
+    return C(0.5) * x * (C(1) + std::tanh(k * (x + C(0.044715) * x * x * x)));
   }
 };
 struct MishOp {
@@ -513,8 +530,10 @@ void RegisterUnaryKernels(KernelRegistry& r) {
                  return info.InvalidModel("approximate must be 'none' or 'tanh', got '" + approx +
                                           "'");
                }
-               return std::unique_ptr<Kernel>(
-                   new UnaryKernel<GeluOp, KILN_FLOAT_TYPES>(GeluOp{approx == "tanh"}));
+               if (approx == "tanh") {
+                 return std::unique_ptr<Kernel>(new UnaryKernel<GeluTanhOp, KILN_FLOAT_TYPES>({}));
+               }
+               return std::unique_ptr<Kernel>(new UnaryKernel<GeluErfOp, KILN_FLOAT_TYPES>({}));
              });
   reg("Mish", 18, kFloatTypes, Unary<MishOp, KILN_FLOAT_TYPES>());
   reg("Swish", 24, kFloatTypes, Unary<KILN_FLOAT_TYPES>([](const KernelInfo& i) {
