@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "ir/onnx_proto.h"
+#include "ir/onnx_schemas.h"
 
 namespace kiln {
 
@@ -587,7 +588,7 @@ StatusOr<Model> Importer::ImportModel(const onnx::ModelProto& mp) {
 }  // namespace
 
 StatusOr<Model> ParseModel(const std::string& bytes, const std::string& base_dir,
-                           const std::string& label) {
+                           const std::string& label, const ImportOptions& options) {
   onnx::ModelProto mp;
   if (bytes.empty()) return InvalidModel(label + ": file is empty, not an ONNX model");
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
@@ -597,13 +598,18 @@ StatusOr<Model> ParseModel(const std::string& bytes, const std::string& base_dir
     return InvalidModel(label + ": not a valid ONNX model (protobuf parse failed: truncated or "
                         "not an ONNX file)");
   }
+  // kiln's own import validates first, so structural errors name the node, op and opset.
   Importer importer(base_dir, label);
+  KILN_ASSIGN_OR_RETURN(Model model, importer.ImportModel(mp));
+  if (options.check) KILN_RETURN_IF_ERROR(CheckModelProto(mp, label));
+  KILN_ASSIGN_OR_RETURN(bool inlined, InlineFunctions(mp, options.has_kernel, label));
+  if (!inlined) return model;
   return importer.ImportModel(mp);
 }
 
-StatusOr<Model> LoadModel(const std::string& path) {
+StatusOr<Model> LoadModel(const std::string& path, const ImportOptions& options) {
   KILN_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
-  return ParseModel(bytes, Dirname(path), path);
+  return ParseModel(bytes, Dirname(path), path, options);
 }
 
 StatusOr<Tensor> ParseTensor(const std::string& bytes, const std::string& label) {

@@ -2,7 +2,9 @@
 // These are the only files that see protobuf types.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 #include "ir/status.h"
@@ -14,13 +16,37 @@ namespace kiln {
 constexpr int64_t kMaxOnnxOpset = 28;
 constexpr int64_t kMaxOnnxMlOpset = 5;
 
+// Whether the runtime has a kernel for (domain, op type, opset); domain "" is ai.onnx.
+using KernelQuery =
+    std::function<bool(const std::string& domain, const std::string& op_type, int64_t opset)>;
+
+struct ImportOptions {
+  // Run onnx's model checker before importing.
+  bool check = true;
+  // Calls of function-defined ops (Gelu, LayerNormalization at some opsets, ...) for which this
+  // returns false are replaced by the op's function body from onnx's schemas. Model-local
+  // functions are always inlined. Unset: no schema function is inlined.
+  KernelQuery has_kernel;
+};
+
 // Reads and imports an ONNX model file. External data files are read relative to the model's
 // folder; paths that escape it (absolute, or with "..") are rejected.
-StatusOr<Model> LoadModel(const std::string& path);
+StatusOr<Model> LoadModel(const std::string& path, const ImportOptions& options = {});
 // Imports a serialized ModelProto. `base_dir` is where external data lives ("" disallows external
 // data); `label` names the model in errors (usually its path).
 StatusOr<Model> ParseModel(const std::string& bytes, const std::string& base_dir,
-                           const std::string& label);
+                           const std::string& label, const ImportOptions& options = {});
+
+// One operator schema of the pinned onnx release.
+struct OnnxSchemaInfo {
+  std::string domain;  // "" is ai.onnx
+  std::string op_type;
+  int since_version = 0;
+  bool deprecated = false;
+  bool has_function = false;  // defined by a function body (kiln can inline it)
+};
+// Every schema version of every domain the onnx library registers.
+std::vector<OnnxSchemaInfo> ListOnnxSchemas();
 
 // Serializes an IR model back to a ModelProto (initializers inline).
 StatusOr<std::string> SerializeModel(const Model& model);

@@ -268,8 +268,27 @@ bool ShapeMatches(const Shape& declared, const std::vector<int64_t>& dims,
 
 Session::~Session() = default;
 
+namespace {
+
+// Import options whose kernel query asks the session's registry and devices, so that calls of
+// function-defined ops without a kernel are inlined from onnx's schemas.
+ImportOptions ImportOptionsFor(const SessionOptions& options) {
+  const KernelRegistry* reg = options.registry ? options.registry : &DefaultRegistry();
+  std::vector<Device> devices = options.devices;
+  ImportOptions io;
+  io.has_kernel = [reg, devices](const std::string& domain, const std::string& op, int64_t opset) {
+    for (Device d : devices) {
+      if (reg->Has(domain, op, static_cast<int>(opset), d)) return true;
+    }
+    return false;
+  };
+  return io;
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, SessionOptions options) {
-  KILN_ASSIGN_OR_RETURN(Model model, LoadModel(path));
+  KILN_ASSIGN_OR_RETURN(Model model, LoadModel(path, ImportOptionsFor(options)));
   auto s = Create(std::move(model), std::move(options));
   if (!s.ok() && s.status().message().rfind(path, 0) != 0) return s.status().WithPrefix(path);
   return s;
@@ -278,7 +297,7 @@ StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, Sessio
 StatusOr<std::unique_ptr<Session>> Session::LoadFromBytes(const std::string& bytes,
                                                           const std::string& base_dir,
                                                           SessionOptions options) {
-  KILN_ASSIGN_OR_RETURN(Model model, ParseModel(bytes, base_dir, "model"));
+  KILN_ASSIGN_OR_RETURN(Model model, ParseModel(bytes, base_dir, "model", ImportOptionsFor(options)));
   return Create(std::move(model), std::move(options));
 }
 

@@ -119,3 +119,20 @@ TEST(RegistryTest, DefaultRegistryIsConsistent) {
 
 }  // namespace
 }  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(SessionTest, AttributeOfTheWrongTypeNamesTheNode) {
+  Tensor x = Tensor::FromVector<float>({1, 2, 3});
+  auto r = RunSingleNode("Softmax", 13, {x}, {FloatAttr("axis", 1.5f)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(r.status().message().find("'node' (Softmax, opset 13): attribute 'axis' has type "
+                                      "float, expected int"),
+            std::string::npos)
+      << r.status().message();
+}
+
+}  // namespace
+}  // namespace kiln

@@ -30,3 +30,12 @@ if ! cmp -s scripts/requirements.txt "$stamp" 2>/dev/null; then
   "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
   cp scripts/requirements.txt "$stamp"
 fi
+
+# onnx's source distribution, for its C++ library (schemas, checker, inliner, protobuf classes).
+onnx_version=$(sed -n 's/^onnx==//p' scripts/requirements.txt)
+sdist="$venv/sdist/onnx-$onnx_version.tar.gz"
+if [ ! -f "$sdist" ]; then
+  echo "setup: fetching the onnx $onnx_version source distribution"
+  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary onnx \
+    "onnx==$onnx_version" -d "$venv/sdist"
+fi

@@ -12,6 +12,14 @@ bash scripts/build.sh
 echo "== unit tests"
 (cd "$build" && "$root/.venv/bin/ctest" --output-on-failure -j "$(nproc)")
 
+echo "== docs/operators.md is current"
+"$build/bin/kiln" ops --coverage > "$build/operators.md"
+if ! cmp -s "$build/operators.md" docs/operators.md; then
+  diff docs/operators.md "$build/operators.md" | head -20 || true
+  echo "docs/operators.md is stale: regenerate it with: $build/bin/kiln ops --coverage > docs/operators.md"
+  exit 1
+fi
+
 echo "== backend test data"
 data="$build/onnx_backend"
 want=$(.venv/bin/python -c "import onnx; print(onnx.__version__)")

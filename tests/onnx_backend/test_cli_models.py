@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Bad models get clear errors, never a crash: each case writes a broken model and checks that
-`kiln run` exits with status 1 (an error, not a signal) and prints the expected message parts.
+"""Models through the `kiln` CLI.
 
-    test_model_errors.py PATH/TO/kiln
+Bad models get clear errors, never a crash: each case_* writes a broken model and checks that
+`kiln run` exits with status 1 (an error, not a signal) and prints the expected message parts.
+Each run_* case writes a valid model that needs import-time work (model-local functions,
+function-defined ops without a kernel) and checks kiln's outputs against onnx's reference
+evaluator.
+
+    test_cli_models.py PATH/TO/kiln
 """
 import os
 import subprocess
@@ -12,6 +17,7 @@ import tempfile
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
 
 
 def model(nodes, inputs, outputs, inits=(), opset=17, extra_opsets=()):
@@ -115,10 +121,35 @@ def case_bad_attribute_type(d):
     n = helper.make_node("Softmax", ["x"], ["y"], name="sm")
     n.attribute.append(helper.make_attribute("axis", 1.5))
     m = model([n], [vi("x")], [vi("y")], opset=13)
-    return m.SerializeToString(), ["'sm' (Softmax, opset 13)", "attribute 'axis'", "expected int"]
+    return m.SerializeToString(), ["InvalidModel", "onnx checker", "'sm : axis'", "Expected: 'INT'",
+                                   "OpType: Softmax"]
+
+
+def run_model_local_function():
+    # A model-local function "Scale(x) = Mul(x, Constant(alpha))" with an attribute reference.
+    alpha = helper.make_attribute_ref("alpha", onnx.AttributeProto.FLOAT)
+    const = helper.make_node("Constant", [], ["a"], value_float=1.0)
+    const.attribute[0].CopyFrom(alpha)
+    const.attribute[0].name = "value_float"
+    body = [const, helper.make_node("Mul", ["x", "a"], ["y"])]
+    fn = helper.make_function("local", "Scale", ["x"], ["y"], body,
+                              [helper.make_opsetid("", 17)], attributes=["alpha"])
+    nodes = [helper.make_node("Scale", ["x"], ["t"], domain="local", alpha=2.5),
+             helper.make_node("Relu", ["t"], ["y"])]
+    m = model(nodes, [vi("x", (3,))], [vi("y", (3,))], extra_opsets=[("local", 1)])
+    m.functions.append(fn)
+    return m, {"x": np.array([-1.0, 0.5, 2.0], np.float32)}
+
+
+def run_function_op_without_kernel():
+    # HannWindow has no kiln kernel; its schema's function body is inlined.
+    m = model([helper.make_node("HannWindow", ["n"], ["y"], name="hann", periodic=1)],
+              [vi("n", (), TensorProto.INT64)], [vi("y", (10,))], opset=17)
+    return m, {"n": np.array(10, np.int64)}
 
 
 CASES = [v for k, v in sorted(globals().items()) if k.startswith("case_")]
+RUNS = [v for k, v in sorted(globals().items()) if k.startswith("run_")]
 
 
 def main():
@@ -145,6 +176,32 @@ def main():
             else:
                 passed += 1
                 print(f"ok   {fn.__name__}: {out.strip().splitlines()[-1]}")
+        for fn in RUNS:
+            d = os.path.join(tmp, fn.__name__)
+            os.makedirs(d)
+            m, feeds = fn()
+            path = os.path.join(d, "model.onnx")
+            onnx.save(m, path)
+            cmd = [kiln, "run", path, "--runs", "1", "--output-dir", d]
+            for name, value in feeds.items():
+                np.save(os.path.join(d, name + ".npy"), value)
+                cmd += ["--input", f"{name}={os.path.join(d, name + '.npy')}"]
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            problems = []
+            if r.returncode != 0:
+                problems.append(f"exit status {r.returncode}: {(r.stdout + r.stderr).strip()}")
+            else:
+                expected = ReferenceEvaluator(m).run(None, feeds)
+                for o, want in zip(m.graph.output, expected):
+                    got = np.load(os.path.join(d, o.name + ".npy"))
+                    if got.shape != want.shape or not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+                        problems.append(f"output {o.name}: got {got}, expected {want}")
+            if problems:
+                failed += 1
+                print(f"FAIL {fn.__name__}: {'; '.join(problems)}")
+            else:
+                passed += 1
+                print(f"ok   {fn.__name__}")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

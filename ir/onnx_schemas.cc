@@ -1,0 +1,148 @@
+// What kiln takes from onnx's C++ library (built from the pinned release's source distribution):
+// the model checker, the inliner for function-defined ops and model-local functions, and the list
+// of operator schemas for coverage reports. Kernels and shape inference are kiln's own.
+#include "ir/onnx_schemas.h"
+
+#include <algorithm>
+#include <exception>
+#include <set>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "onnx/checker.h"
+#include "onnx/defs/schema.h"
+#include "onnx/inliner/inliner.h"
+#pragma GCC diagnostic pop
+
+namespace kiln {
+namespace {
+
+std::string Domain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
+
+int64_t ImportedVersion(const onnx::ModelProto& mp, const std::string& domain) {
+  for (const auto& oi : mp.opset_import()) {
+    if (Domain(oi.domain()) == Domain(domain)) return oi.version();
+  }
+  return 0;
+}
+
+// The ops to inline: those the runtime cannot run whose schema at the imported opset defines a
+// function body.
+class MissingKernelSet : public onnx::inliner::FunctionIdSet {
+ public:
+  MissingKernelSet(const onnx::ModelProto& mp, const KernelQuery& has_kernel)
+      : mp_(mp), has_kernel_(has_kernel) {}
+  bool Contains(const std::string& domain, const std::string& name) const override {
+    int64_t version = ImportedVersion(mp_, domain);
+    return !has_kernel_(Domain(domain), name, version);
+  }
+
+ private:
+  const onnx::ModelProto& mp_;
+  const KernelQuery& has_kernel_;
+};
+
+// True if some node of the main graph (the inliner's scope) calls a function op without a kernel.
+bool NeedsInlining(const onnx::ModelProto& mp, const KernelQuery& has_kernel) {
+  for (const auto& n : mp.graph().node()) {
+    std::string d = Domain(n.domain());
+    int64_t v = ImportedVersion(mp, d);
+    if (has_kernel(d, n.op_type(), v)) continue;
+    const auto* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(v),
+                                                        d.empty() ? onnx::ONNX_DOMAIN : d);
+    if (schema != nullptr && (schema->HasFunction() || schema->HasContextDependentFunction())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Gives the main-graph calls that will be inlined every schema attribute default they omit, so
+// that attribute references in the function body (e.g. HannWindow's output_datatype) bind.
+void AddDefaultAttributes(onnx::ModelProto& mp, const KernelQuery& has_kernel) {
+  for (auto& n : *mp.mutable_graph()->mutable_node()) {
+    std::string d = Domain(n.domain());
+    int64_t v = ImportedVersion(mp, d);
+    if (has_kernel(d, n.op_type(), v)) continue;
+    const auto* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(v),
+                                                        d.empty() ? onnx::ONNX_DOMAIN : d);
+    if (schema == nullptr) continue;
+    std::set<std::string> present;
+    for (const auto& a : n.attribute()) present.insert(a.name());
+    std::vector<std::string> names;
+    for (const auto& [name, attr] : schema->attributes()) {
+      if (!present.count(name) && attr.default_value.has_type()) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());  // deterministic attribute order
+    for (const auto& name : names) {
+      auto* a = n.add_attribute();
+      *a = schema->attributes().at(name).default_value;
+      a->set_name(name);
+    }
+  }
+}
+
+}  // namespace
+
+Status CheckModelProto(const onnx::ModelProto& mp, const std::string& label) {
+  try {
+    onnx::checker::check_model(mp, /*full_check=*/false, /*skip_opset_compatibility_check=*/false,
+                               /*check_custom_domain=*/false);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    // Unknown ops are the session's to report, all of them at once, with their opsets.
+    if (msg.rfind("No Op registered for", 0) == 0 || msg.find("No opset import for domain") == 0) {
+      return Status::Ok();
+    }
+    for (char& c : msg) {
+      if (c == '\n') c = ' ';
+    }
+    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+    return InvalidModel(label + ": onnx checker: " + msg);
+  }
+  return Status::Ok();
+}
+
+StatusOr<bool> InlineFunctions(onnx::ModelProto& mp, const KernelQuery& has_kernel,
+                               const std::string& label) {
+  bool changed = false;
+  if (mp.functions_size() > 0) {
+    changed = true;
+    try {
+      onnx::inliner::InlineLocalFunctions(mp, /*convert_version=*/false);
+    } catch (const std::exception& e) {
+      return InvalidModel(label + ": inlining model-local functions failed: " + e.what());
+    }
+  }
+  if (has_kernel && NeedsInlining(mp, has_kernel)) {
+    // Schema functions are an alternative to kernels: when onnx cannot build a body (some
+    // context-dependent bodies need types it cannot infer), the model is kept as it was and the
+    // ops without kernels are reported as unsupported by the session.
+    onnx::ModelProto original = mp;
+    try {
+      AddDefaultAttributes(mp, has_kernel);
+      MissingKernelSet to_inline(mp, has_kernel);
+      onnx::inliner::InlineSelectedFunctions(mp, to_inline, nullptr);
+      changed = true;
+    } catch (const std::exception&) {
+      mp = std::move(original);
+    }
+  }
+  return changed;
+}
+
+std::vector<OnnxSchemaInfo> ListOnnxSchemas() {
+  std::vector<OnnxSchemaInfo> out;
+  for (const auto& s : onnx::OpSchemaRegistry::get_all_schemas_with_history()) {
+    OnnxSchemaInfo info;
+    info.domain = Domain(s.domain());
+    info.op_type = s.Name();
+    info.since_version = s.SinceVersion();
+    info.deprecated = s.Deprecated();
+    info.has_function = s.HasFunction() || s.HasContextDependentFunction();
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+}  // namespace kiln
