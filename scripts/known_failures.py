@@ -4,7 +4,7 @@
     known_failures.py RESULTS.json [--shrink]
 
 With --shrink (the normal use), only removes entries that now pass and never adds any: the list
-only shrinks. Without it, rewrites the list from the results (used once, to start the list).
+only shrinks. Reasons of entries still failing are refreshed from the results. Without it, rewrites the list from the results (used once, to start the list).
 Each entry is `suite/case  reason`, the reason being the runner's message, shortened.
 """
 import json
@@ -34,9 +34,12 @@ def main():
         kept = []
         for line in open(LIST):
             name = line.split()[0] if line.strip() and not line.startswith("#") else None
-            if name is None or name in failing or name not in {r["name"] for r in results}:
-                if name is not None:
-                    kept.append(line.rstrip("\n"))
+            if name is None:
+                continue
+            if name in failing:
+                kept.append(f"{name}  {failing[name]}")
+            elif name not in {r["name"] for r in results}:
+                kept.append(line.rstrip("\n"))
         entries = kept
     else:
         entries = [f"{n}  {failing[n]}" for n in sorted(failing)]

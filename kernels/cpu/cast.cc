@@ -660,6 +660,48 @@ void RegisterCastKernels(KernelRegistry& r) {
         KernelDef("CastLike").Opsets(since, end).Types("T1", {0}, types).Types("T2", {1}, types),
         [](const KernelInfo& info) { return CastKernel::Create(info, true); });
   }
+
+  // BitCast 26+ (added by the signal/detection helper): reinterprets the bytes of input 0 as
+  // `to`, which must have the same bit width; any type but string. Bytes copied to bool are
+  // normalized to 0/1 (a C++ bool holding another byte is undefined behavior).
+  std::vector<DataType> bitcast_types;
+  for (DataType t : kAllTensorTypes) {
+    if (t != DataType::kString) bitcast_types.push_back(t);
+  }
+  r.Register(
+      KernelDef("BitCast").Opsets(26).Types("T1", {0}, bitcast_types),
+      [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+        if (!info.HasAttr("to")) return info.InvalidModel("attribute 'to' is required");
+        const int64_t to_attr = info.GetInt("to", 0);
+        KILN_RETURN_IF_ERROR(info.status());
+        if (to_attr < 0 || to_attr > kMaxDataType || !IsValidDataType(static_cast<int32_t>(to_attr)) ||
+            static_cast<DataType>(to_attr) == DataType::kString) {
+          return info.InvalidModel("attribute 'to' (" + std::to_string(to_attr) +
+                                   ") is not a valid non-string data type");
+        }
+        const DataType to = static_cast<DataType>(to_attr);
+        return std::unique_ptr<Kernel>(new FunctionKernel([to](KernelContext& ctx) -> Status {
+          const Tensor* x = ctx.Input(0);
+          if (x == nullptr) return ctx.InvalidArgument("input 0 must be a tensor");
+          if (DataTypeBits(x->dtype()) != DataTypeBits(to)) {
+            return ctx.InvalidArgument(std::string("BitCast needs types of the same bit width: ") +
+                                       DataTypeName(x->dtype()) + " (" +
+                                       std::to_string(DataTypeBits(x->dtype())) + " bits) to " +
+                                       DataTypeName(to) + " (" +
+                                       std::to_string(DataTypeBits(to)) + " bits)");
+          }
+          KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, to, x->dims()));
+          if (x->nbytes() == 0) return Status::Ok();
+          if (to == DataType::kBool) {
+            const uint8_t* src = x->data<uint8_t>();
+            bool* dst = y->data<bool>();
+            for (int64_t i = 0; i < x->numel(); ++i) dst[i] = src[i] != 0;
+          } else {
+            std::memcpy(y->raw_data(), x->raw_data(), x->nbytes());
+          }
+          return Status::Ok();
+        }));
+      });
 }
 
 }  // namespace kiln::cpu

@@ -6,44 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-using Dims = std::vector<int64_t>;
+using namespace ::kiln::test;  // NOLINT
 
-template <typename T>
-Tensor T_(std::vector<T> v, Dims dims) {
-  return Tensor::FromVector(v, std::move(dims));
-}
-Tensor I64(std::vector<int64_t> v) { return Tensor::FromVector(v); }
 Tensor Iota(Dims dims) {
   Tensor t(DataType::kFloat, dims);
   for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = static_cast<float>(i);
   return t;
-}
-
-template <typename T>
-std::vector<T> Values(const Tensor& t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
-
-std::vector<AnyValue> RunN(const std::string& op, int opset, const std::vector<Tensor>& in,
-                           const std::vector<Attribute>& attrs, int outputs) {
-  auto r = RunSingleNode(op, opset, in, attrs, outputs);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) return std::vector<AnyValue>(outputs);
-  return r.value();
-}
-Tensor Run1(const std::string& op, int opset, const std::vector<Tensor>& in,
-            const std::vector<Attribute>& attrs = {}) {
-  return RunN(op, opset, in, attrs, 1)[0].tensor;
-}
-Status RunErr(const std::string& op, int opset, const std::vector<Tensor>& in,
-              const std::vector<Attribute>& attrs = {}, int outputs = 1) {
-  auto r = RunSingleNode(op, opset, in, attrs, outputs);
-  return r.ok() ? Status::Ok() : r.status();
 }
 
 TEST(MovementKernels, TransposeMatchesNaive) {

@@ -19,6 +19,11 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterControlFlowKernels(r);
   cpu::RegisterSequenceKernels(r);
   cpu::RegisterStringKernels(r);
+  cpu::RegisterImageKernels(r);
+  cpu::RegisterRnnKernels(r);
+  cpu::RegisterLinalgKernels(r);
+  cpu::RegisterSignalKernels(r);
+  cpu::RegisterDetectionKernels(r);
 }
 
 }  // namespace kiln

@@ -22,6 +22,11 @@ void RegisterGatherKernels(KernelRegistry& r);         // gather.cc
 void RegisterControlFlowKernels(KernelRegistry& r);    // control_flow.cc
 void RegisterSequenceKernels(KernelRegistry& r);       // sequence.cc
 void RegisterStringKernels(KernelRegistry& r);         // strings.cc
+void RegisterImageKernels(KernelRegistry& r);          // image.cc
+void RegisterRnnKernels(KernelRegistry& r);            // rnn.cc
+void RegisterLinalgKernels(KernelRegistry& r);         // linalg.cc
+void RegisterSignalKernels(KernelRegistry& r);         // signal.cc
+void RegisterDetectionKernels(KernelRegistry& r);      // detection.cc
 
 }  // namespace kiln::cpu
 
