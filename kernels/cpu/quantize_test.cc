@@ -6,65 +6,15 @@
 #include <vector>
 
 #include "ir/float8.h"
-#include "kernels/cpu/register.h"
 #include "runtime/session.h"
 
 namespace kiln {
-namespace cpu {
-void RegisterQuantizeKernels(KernelRegistry& r);  // quantize.cc
-}  // namespace cpu
-
 namespace {
-
-// The CPU registry plus the quantize family (independent of whether register.cc lists it).
-const KernelRegistry& QuantRegistry() {
-  static const KernelRegistry* r = [] {
-    auto* reg = new KernelRegistry();
-    RegisterCpuKernels(*reg);
-    if (!reg->Has("", "QuantizeLinear", 25, Device::kCpu)) cpu::RegisterQuantizeKernels(*reg);
-    return reg;
-  }();
-  return *r;
-}
 
 StatusOr<std::vector<AnyValue>> RunQ(const std::string& op, int opset,
                                      const std::vector<Tensor>& inputs,
                                      const std::vector<Attribute>& attrs, int num_outputs = 1) {
-  Model m;
-  m.ir_version = 10;
-  m.opset_imports[""] = opset;
-  m.graph = std::make_unique<Graph>();
-  Graph& g = *m.graph;
-  Node node;
-  node.name = "node";
-  node.op_type = op;
-  node.opset = opset;
-  node.attributes = attrs;
-  std::vector<NamedValue> feeds;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined()) {
-      node.inputs.push_back(kNoValue);
-      continue;
-    }
-    std::string name = "in" + std::to_string(i);
-    KILN_ASSIGN_OR_RETURN(int id, g.AddValue(name, TypeInfo::Tensor(inputs[i].dtype())));
-    g.AddInput(id);
-    node.inputs.push_back(id);
-    feeds.push_back({name, AnyValue(inputs[i])});
-  }
-  for (int i = 0; i < num_outputs; ++i) {
-    KILN_ASSIGN_OR_RETURN(int id, g.AddValue("out" + std::to_string(i)));
-    node.outputs.push_back(id);
-  }
-  KILN_RETURN_IF_ERROR(g.AddNode(std::move(node)).status());
-  for (int i = 0; i < num_outputs; ++i) g.AddOutput(g.FindValue("out" + std::to_string(i)));
-  SessionOptions options;
-  options.registry = &QuantRegistry();
-  KILN_ASSIGN_OR_RETURN(auto session, Session::Create(std::move(m), options));
-  KILN_ASSIGN_OR_RETURN(auto outs, session->Run(feeds));
-  std::vector<AnyValue> result;
-  for (auto& o : outs) result.push_back(std::move(o.value));
-  return result;
+  return RunSingleNode(op, opset, inputs, attrs, num_outputs);
 }
 
 TEST(QuantizeLinearTest, PerTensorUint8RoundsHalfToEven) {

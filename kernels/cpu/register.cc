@@ -24,6 +24,8 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterLinalgKernels(r);
   cpu::RegisterSignalKernels(r);
   cpu::RegisterDetectionKernels(r);
+  cpu::RegisterMlKernels(r);
+  cpu::RegisterAttentionKernels(r);
 }
 
 }  // namespace kiln

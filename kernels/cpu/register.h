@@ -27,6 +27,8 @@ void RegisterRnnKernels(KernelRegistry& r);            // rnn.cc
 void RegisterLinalgKernels(KernelRegistry& r);         // linalg.cc
 void RegisterSignalKernels(KernelRegistry& r);         // signal.cc
 void RegisterDetectionKernels(KernelRegistry& r);      // detection.cc
+void RegisterMlKernels(KernelRegistry& r);             // ml.cc (ai.onnx.ml domain)
+void RegisterAttentionKernels(KernelRegistry& r);      // attention.cc
 
 }  // namespace kiln::cpu
 

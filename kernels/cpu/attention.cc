@@ -1,0 +1,422 @@
+// Attention family kernels (CPU):
+//   Attention  23, 24 (adds nonpad_kv_seqlen), 25+ (adds left/right_window_size)
+// Scaled dot-product attention over 3-D ([B, S, heads * head]) or 4-D ([B, heads, S, head]) Q/K/V,
+// with GQA/MQA head broadcasting, bool or additive attn_mask (right-aligned broadcast, a short last
+// dimension padded as masked), offset-aware causal masking, internal (past/present) and external
+// (nonpad_kv_seqlen) KV caches, sliding windows, softcap, softmax_precision and the optional
+// qk_matmul_output (modes 0-3). A fully masked query row gives a zero output row.
+// Element types: float, double, float16, bfloat16 (16-bit types computed in float, with the
+// intermediates rounded to the element type the way the onnx reference computes them).
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/cpu/common.h"
+#include "kernels/cpu/register.h"
+
+namespace kiln::cpu {
+namespace {
+
+// How an intermediate value is rounded: to nothing (compute type), float, float16, bfloat16.
+enum class Round { kNone, kFloat, kHalf, kBFloat };
+
+template <typename C>
+inline C RoundTo(Round r, C v) {
+  switch (r) {
+    case Round::kNone: return v;
+    case Round::kFloat: return static_cast<C>(static_cast<float>(v));
+    case Round::kHalf: return static_cast<C>(ToFloat(ToFloat16(static_cast<float>(v))));
+    case Round::kBFloat: return static_cast<C>(ToFloat(ToBFloat16(static_cast<float>(v))));
+  }
+  return v;
+}
+
+template <typename T>
+Round RoundOf() {
+  if constexpr (std::is_same_v<T, Float16>) return Round::kHalf;
+  if constexpr (std::is_same_v<T, BFloat16>) return Round::kBFloat;
+  return Round::kNone;  // float and double are their own compute types
+}
+
+struct AttentionAttrs {
+  bool has_scale = false;
+  float scale = 0;
+  bool is_causal = false;
+  int64_t q_num_heads = 0;  // 0: absent
+  int64_t kv_num_heads = 0;
+  int64_t softmax_precision = 0;  // 0: absent
+  float softcap = 0;
+  int64_t qk_mode = 0;
+  int64_t left_window = -1;
+  int64_t right_window = -1;
+};
+
+// Reads element i of any numeric / bool tensor as double.
+double ReadAsDouble(const Tensor& t, int64_t i) {
+  double v = 0;
+  Dispatch<KILN_NUMERIC_TYPES, bool>(t.dtype(), [&](auto tag) {
+    using M = typename decltype(tag)::type;
+    v = static_cast<double>(ToDouble(t.data<M>()[i]));
+  });
+  return v;
+}
+
+class AttentionKernel : public Kernel {
+ public:
+  explicit AttentionKernel(const AttentionAttrs& a) : a_(a) {}
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* q = ctx.Input(0);
+    const Tensor* k = ctx.Input(1);
+    const Tensor* v = ctx.Input(2);
+    if (!q || !k || !v) return ctx.InvalidArgument("Q, K and V are required tensors");
+    if (k->dtype() != q->dtype() || v->dtype() != q->dtype()) {
+      return ctx.Unsupported("Q, K and V must have the same element type");
+    }
+    Status st = Status::Ok();
+    bool done = Dispatch<float, double, Float16, BFloat16>(q->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      st = RunTyped<T>(ctx, *q, *k, *v);
+    });
+    if (!done) return ctx.Unsupported("unsupported element type for Q");
+    return st;
+  }
+
+ private:
+  template <typename T>
+  Status RunTyped(KernelContext& ctx, const Tensor& q, const Tensor& k, const Tensor& v) const {
+    using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    constexpr C kNegInf = -std::numeric_limits<C>::infinity();
+    const Round rt = RoundOf<T>();
+    const int rank = q.rank();
+    if ((rank != 3 && rank != 4) || k.rank() != rank || v.rank() != rank) {
+      return ctx.InvalidArgument("Q, K and V must all be 3-D or all be 4-D");
+    }
+    const int64_t B = q.dims()[0];
+    int64_t Hq, Hkv, Sq, Skv, D, Dk, Dv;
+    if (rank == 3) {
+      if (a_.q_num_heads <= 0 || a_.kv_num_heads <= 0) {
+        return ctx.InvalidArgument("3-D inputs need positive q_num_heads and kv_num_heads");
+      }
+      Hq = a_.q_num_heads;
+      Hkv = a_.kv_num_heads;
+      Sq = q.dims()[1];
+      Skv = k.dims()[1];
+      if (v.dims()[1] != Skv || k.dims()[0] != B || v.dims()[0] != B ||
+          q.dims()[2] % Hq != 0 || k.dims()[2] % Hkv != 0 || v.dims()[2] % Hkv != 0) {
+        return ctx.InvalidArgument("Q/K/V 3-D shapes do not match the head counts");
+      }
+      D = q.dims()[2] / Hq;
+      Dk = k.dims()[2] / Hkv;
+      Dv = v.dims()[2] / Hkv;
+    } else {
+      if (ctx.opset() >= 25 && (a_.q_num_heads > 0 || a_.kv_num_heads > 0)) {
+        return ctx.InvalidArgument("q_num_heads / kv_num_heads must not be set for 4-D inputs");
+      }
+      Hq = q.dims()[1];
+      Hkv = k.dims()[1];
+      Sq = q.dims()[2];
+      Skv = k.dims()[2];
+      D = q.dims()[3];
+      Dk = k.dims()[3];
+      Dv = v.dims()[3];
+      if (k.dims()[0] != B || v.dims()[0] != B || v.dims()[1] != Hkv || v.dims()[2] != Skv) {
+        return ctx.InvalidArgument("K and V 4-D shapes do not match");
+      }
+    }
+    if (Dk != D) return ctx.InvalidArgument("Q and K head sizes differ");
+    if (Hkv <= 0 || Hq % Hkv != 0) {
+      return ctx.InvalidArgument("q_num_heads must be a multiple of kv_num_heads");
+    }
+    const int64_t group = Hq / Hkv;
+
+    // Caches.
+    const Tensor* past_k = ctx.Input(4);
+    const Tensor* past_v = ctx.Input(5);
+    const Tensor* nonpad = ctx.opset() >= 24 ? ctx.Input(6) : nullptr;
+    if ((past_k == nullptr) != (past_v == nullptr)) {
+      return ctx.InvalidArgument("past_key and past_value must be given together");
+    }
+    if (nonpad && past_k) {
+      return ctx.InvalidArgument("nonpad_kv_seqlen cannot be combined with past_key/past_value");
+    }
+    int64_t Sp = 0;
+    if (past_k) {
+      if (past_k->dtype() != q.dtype() || past_v->dtype() != q.dtype()) {
+        return ctx.InvalidArgument("past_key/past_value element type differs from Q");
+      }
+      if (past_k->rank() != 4 || past_v->rank() != 4 || past_k->dims()[0] != B ||
+          past_k->dims()[1] != Hkv || past_k->dims()[3] != D || past_v->dims()[0] != B ||
+          past_v->dims()[1] != Hkv || past_v->dims()[3] != Dv ||
+          past_v->dims()[2] != past_k->dims()[2]) {
+        return ctx.InvalidArgument("past_key/past_value shapes do not match K/V");
+      }
+      Sp = past_k->dims()[2];
+    }
+    const int64_t St = Sp + Skv;
+    std::vector<int64_t> nonpad_len;
+    if (nonpad) {
+      if (nonpad->rank() != 1 || nonpad->dims()[0] != B) {
+        return ctx.InvalidArgument("nonpad_kv_seqlen must have shape [batch_size]");
+      }
+      nonpad_len.resize(B);
+      for (int64_t b = 0; b < B; ++b) {
+        nonpad_len[b] = static_cast<int64_t>(ReadAsDouble(*nonpad, b));
+      }
+    }
+
+    // Present K/V in [B, Hkv, St, D] layout (element type T).
+    std::vector<T> pk(B * Hkv * St * D), pv(B * Hkv * St * Dv);
+    const T* kd = k.data<T>();
+    const T* vd = v.data<T>();
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t h = 0; h < Hkv; ++h) {
+        for (int64_t s = 0; s < St; ++s) {
+          T* kdst = &pk[((b * Hkv + h) * St + s) * D];
+          T* vdst = &pv[((b * Hkv + h) * St + s) * Dv];
+          if (s < Sp) {
+            const T* ks = past_k->data<T>() + ((b * Hkv + h) * Sp + s) * D;
+            const T* vs = past_v->data<T>() + ((b * Hkv + h) * Sp + s) * Dv;
+            for (int64_t d = 0; d < D; ++d) kdst[d] = ks[d];
+            for (int64_t d = 0; d < Dv; ++d) vdst[d] = vs[d];
+          } else {
+            const int64_t t = s - Sp;
+            const T* ks = rank == 3 ? kd + (b * Skv + t) * Hkv * D + h * D
+                                    : kd + ((b * Hkv + h) * Skv + t) * D;
+            const T* vs = rank == 3 ? vd + (b * Skv + t) * Hkv * Dv + h * Dv
+                                    : vd + ((b * Hkv + h) * Skv + t) * Dv;
+            for (int64_t d = 0; d < D; ++d) kdst[d] = ks[d];
+            for (int64_t d = 0; d < Dv; ++d) vdst[d] = vs[d];
+          }
+        }
+      }
+    }
+
+    // Mask: right-aligned broadcast to [B, Hq, Sq, Lm]; positions j >= Lm are masked.
+    const Tensor* mask = ctx.Input(3);
+    bool mask_bool = false;
+    int64_t Lm = 0;
+    int64_t ms[4] = {0, 0, 0, 0};  // strides over (b, h, i, j)
+    Round pr = rt;                  // rounding of qk + bias (numpy type promotion with the mask)
+    if (mask) {
+      const int mr = mask->rank();
+      if (mr < 1 || mr > 4) return ctx.InvalidArgument("attn_mask must have rank 1 to 4");
+      mask_bool = mask->dtype() == DataType::kBool;
+      if (!mask_bool && mask->dtype() != q.dtype()) pr = Round::kNone;
+      Lm = mask->dims()[mr - 1];
+      if (Lm > St) return ctx.InvalidArgument("attn_mask's last dimension exceeds the kv length");
+      const int64_t full[4] = {B, Hq, Sq, Lm};
+      std::vector<int64_t> strides = ContiguousStrides(mask->dims());
+      for (int ax = 0; ax < mr; ++ax) {
+        const int o = 4 - mr + ax;
+        const int64_t dim = mask->dims()[ax];
+        if (dim != 1 && dim != full[o]) {
+          return ctx.InvalidArgument("attn_mask shape does not broadcast to the attention shape");
+        }
+        ms[o] = dim == 1 ? 0 : strides[ax];
+      }
+    }
+    Round sr = pr;  // softmax rounding
+    bool cast_sp = false;
+    if (a_.softmax_precision != 0) {
+      cast_sp = true;
+      switch (a_.softmax_precision) {
+        case 1: sr = std::is_same_v<C, double> ? Round::kFloat : Round::kNone; break;
+        case 10: sr = Round::kHalf; break;
+        case 11: sr = Round::kNone; break;
+        case 16: sr = Round::kBFloat; break;
+        default: return ctx.InvalidArgument("unsupported softmax_precision");
+      }
+    }
+
+    // Outputs.
+    std::vector<int64_t> ydims =
+        rank == 3 ? std::vector<int64_t>{B, Sq, Hq * Dv} : std::vector<int64_t>{B, Hq, Sq, Dv};
+    auto y_or = ctx.Output(0, q.dtype(), ydims);
+    if (!y_or.ok()) return y_or.status();
+    T* y = (*y_or)->template data<T>();
+    if (ctx.output_requested(1)) {
+      auto o = ctx.Output(1, q.dtype(), {B, Hkv, St, D});
+      if (!o.ok()) return o.status();
+      T* p = (*o)->template data<T>();
+      for (size_t i = 0; i < pk.size(); ++i) p[i] = pk[i];
+    }
+    if (ctx.output_requested(2)) {
+      auto o = ctx.Output(2, q.dtype(), {B, Hkv, St, Dv});
+      if (!o.ok()) return o.status();
+      T* p = (*o)->template data<T>();
+      for (size_t i = 0; i < pv.size(); ++i) p[i] = pv[i];
+    }
+    T* qk_out = nullptr;
+    if (ctx.output_requested(3)) {
+      if (a_.qk_mode < 0 || a_.qk_mode > 3) {
+        return ctx.InvalidArgument("qk_matmul_output_mode must be 0, 1, 2 or 3");
+      }
+      auto o = ctx.Output(3, q.dtype(), {B, Hq, Sq, St});
+      if (!o.ok()) return o.status();
+      qk_out = (*o)->template data<T>();
+    }
+
+    // Scale: sqrt(scale) applied to Q and K, rounded to T.
+    const double scale = a_.has_scale ? a_.scale : 1.0 / std::sqrt(static_cast<double>(D));
+    const C s = static_cast<C>(ToDouble(FromDouble<T>(std::sqrt(scale))));
+    std::vector<C> ks(pk.size()), vs(pv.size());
+    for (size_t i = 0; i < pk.size(); ++i) {
+      ks[i] = RoundTo<C>(rt, static_cast<C>(ToDouble(pk[i])) * s);
+    }
+    for (size_t i = 0; i < pv.size(); ++i) vs[i] = static_cast<C>(ToDouble(pv[i]));
+
+    const bool has_window = ctx.opset() >= 25 && (a_.left_window >= 0 || a_.right_window >= 0);
+    std::vector<C> qs(D), qk(St), bias(St), x(St), yrow(Dv);
+    const T* qd = q.data<T>();
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t offset = 0;
+      if (past_k) {
+        offset = Sp;
+      } else if (nonpad) {
+        offset = nonpad_len[b] - Sq;
+      }
+      for (int64_t h = 0; h < Hq; ++h) {
+        const int64_t hk = h / group;
+        const C* kh = &ks[(b * Hkv + hk) * St * D];
+        const C* vh = &vs[(b * Hkv + hk) * St * Dv];
+        for (int64_t i = 0; i < Sq; ++i) {
+          const T* qrow = rank == 3 ? qd + (b * Sq + i) * Hq * D + h * D
+                                    : qd + ((b * Hq + h) * Sq + i) * D;
+          for (int64_t d = 0; d < D; ++d) {
+            qs[d] = RoundTo<C>(rt, static_cast<C>(ToDouble(qrow[d])) * s);
+          }
+          // Bias.
+          bool all_masked = true;
+          const int64_t mrow = b * ms[0] + h * ms[1] + i * ms[2];
+          const int64_t p = offset + i;
+          for (int64_t j = 0; j < St; ++j) {
+            C bv = 0;
+            if (mask) {
+              if (j >= Lm) {
+                bv = kNegInf;
+              } else {
+                const double m = ReadMask(*mask, mrow + j * ms[3]);
+                bv = mask_bool ? (m != 0 ? C(0) : kNegInf) : static_cast<C>(m);
+              }
+            }
+            if (a_.is_causal && j > p) bv = kNegInf;
+            if (has_window) {
+              if (a_.left_window >= 0 && j < p - a_.left_window) bv = kNegInf;
+              if (a_.right_window >= 0 && j > p + a_.right_window) bv = kNegInf;
+            }
+            if (nonpad && j >= nonpad_len[b]) bv = kNegInf;
+            bias[j] = bv;
+            if (!(bv == kNegInf)) all_masked = false;
+          }
+          // QK^T (+ softcap).
+          for (int64_t j = 0; j < St; ++j) {
+            const C* kr = kh + j * D;
+            C acc = 0;
+            for (int64_t d = 0; d < D; ++d) acc += qs[d] * kr[d];
+            C val = RoundTo<C>(rt, acc);
+            if (a_.softcap > 0) {
+              const C cap = static_cast<C>(ToDouble(FromDouble<T>(a_.softcap)));
+              val = RoundTo<C>(rt, RoundTo<C>(rt, std::tanh(RoundTo<C>(rt, val / cap))) * cap);
+            }
+            qk[j] = val;
+          }
+          T* qko = qk_out ? qk_out + ((b * Hq + h) * Sq + i) * St : nullptr;
+          for (int64_t j = 0; j < St; ++j) {
+            const C wb = RoundTo<C>(pr, qk[j] + bias[j]);
+            if (qko && a_.qk_mode == 2) qko[j] = FromDouble<T>(wb);
+            if (qko && a_.qk_mode < 2) qko[j] = FromDouble<T>(qk[j]);
+            x[j] = cast_sp ? RoundTo<C>(sr, wb) : wb;
+          }
+          // Softmax, guarded for fully masked rows.
+          if (all_masked) {
+            for (int64_t j = 0; j < St; ++j) x[j] = 0;
+          } else {
+            C mx = kNegInf;
+            for (int64_t j = 0; j < St; ++j) {
+              if (x[j] > mx || std::isnan(x[j])) mx = x[j];
+            }
+            if (mx == kNegInf) mx = 0;
+            C sum = 0;
+            for (int64_t j = 0; j < St; ++j) {
+              x[j] = RoundTo<C>(sr, std::exp(RoundTo<C>(sr, x[j] - mx)));
+              sum += x[j];
+            }
+            sum = RoundTo<C>(sr, sum);
+            if (sum == 0) sum = 1;
+            for (int64_t j = 0; j < St; ++j) x[j] = RoundTo<C>(rt, RoundTo<C>(sr, x[j] / sum));
+          }
+          if (qko && a_.qk_mode == 3) {
+            for (int64_t j = 0; j < St; ++j) qko[j] = FromDouble<T>(x[j]);
+          }
+          // P V.
+          for (int64_t d = 0; d < Dv; ++d) yrow[d] = 0;
+          for (int64_t j = 0; j < St; ++j) {
+            const C pj = x[j];
+            if (pj == 0) continue;
+            const C* vr = vh + j * Dv;
+            for (int64_t d = 0; d < Dv; ++d) yrow[d] += pj * vr[d];
+          }
+          T* yo = rank == 3 ? y + (b * Sq + i) * Hq * Dv + h * Dv : y + ((b * Hq + h) * Sq + i) * Dv;
+          for (int64_t d = 0; d < Dv; ++d) yo[d] = FromDouble<T>(yrow[d]);
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  static double ReadMask(const Tensor& m, int64_t i) {
+    switch (m.dtype()) {
+      case DataType::kBool: return m.data<bool>()[i] ? 1 : 0;
+      case DataType::kFloat: return m.data<float>()[i];
+      case DataType::kFloat16: return ToFloat(m.data<Float16>()[i]);
+      case DataType::kDouble: return m.data<double>()[i];
+      default: return ReadAsDouble(m, i);
+    }
+  }
+
+  AttentionAttrs a_;
+};
+
+StatusOr<std::unique_ptr<Kernel>> AttentionFactory(const KernelInfo& info) {
+  AttentionAttrs a;
+  a.has_scale = info.HasAttr("scale");
+  a.scale = info.GetFloat("scale", 0);
+  a.is_causal = info.GetInt("is_causal", 0) != 0;
+  a.q_num_heads = info.GetInt("q_num_heads", 0);
+  a.kv_num_heads = info.GetInt("kv_num_heads", 0);
+  a.softmax_precision = info.GetInt("softmax_precision", 0);
+  a.softcap = info.GetFloat("softcap", 0);
+  a.qk_mode = info.GetInt("qk_matmul_output_mode", 0);
+  if (info.opset() >= 25) {
+    a.left_window = info.GetInt("left_window_size", -1);
+    a.right_window = info.GetInt("right_window_size", -1);
+    if (a.left_window < -1 || a.right_window < -1) {
+      return info.InvalidModel("left_window_size / right_window_size must be -1 or nonnegative");
+    }
+  }
+  if (a.qk_mode < 0 || a.qk_mode > 3) {
+    return info.InvalidModel("qk_matmul_output_mode must be 0, 1, 2 or 3");
+  }
+  if (!info.status().ok()) return info.status();
+  return std::unique_ptr<Kernel>(new AttentionKernel(a));
+}
+
+}  // namespace
+
+void RegisterAttentionKernels(KernelRegistry& r) {
+  std::vector<DataType> mask_types = kNumericTypes;
+  mask_types.push_back(DataType::kBool);
+  r.Register(KernelDef("Attention")
+                 .Opsets(23)
+                 .Types("T1", {0, 1, 4}, kFloatTypes)
+                 .Types("T2", {2, 5}, kFloatTypes)
+                 .Types("U", {3}, mask_types)
+                 .Types("I", {6}, {DataType::kInt64}),
+             AttentionFactory);
+}
+
+}  // namespace kiln::cpu
