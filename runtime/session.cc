@@ -485,6 +485,13 @@ Attribute FloatsAttr(const std::string& name, std::vector<float> v) {
   a.floats = std::move(v);
   return a;
 }
+Attribute StringsAttr(const std::string& name, std::vector<std::string> v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kStrings;
+  a.strings = std::move(v);
+  return a;
+}
 Attribute TensorAttr(const std::string& name, Tensor t) {
   Attribute a;
   a.name = name;

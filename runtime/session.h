@@ -87,6 +87,7 @@ Attribute FloatAttr(const std::string& name, float v);
 Attribute StringAttr(const std::string& name, const std::string& v);
 Attribute IntsAttr(const std::string& name, std::vector<int64_t> v);
 Attribute FloatsAttr(const std::string& name, std::vector<float> v);
+Attribute StringsAttr(const std::string& name, std::vector<std::string> v);
 Attribute TensorAttr(const std::string& name, Tensor t);
 
 }  // namespace kiln

@@ -7,33 +7,18 @@
 #include <gtest/gtest.h>
 
 #include "ir/float16.h"
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-template <typename T>
-Tensor T_(std::vector<T> v, std::vector<int64_t> dims) {
-  return Tensor::FromVector(v, std::move(dims));
-}
+using namespace ::kiln::test;  // NOLINT
+
 Tensor Strings(const std::vector<std::string>& v, std::vector<int64_t> dims) {
   Tensor t(DataType::kString, std::move(dims));
   for (size_t i = 0; i < v.size(); ++i) t.data<std::string>()[i] = v[i];
   return t;
-}
-
-template <typename T>
-std::vector<T> Values(const Tensor& t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
-
-// Runs a node expected to succeed and returns its single output.
-Tensor Run1(const std::string& op, int opset, const std::vector<Tensor>& in,
-            const std::vector<Attribute>& attrs = {}) {
-  auto r = RunSingleNode(op, opset, in, attrs);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) return Tensor();
-  return r.value()[0].tensor;
 }
 
 TEST(BinaryKernels, AddBroadcastsRowAndColumn) {

@@ -6,16 +6,13 @@
 #include <vector>
 
 #include "ir/float16.h"
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-template <typename T>
-std::vector<T> Values(const AnyValue& v) {
-  const Tensor& t = v.tensor;
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
+using ::kiln::test::Values;
 
 // Deterministic pseudo-random values in [-1, 1).
 std::vector<float> Random(int64_t n, uint32_t seed) {

@@ -2,16 +2,13 @@
 
 #include <vector>
 
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-template <typename T>
-std::vector<T> Values(const AnyValue& v) {
-  const Tensor& t = v.tensor;
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
+using ::kiln::test::Values;
 
 void ExpectNear(const std::vector<float>& got, const std::vector<float>& want) {
   ASSERT_EQ(got.size(), want.size());

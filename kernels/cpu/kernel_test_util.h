@@ -26,6 +26,10 @@ template <typename T>
 std::vector<T> Values(const Tensor& t) {
   return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
 }
+template <typename T>
+std::vector<T> Values(const AnyValue& v) {
+  return Values<T>(v.tensor);
+}
 
 // Runs one node and expects success; on failure records a test failure and returns empty values.
 inline std::vector<AnyValue> RunN(const std::string& op, int opset, const std::vector<Tensor>& in,

@@ -3,16 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-template <typename T>
-std::vector<T> Values(const AnyValue& v) {
-  const Tensor& t = v.tensor;
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
+using ::kiln::test::Values;
 
 StatusOr<std::vector<AnyValue>> Einsum(const std::string& eq, const std::vector<Tensor>& ins) {
   return RunSingleNode("Einsum", 12, ins, {StringAttr("equation", eq)});

@@ -3,16 +3,13 @@
 #include <vector>
 
 #include "ir/float16.h"
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-template <typename T>
-std::vector<T> Values(const AnyValue& v) {
-  const Tensor& t = v.tensor;
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
+using ::kiln::test::Values;
 
 TEST(MatMulKernelTest, TwoByTwo) {
   Tensor a = Tensor::FromVector<float>({1, 2, 3, 4}, {2, 2});

@@ -8,14 +8,6 @@
 namespace kiln {
 namespace {
 
-Attribute StringsAttr(const std::string& name, std::vector<std::string> v) {
-  Attribute a;
-  a.name = name;
-  a.type = AttrType::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-
 TEST(MlKernelTest, LabelEncoderIntToFloatWithDefault) {
   Tensor x = Tensor::FromVector<int64_t>({1, 7, 3}, {3});
   auto r = RunSingleNode("LabelEncoder", 2, {x},

@@ -4,27 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-template <typename T>
-std::vector<T> Values(const AnyValue& v) {
-  const Tensor& t = v.tensor;
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
+using ::kiln::test::Values;
 
 Tensor F(std::vector<float> v, std::vector<int64_t> dims) {
   return Tensor::FromVector<float>(v, std::move(dims));
-}
-
-Attribute StringsAttr(const std::string& name, std::vector<std::string> v) {
-  Attribute a;
-  a.name = name;
-  a.type = AttrType::kStrings;
-  a.strings = std::move(v);
-  return a;
 }
 
 // One hidden unit, W = R = 1, Relu: h_t = relu(x_t + h_{t-1}).

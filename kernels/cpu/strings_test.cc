@@ -20,14 +20,6 @@ std::vector<std::string> Values(const AnyValue& v) {
   const Tensor& t = v.tensor;
   return std::vector<std::string>(t.data<std::string>(), t.data<std::string>() + t.numel());
 }
-Attribute StringsAttr(const std::string& name, std::vector<std::string> v) {
-  Attribute a;
-  a.name = name;
-  a.type = AttrType::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-
 TEST(StringKernelTest, NormalizerStopwordsAndCase) {
   Tensor x = Strings({"Monday", "tuesday", "MONDAY", "wed"}, {1, 4});
   auto r = RunSingleNode(

@@ -7,26 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "ir/float16.h"
+#include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
 namespace {
 
-template <typename T>
-Tensor T_(std::vector<T> v, std::vector<int64_t> dims) {
-  return Tensor::FromVector(v, std::move(dims));
-}
-template <typename T>
-std::vector<T> Values(const Tensor& t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
-Tensor Run1(const std::string& op, int opset, const std::vector<Tensor>& in,
-            const std::vector<Attribute>& attrs = {}) {
-  auto r = RunSingleNode(op, opset, in, attrs);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) return Tensor();
-  return r.value()[0].tensor;
-}
+using namespace ::kiln::test;  // NOLINT
 
 TEST(UnaryKernels, ReluKeepsNanAndHandlesInts) {
   std::vector<float> v = Values<float>(Run1("Relu", 14, {T_<float>({-1, 2, NAN}, {3})}));
