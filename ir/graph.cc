@@ -1,5 +1,6 @@
 #include "ir/graph.h"
 
+#include <algorithm>
 #include <queue>
 #include <set>
 
@@ -67,6 +68,22 @@ const Attribute* Node::FindAttribute(const std::string& attr_name) const {
   return nullptr;
 }
 
+Attribute* Node::FindAttribute(const std::string& attr_name) {
+  for (auto& a : attributes) {
+    if (a.name == attr_name) return &a;
+  }
+  return nullptr;
+}
+
+std::vector<Graph*> Node::Subgraphs() const {
+  std::vector<Graph*> subs;
+  for (const auto& a : attributes) {
+    if (a.g) subs.push_back(a.g.get());
+    for (const auto& g : a.graphs) subs.push_back(g.get());
+  }
+  return subs;
+}
+
 std::string Node::Describe() const {
   std::string s = name.empty() ? "#" + std::to_string(id) : "'" + name + "'";
   s += " (";
@@ -125,6 +142,169 @@ StatusOr<int> Graph::AddNode(Node node) {
   return nodes_.back().id;
 }
 
+std::string Graph::UniqueName(const std::string& prefix) const {
+  if (!prefix.empty() && !by_name_.count(prefix)) return prefix;
+  for (size_t i = values_.size();; ++i) {
+    std::string n = prefix + "_" + std::to_string(i);
+    if (!by_name_.count(n)) return n;
+  }
+}
+
+int Graph::AddInitializer(const std::string& prefix, Tensor t) {
+  TypeInfo type = TypeInfo::Tensor(t.dtype(), Shape{});
+  for (int64_t d : t.dims()) type.shape->dims.push_back(Dim::Known(d));
+  int id = AddValue(UniqueName(prefix), std::move(type)).value();
+  SetInitializer(id, std::move(t));
+  return id;
+}
+
+void Graph::RemoveInitializer(int value_id) {
+  values_[value_id].is_initializer = false;
+  initializers_.erase(value_id);
+}
+
+namespace {
+void EraseOneUse(std::vector<int>& uses, int node_id) {
+  auto it = std::find(uses.begin(), uses.end(), node_id);
+  if (it != uses.end()) uses.erase(it);
+}
+void InsertUse(std::vector<int>& uses, int node_id) {
+  uses.insert(std::upper_bound(uses.begin(), uses.end(), node_id), node_id);
+}
+}  // namespace
+
+void Graph::RemoveNode(int node_id) {
+  Node& n = nodes_[node_id];
+  if (n.removed) return;
+  for (int in : n.inputs) {
+    if (in != kNoValue) EraseOneUse(values_[in].uses, node_id);
+  }
+  for (int out : n.outputs) {
+    if (out != kNoValue && values_[out].producer == node_id) values_[out].producer = -1;
+  }
+  n.inputs.clear();
+  n.outputs.clear();
+  n.removed = true;
+}
+
+void Graph::SetNodeInput(int node_id, size_t index, int value_id) {
+  Node& n = nodes_[node_id];
+  if (index >= n.inputs.size()) n.inputs.resize(index + 1, kNoValue);
+  if (n.inputs[index] != kNoValue) EraseOneUse(values_[n.inputs[index]].uses, node_id);
+  n.inputs[index] = value_id;
+  if (value_id != kNoValue) InsertUse(values_[value_id].uses, node_id);
+}
+
+void Graph::SetNodeOutput(int node_id, size_t index, int value_id) {
+  Node& n = nodes_[node_id];
+  if (index >= n.outputs.size()) n.outputs.resize(index + 1, kNoValue);
+  int old = n.outputs[index];
+  if (old != kNoValue && values_[old].producer == node_id) values_[old].producer = -1;
+  n.outputs[index] = value_id;
+  if (value_id != kNoValue) values_[value_id].producer = node_id;
+}
+
+void Graph::ReplaceUses(int from, int to) {
+  if (from == to) return;
+  std::vector<int> readers = values_[from].uses;
+  readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
+  for (int nid : readers) {
+    Node& n = nodes_[nid];
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      if (n.inputs[i] == from) SetNodeInput(nid, i, to);
+    }
+  }
+}
+
+void Graph::ReplaceOutput(int from, int to) {
+  for (int& o : outputs_) {
+    if (o == from) o = to;
+  }
+}
+
+bool Graph::IsOutput(int value_id) const {
+  return std::find(outputs_.begin(), outputs_.end(), value_id) != outputs_.end();
+}
+
+void Graph::Compact() {
+  std::vector<bool> keep(values_.size(), false);
+  for (int id : inputs_) keep[id] = true;
+  for (int id : outputs_) keep[id] = true;
+  for (const auto& [id, t] : initializers_) keep[id] = true;
+  for (const Value& v : values_) {
+    if (!v.uses.empty()) keep[v.id] = true;
+  }
+  std::vector<int> node_map(nodes_.size(), -1);
+  std::vector<Node> nodes;
+  for (Node& n : nodes_) {
+    if (n.removed) continue;
+    node_map[n.id] = static_cast<int>(nodes.size());
+    for (int out : n.outputs) {
+      if (out != kNoValue) keep[out] = true;
+    }
+    nodes.push_back(std::move(n));
+  }
+  std::vector<int> value_map(values_.size(), -1);
+  std::vector<Value> values;
+  by_name_.clear();
+  for (Value& v : values_) {
+    if (!keep[v.id]) continue;
+    value_map[v.id] = static_cast<int>(values.size());
+    v.id = value_map[v.id];
+    if (v.producer >= 0) v.producer = node_map[v.producer];
+    for (int& u : v.uses) u = node_map[u];
+    if (!v.name.empty()) by_name_[v.name] = v.id;
+    values.push_back(std::move(v));
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Node& n = nodes[i];
+    n.id = static_cast<int>(i);
+    for (int& in : n.inputs) {
+      if (in != kNoValue) in = value_map[in];
+    }
+    for (int& out : n.outputs) {
+      if (out != kNoValue) out = value_map[out];
+    }
+  }
+  for (int& id : inputs_) id = value_map[id];
+  for (int& id : outputs_) id = value_map[id];
+  std::map<int, Tensor> inits;
+  for (auto& [id, t] : initializers_) inits[value_map[id]] = std::move(t);
+  initializers_ = std::move(inits);
+  nodes_ = std::move(nodes);
+  values_ = std::move(values);
+}
+
+int64_t Graph::CountNodes() const {
+  int64_t n = 0;
+  for (const Node& node : nodes_) n += !node.removed;
+  return n;
+}
+
+std::vector<std::string> Graph::CapturedNames() const {
+  std::set<std::string> names;
+  std::vector<const Graph*> stack;
+  for (const Node& n : nodes_) {
+    for (Graph* sg : n.Subgraphs()) stack.push_back(sg);
+  }
+  while (!stack.empty()) {
+    const Graph* sub = stack.back();
+    stack.pop_back();
+    for (const Value& v : sub->values()) {
+      if (v.outer_scope && FindValue(v.name) >= 0) names.insert(v.name);
+    }
+    for (const Node& n : sub->nodes()) {
+      for (Graph* sg : n.Subgraphs()) stack.push_back(sg);
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+void Graph::RemoveInput(int value_id) {
+  values_[value_id].is_graph_input = false;
+  inputs_.erase(std::remove(inputs_.begin(), inputs_.end(), value_id), inputs_.end());
+}
+
 void Graph::AddInput(int value_id) {
   values_[value_id].is_graph_input = true;
   inputs_.push_back(value_id);
@@ -145,6 +325,7 @@ StatusOr<std::vector<int>> Graph::TopologicalOrder() const {
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> consumers(n);
   for (const Node& node : nodes_) {
+    if (node.removed) continue;
     std::set<int> producers;
     for (int in : node.inputs) {
       if (in == kNoValue) continue;
@@ -157,7 +338,10 @@ StatusOr<std::vector<int>> Graph::TopologicalOrder() const {
     }
   }
   std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  int live = 0;
   for (int i = 0; i < n; ++i) {
+    if (nodes_[i].removed) continue;
+    ++live;
     if (pending[i] == 0) ready.push(i);
   }
   std::vector<int> order;
@@ -170,9 +354,9 @@ StatusOr<std::vector<int>> Graph::TopologicalOrder() const {
       if (--pending[c] == 0) ready.push(c);
     }
   }
-  if (static_cast<int>(order.size()) != n) {
+  if (static_cast<int>(order.size()) != live) {
     for (int i = 0; i < n; ++i) {
-      if (pending[i] > 0) {
+      if (!nodes_[i].removed && pending[i] > 0) {
         return InvalidModel("graph '" + name + "' has a cycle through node " +
                             nodes_[i].Describe());
       }
@@ -187,6 +371,7 @@ Status Graph::Verify() const {
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& node = nodes_[i];
     if (node.id != static_cast<int>(i)) return Internal("node id mismatch at " + node.Describe());
+    if (node.removed) continue;
     for (int in : node.inputs) {
       if (in == kNoValue) continue;
       if (in < 0 || in >= nvalues) return Internal("bad input id in " + node.Describe());
@@ -207,6 +392,12 @@ Status Graph::Verify() const {
   for (int v = 0; v < nvalues; ++v) {
     const Value& value = values_[v];
     if (value.uses != uses[v]) return Internal("use list of value '" + value.name + "' is stale");
+    if (value.producer >= 0) {
+      const Node& p = nodes_[value.producer];
+      if (p.removed || std::find(p.outputs.begin(), p.outputs.end(), v) == p.outputs.end()) {
+        return Internal("value '" + value.name + "' names a producer that does not write it");
+      }
+    }
     int defs = (value.producer >= 0) + value.is_graph_input + value.outer_scope;
     if (value.is_initializer && value.is_graph_input) --defs;  // an input with a default
     defs += value.is_initializer;
@@ -226,8 +417,10 @@ Status Graph::Verify() const {
 }
 
 int64_t Graph::CountNodesRecursive() const {
-  int64_t n = static_cast<int64_t>(nodes_.size());
+  int64_t n = 0;
   for (const Node& node : nodes_) {
+    if (node.removed) continue;
+    ++n;
     for (const Attribute& a : node.attributes) {
       if (a.g) n += a.g->CountNodesRecursive();
       for (const auto& g : a.graphs) n += g->CountNodesRecursive();

@@ -2,7 +2,8 @@
 //
 // The graph is SSA: every Value has at most one producer (a node, or none for graph inputs,
 // initializers and outer-scope references) and a use list that Graph's mutation API keeps in sync.
-// Nodes and values live in vectors addressed by integer ids; ids are never reused. Subgraphs
+// Nodes and values live in vectors addressed by integer ids; passes remove nodes by marking them
+// and Compact() renumbers both densely afterwards. Subgraphs
 // (If/Loop/Scan bodies) are Graphs owned by attributes; a value a subgraph reads from an enclosing
 // graph appears in the subgraph as a Value with `outer_scope` set, resolved by name at run time.
 #pragma once
@@ -107,8 +108,12 @@ struct Node {
   std::vector<int> outputs;  // value ids; kNoValue for an omitted optional output
   std::vector<Attribute> attributes;
   std::string doc_string;
+  bool removed = false;  // set by Graph::RemoveNode; Graph::Compact drops the node
 
   const Attribute* FindAttribute(const std::string& attr_name) const;
+  Attribute* FindAttribute(const std::string& attr_name);
+  // The subgraphs held by this node's attributes (If branches, Loop/Scan bodies, ...).
+  std::vector<Graph*> Subgraphs() const;
   // "'conv1' (Conv, opset 13)" or "#3 (Conv, opset 13)" when unnamed; domain shown if not ai.onnx.
   std::string Describe() const;
 };
@@ -137,13 +142,35 @@ class Graph {
   StatusOr<int> AddValue(const std::string& value_name, TypeInfo type = {});
   // Finds a value by name; -1 if absent.
   int FindValue(const std::string& value_name) const;
+  // A value name not used in this graph, built from `prefix`.
+  std::string UniqueName(const std::string& prefix) const;
+  // Adds a new initializer value named UniqueName(prefix) holding `t`; returns its id.
+  int AddInitializer(const std::string& prefix, Tensor t);
   // Adds a node; its input and output value ids must exist. Sets producers and uses.
   StatusOr<int> AddNode(Node node);
   // Marks a value as a graph input / output, or attaches an initializer.
   void AddInput(int value_id);
+  void RemoveInput(int value_id);
   void AddOutput(int value_id) { outputs_.push_back(value_id); }
   void SetInitializer(int value_id, Tensor t);
+  // Detaches an initializer from its value (the value then has no definition).
+  void RemoveInitializer(int value_id);
 
+  // --- Mutation for passes. Use lists stay sorted by node id. Removed nodes keep their id until
+  // Compact(); every reader of the graph outside a pass sees a compacted graph.
+  // Detaches a node from its inputs and outputs (the outputs then have no producer).
+  void RemoveNode(int node_id);
+  // Makes input `index` of a node read `value_id` (or kNoValue).
+  void SetNodeInput(int node_id, size_t index, int value_id);
+  // Makes output `index` of a node write `value_id`, which must have no other definition.
+  void SetNodeOutput(int node_id, size_t index, int value_id);
+  // Makes every node that reads `from` read `to` instead. Graph outputs are not touched.
+  void ReplaceUses(int from, int to);
+  // Replaces graph output `from` (every occurrence) by `to`.
+  void ReplaceOutput(int from, int to);
+  bool IsOutput(int value_id) const;
+  // Drops removed nodes and values nothing refers to, renumbering ids densely (order kept).
+  void Compact();
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<Value>& values() const { return values_; }
   const Node& node(int id) const { return nodes_[id]; }
@@ -163,6 +190,10 @@ class Graph {
   Status Verify() const;
   // Number of nodes, including those of nested subgraphs.
   int64_t CountNodesRecursive() const;
+  // Number of live (not removed) nodes of this graph.
+  int64_t CountNodes() const;
+  // Names of this graph's values that nested subgraphs read as outer-scope values.
+  std::vector<std::string> CapturedNames() const;
 
  private:
   std::vector<Node> nodes_;

@@ -1,11 +1,11 @@
 // ONNX export: kiln IR -> ModelProto. See onnx_io.h.
 #include <cstring>
+#include <fstream>
 
+#include "ir/onnx_convert.h"
 #include "ir/onnx_io.h"
-#include "ir/onnx_proto.h"
 
 namespace kiln {
-namespace {
 
 Status ExportTensor(const Tensor& t, const std::string& name, onnx::TensorProto* tp) {
   tp->set_name(name);
@@ -60,8 +60,6 @@ void ExportType(const TypeInfo& t, onnx::TypeProto* tp) {
   }
 }
 
-Status ExportGraph(const Graph& g, onnx::GraphProto* gp);
-
 Status ExportAttribute(const Attribute& a, onnx::AttributeProto* ap) {
   ap->set_name(a.name);
   if (!a.ref_attr_name.empty()) ap->set_ref_attr_name(a.ref_attr_name);
@@ -102,14 +100,7 @@ Status ExportGraph(const Graph& g, onnx::GraphProto* gp) {
   KILN_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
   for (int nid : order) {
     const Node& n = g.node(nid);
-    auto* np = gp->add_node();
-    np->set_name(n.name);
-    np->set_op_type(n.op_type);
-    if (!n.domain.empty()) np->set_domain(n.domain);
-    if (!n.doc_string.empty()) np->set_doc_string(n.doc_string);
-    for (int in : n.inputs) np->add_input(in == kNoValue ? "" : g.value(in).name);
-    for (int out : n.outputs) np->add_output(out == kNoValue ? "" : g.value(out).name);
-    for (const auto& a : n.attributes) KILN_RETURN_IF_ERROR(ExportAttribute(a, np->add_attribute()));
+    KILN_RETURN_IF_ERROR(ExportNode(g, n, gp->add_node()));
   }
   std::vector<bool> is_output(g.values().size(), false);
   for (int id : g.outputs()) {
@@ -128,11 +119,26 @@ Status ExportGraph(const Graph& g, onnx::GraphProto* gp) {
   return Status::Ok();
 }
 
-}  // namespace
+Status ExportNode(const Graph& g, const Node& n, onnx::NodeProto* np) {
+  np->set_name(n.name);
+  np->set_op_type(n.op_type);
+  if (!n.domain.empty()) np->set_domain(n.domain);
+  if (!n.doc_string.empty()) np->set_doc_string(n.doc_string);
+  for (int in : n.inputs) np->add_input(in == kNoValue ? "" : g.value(in).name);
+  for (int out : n.outputs) np->add_output(out == kNoValue ? "" : g.value(out).name);
+  for (const auto& a : n.attributes) KILN_RETURN_IF_ERROR(ExportAttribute(a, np->add_attribute()));
+  return Status::Ok();
+}
 
-StatusOr<std::string> SerializeModel(const Model& m) {
-  onnx::ModelProto mp;
-  mp.set_ir_version(m.ir_version);
+namespace {
+
+Status BuildModelProto(const Model& m, onnx::ModelProto& mp) {
+  // kiln reads pre-IR-4 weights as plain initializers (see onnx_io.cc), which IR 4 allows.
+  bool plain_initializers = false;
+  for (const auto& [id, t] : m.graph->initializers()) {
+    plain_initializers = plain_initializers || !m.graph->value(id).is_graph_input;
+  }
+  mp.set_ir_version(plain_initializers && m.ir_version < 4 ? 4 : m.ir_version);
   if (!m.producer_name.empty()) mp.set_producer_name(m.producer_name);
   if (!m.producer_version.empty()) mp.set_producer_version(m.producer_version);
   if (!m.domain.empty()) mp.set_domain(m.domain);
@@ -149,10 +155,63 @@ StatusOr<std::string> SerializeModel(const Model& m) {
     p->set_value(v);
   }
   if (!m.functions.empty()) return Unsupported("exporting model-local functions is not supported yet");
-  KILN_RETURN_IF_ERROR(ExportGraph(*m.graph, mp.mutable_graph()));
+  return ExportGraph(*m.graph, mp.mutable_graph());
+}
+
+}  // namespace
+
+StatusOr<std::string> SerializeModel(const Model& m) {
+  onnx::ModelProto mp;
+  KILN_RETURN_IF_ERROR(BuildModelProto(m, mp));
   std::string out;
   if (!mp.SerializeToString(&out)) return Internal("model serialization failed (over 2 GiB?)");
   return out;
+}
+
+Status SaveModel(const Model& m, const std::string& path, int64_t external_threshold_bytes) {
+  onnx::ModelProto mp;
+  KILN_RETURN_IF_ERROR(BuildModelProto(m, mp));
+  const size_t slash = path.find_last_of('/');
+  const std::string data_name = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".data";
+  const std::string data_path = path + ".data";
+  std::ofstream data;
+  int64_t offset = 0;
+  if (external_threshold_bytes >= 0) {
+    for (auto& tp : *mp.mutable_graph()->mutable_initializer()) {
+      if (!tp.has_raw_data() || static_cast<int64_t>(tp.raw_data().size()) < external_threshold_bytes) {
+        continue;
+      }
+      if (!data.is_open()) {
+        data.open(data_path, std::ios::binary | std::ios::trunc);
+        if (!data) return InvalidArgument("cannot write " + data_path);
+      }
+      const int64_t aligned = (offset + 63) / 64 * 64;  // 64-byte aligned for mapping
+      for (; offset < aligned; ++offset) data.put('\0');
+      const std::string& raw = tp.raw_data();
+      data.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+      auto add = [&](const char* k, const std::string& v) {
+        auto* e = tp.add_external_data();
+        e->set_key(k);
+        e->set_value(v);
+      };
+      add("location", data_name);
+      add("offset", std::to_string(offset));
+      add("length", std::to_string(raw.size()));
+      offset += static_cast<int64_t>(raw.size());
+      tp.clear_raw_data();
+      tp.set_data_location(onnx::TensorProto::EXTERNAL);
+    }
+  }
+  if (data.is_open()) {
+    data.close();
+    if (!data) return InvalidArgument("writing " + data_path + " failed");
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return InvalidArgument("cannot write " + path);
+  if (!mp.SerializeToOstream(&out)) return Internal("model serialization failed (over 2 GiB?)");
+  out.close();
+  if (!out) return InvalidArgument("writing " + path + " failed");
+  return Status::Ok();
 }
 
 StatusOr<std::string> SerializeTensor(const Tensor& t, const std::string& name) {

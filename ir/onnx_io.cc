@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "ir/onnx_convert.h"
 #include "ir/onnx_proto.h"
 #include "ir/onnx_schemas.h"
 
@@ -82,6 +83,12 @@ class Importer {
 };
 
 StatusOr<TypeInfo> Importer::ImportType(const onnx::TypeProto& tp, const std::string& where) {
+  return TypeFromProto(tp, where);
+}
+
+}  // namespace
+
+StatusOr<TypeInfo> TypeFromProto(const onnx::TypeProto& tp, const std::string& where) {
   TypeInfo t;
   auto import_shape = [](const onnx::TensorShapeProto& sp) {
     Shape s;
@@ -120,7 +127,7 @@ StatusOr<TypeInfo> Importer::ImportType(const onnx::TypeProto& tp, const std::st
     case onnx::TypeProto::kSequenceType: {
       t.kind = TypeInfo::Kind::kSequence;
       if (tp.sequence_type().has_elem_type()) {
-        KILN_ASSIGN_OR_RETURN(TypeInfo inner, ImportType(tp.sequence_type().elem_type(), where));
+        KILN_ASSIGN_OR_RETURN(TypeInfo inner, TypeFromProto(tp.sequence_type().elem_type(), where));
         t.inner = std::make_shared<TypeInfo>(std::move(inner));
       }
       return t;
@@ -128,7 +135,7 @@ StatusOr<TypeInfo> Importer::ImportType(const onnx::TypeProto& tp, const std::st
     case onnx::TypeProto::kOptionalType: {
       t.kind = TypeInfo::Kind::kOptional;
       if (tp.optional_type().has_elem_type()) {
-        KILN_ASSIGN_OR_RETURN(TypeInfo inner, ImportType(tp.optional_type().elem_type(), where));
+        KILN_ASSIGN_OR_RETURN(TypeInfo inner, TypeFromProto(tp.optional_type().elem_type(), where));
         t.inner = std::make_shared<TypeInfo>(std::move(inner));
       }
       return t;
@@ -137,7 +144,7 @@ StatusOr<TypeInfo> Importer::ImportType(const onnx::TypeProto& tp, const std::st
       t.kind = TypeInfo::Kind::kMap;
       t.elem_type = static_cast<DataType>(tp.map_type().key_type());
       if (tp.map_type().has_value_type()) {
-        KILN_ASSIGN_OR_RETURN(TypeInfo inner, ImportType(tp.map_type().value_type(), where));
+        KILN_ASSIGN_OR_RETURN(TypeInfo inner, TypeFromProto(tp.map_type().value_type(), where));
         t.inner = std::make_shared<TypeInfo>(std::move(inner));
       }
       return t;
@@ -146,6 +153,8 @@ StatusOr<TypeInfo> Importer::ImportType(const onnx::TypeProto& tp, const std::st
       return t;  // unknown
   }
 }
+
+namespace {
 
 StatusOr<std::string> Importer::ReadExternal(const onnx::TensorProto& tp, const std::string& where) {
   std::string location;
@@ -582,6 +591,15 @@ StatusOr<Model> Importer::ImportModel(const onnx::ModelProto& mp) {
   }
   m.graph = std::make_unique<Graph>();
   KILN_RETURN_IF_ERROR(ImportGraph(mp.graph(), nullptr, *m.graph, m.opset_imports));
+  if (m.ir_version < 4) {
+    // Before IR 4 every initializer had to be listed as a graph input too; such inputs are the
+    // model's weights, not inputs a caller may override (ONNX Runtime reads them the same way).
+    std::vector<int> weights;
+    for (int id : m.graph->inputs()) {
+      if (m.graph->value(id).is_initializer) weights.push_back(id);
+    }
+    for (int id : weights) m.graph->RemoveInput(id);
+  }
   return m;
 }
 
@@ -601,7 +619,7 @@ StatusOr<Model> ParseModel(const std::string& bytes, const std::string& base_dir
   // kiln's own import validates first, so structural errors name the node, op and opset.
   Importer importer(base_dir, label);
   KILN_ASSIGN_OR_RETURN(Model model, importer.ImportModel(mp));
-  if (options.check) KILN_RETURN_IF_ERROR(CheckModelProto(mp, label));
+  if (options.check) KILN_RETURN_IF_ERROR(CheckModelProto(mp, base_dir, label));
   KILN_ASSIGN_OR_RETURN(bool inlined, InlineFunctions(mp, options.has_kernel, label));
   if (!inlined) return model;
   return importer.ImportModel(mp);

@@ -50,6 +50,10 @@ std::vector<OnnxSchemaInfo> ListOnnxSchemas();
 
 // Serializes an IR model back to a ModelProto (initializers inline).
 StatusOr<std::string> SerializeModel(const Model& model);
+// Writes an IR model to `path`. Initializers of the main graph of at least
+// `external_threshold_bytes` go to one external data file beside it, named after the model file
+// with ".data" appended (a negative threshold keeps everything inline).
+Status SaveModel(const Model& model, const std::string& path, int64_t external_threshold_bytes);
 
 // Decodes a serialized TensorProto (e.g. a backend test's input_0.pb).
 StatusOr<Tensor> ParseTensor(const std::string& bytes, const std::string& label);

@@ -1,6 +1,6 @@
 // What kiln takes from onnx's C++ library (built from the pinned release's source distribution):
 // the model checker, the inliner for function-defined ops and model-local functions, and the list
-// of operator schemas for coverage reports. Kernels and shape inference are kiln's own.
+// of operator schemas for coverage reports (per-node shape inference: schema_inference.cc).
 #include "ir/onnx_schemas.h"
 
 #include <algorithm>
@@ -84,10 +84,45 @@ void AddDefaultAttributes(onnx::ModelProto& mp, const KernelQuery& has_kernel) {
 
 }  // namespace
 
-Status CheckModelProto(const onnx::ModelProto& mp, const std::string& label) {
+namespace {
+
+// onnx::checker::check_model on a ModelProto, but with the model's folder set so that external
+// data is checked where it lives (onnx's in-memory overload resolves it against the working
+// directory).
+void CheckModelIn(const onnx::ModelProto& mp, const std::string& model_dir) {
+  onnx::checker::CheckerContext ctx;
+  ctx.set_model_dir(model_dir);
+  if (!mp.ir_version()) fail_check("The model does not have an ir_version set properly.");
+  if (mp.ir_version() > onnx::IR_VERSION) {
+    fail_check("Your model ir_version ", mp.ir_version(), " is higher than the checker's (",
+               onnx::IR_VERSION, ").");
+  }
+  std::set<std::string> keys;
+  for (const auto& entry : mp.metadata_props()) {
+    if (!keys.insert(entry.key()).second) fail_check("Your model has duplicate keys in metadata_props.");
+  }
+  ctx.set_ir_version(static_cast<int>(mp.ir_version()));
+  std::unordered_map<std::string, int> opsets;
+  for (const auto& oi : mp.opset_import()) opsets[oi.domain()] = static_cast<int>(oi.version());
+  if (mp.ir_version() >= 3) {
+    if (opsets.empty()) fail_check("model with IR version >= 3 must specify opset_import for ONNX");
+  } else if (opsets.empty()) {
+    opsets[onnx::ONNX_DOMAIN] = 1;
+  } else {
+    fail_check("model with IR version < 3 cannot have opset_import specified");
+  }
+  ctx.set_opset_imports(opsets);
+  onnx::checker::LexicalScopeContext lex;
+  onnx::checker::check_graph(mp.graph(), ctx, lex);
+  if (ctx.get_ir_version() >= 8) onnx::checker::check_model_local_functions(mp, ctx, lex);
+}
+
+}  // namespace
+
+Status CheckModelProto(const onnx::ModelProto& mp, const std::string& model_dir,
+                       const std::string& label) {
   try {
-    onnx::checker::check_model(mp, /*full_check=*/false, /*skip_opset_compatibility_check=*/false,
-                               /*check_custom_domain=*/false);
+    CheckModelIn(mp, model_dir.empty() ? model_dir : model_dir + "/");
   } catch (const std::exception& e) {
     std::string msg = e.what();
     // Unknown ops are the session's to report, all of them at once, with their opsets.

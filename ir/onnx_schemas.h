@@ -9,9 +9,11 @@
 
 namespace kiln {
 
-// Runs onnx's model checker (not the full shape-inference check); errors are InvalidModel. Ops
-// without a schema are left to the session, which lists every unsupported op at once.
-Status CheckModelProto(const onnx::ModelProto& mp, const std::string& label);
+// Runs onnx's model checker (not the full shape-inference check) with external data looked up in
+// `model_dir`; errors are InvalidModel. Ops without a schema are left to the session, which lists
+// every unsupported op at once.
+Status CheckModelProto(const onnx::ModelProto& mp, const std::string& model_dir,
+                       const std::string& label);
 
 // Inlines every model-local function, and every call in the main graph of a function-defined op
 // that `has_kernel` says the runtime cannot run directly. Returns whether `mp` changed.

@@ -8,7 +8,6 @@
 
 #include "ir/onnx_io.h"
 #include "kernels/cpu/register.h"
-#include "passes/pipeline.h"
 
 namespace kiln {
 
@@ -270,22 +269,69 @@ Session::~Session() = default;
 
 namespace {
 
-// Import options whose kernel query asks the session's registry and devices, so that calls of
-// function-defined ops without a kernel are inlined from onnx's schemas.
-ImportOptions ImportOptionsFor(const SessionOptions& options) {
+KernelQuery KernelQueryFor(const SessionOptions& options) {
   const KernelRegistry* reg = options.registry ? options.registry : &DefaultRegistry();
   std::vector<Device> devices = options.devices;
-  ImportOptions io;
-  io.has_kernel = [reg, devices](const std::string& domain, const std::string& op, int64_t opset) {
+  return [reg, devices](const std::string& domain, const std::string& op, int64_t opset) {
     for (Device d : devices) {
       if (reg->Has(domain, op, static_cast<int>(opset), d)) return true;
     }
     return false;
   };
+}
+
+// Import options whose kernel query asks the session's registry and devices, so that calls of
+// function-defined ops without a kernel are inlined from onnx's schemas.
+ImportOptions ImportOptionsFor(const SessionOptions& options) {
+  ImportOptions io;
+  io.has_kernel = KernelQueryFor(options);
   return io;
 }
 
+// Runs one node on the CPU on constant inputs: the evaluator of constant folding.
+StatusOr<std::vector<Tensor>> EvaluateNode(const KernelRegistry& reg, const Graph& g,
+                                           const Node& node,
+                                           const std::vector<const Tensor*>& inputs) {
+  KILN_ASSIGN_OR_RETURN(const KernelRegistry::Entry* entry,
+                        reg.Find(node.domain, node.op_type, node.opset, Device::kCpu));
+  KernelInfo info(node, g, inputs);
+  auto kernel = entry->factory(info);
+  if (!info.status().ok()) return info.status();
+  if (!kernel.ok()) return kernel.status();
+  std::vector<AnyValue> values(inputs.size());
+  std::vector<const AnyValue*> ins(inputs.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] == nullptr) continue;
+    values[i] = AnyValue(*inputs[i]);
+    ins[i] = &values[i];
+  }
+  KILN_RETURN_IF_ERROR(CheckInputTypes(entry->def, node, ins));
+  std::vector<AnyValue> outs(node.outputs.size());
+  for (auto& o : outs) o.kind = AnyValue::Kind::kNone;
+  KernelContext ctx(node, ins, &outs, nullptr);
+  KILN_RETURN_IF_ERROR((*kernel)->Run(ctx));
+  std::vector<Tensor> result(outs.size());
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (node.outputs[i] == kNoValue) continue;
+    if (!outs[i].is_tensor()) return Unsupported("node " + node.Describe() + ": not a tensor");
+    result[i] = outs[i].tensor;
+  }
+  return result;
+}
+
 }  // namespace
+
+PassOptions PassOptionsFor(const SessionOptions& options) {
+  const KernelRegistry* reg = options.registry ? options.registry : &DefaultRegistry();
+  PassOptions po;
+  po.level = options.optimization_level;
+  po.disabled = options.disabled_passes;
+  po.has_kernel = KernelQueryFor(options);
+  po.evaluator = [reg](const Graph& g, const Node& node, const std::vector<const Tensor*>& in) {
+    return EvaluateNode(*reg, g, node, in);
+  };
+  return po;
+}
 
 StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, SessionOptions options) {
   KILN_ASSIGN_OR_RETURN(Model model, LoadModel(path, ImportOptionsFor(options)));
@@ -313,9 +359,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
   }
   KILN_RETURN_IF_ERROR(model.graph->Verify());
   if (options.pass_hook) KILN_RETURN_IF_ERROR(options.pass_hook(model));
-  PassOptions pass_options;
-  pass_options.level = options.optimization_level;
-  KILN_RETURN_IF_ERROR(RunPasses(model, pass_options).status());
+  KILN_ASSIGN_OR_RETURN(PassReport report, RunPasses(model, PassOptionsFor(options)));
   KILN_RETURN_IF_ERROR(model.graph->Verify());
 
   // Every unsupported op of the model, listed at once.
@@ -335,6 +379,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
 
   std::unique_ptr<Session> s(new Session());
   s->options_ = std::move(options);
+  s->pass_report_ = std::move(report);
   s->model_ = std::move(model);
   const Graph& g = *s->model_.graph;
   for (int id : g.inputs()) {
@@ -443,7 +488,9 @@ StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int op
   }
   KILN_RETURN_IF_ERROR(g.AddNode(std::move(node)).status());
   for (int i = 0; i < num_outputs; ++i) g.AddOutput(g.FindValue("out" + std::to_string(i)));
-  KILN_ASSIGN_OR_RETURN(auto session, Session::Create(std::move(m)));
+  SessionOptions so;
+  so.optimization_level = 0;  // a kernel test runs the kernel, not the optimizer
+  KILN_ASSIGN_OR_RETURN(auto session, Session::Create(std::move(m), so));
   KILN_ASSIGN_OR_RETURN(auto outs, session->Run(feeds));
   std::vector<AnyValue> result;
   for (auto& o : outs) result.push_back(std::move(o.value));

@@ -17,6 +17,7 @@
 #include "ir/graph.h"
 #include "ir/status.h"
 #include "ir/tensor.h"
+#include "passes/pipeline.h"
 #include "runtime/kernel.h"
 
 namespace kiln {
@@ -29,8 +30,11 @@ struct NamedValue {
 struct SessionOptions {
   // Devices in order of preference; each node runs on the first one with a kernel for it.
   std::vector<Device> devices = {Device::kCpu};
-  // Optimization level for the pass pipeline (0: none). Later issues add levels 1-3.
-  int optimization_level = 0;
+  // Optimization level of the pass pipeline (passes/pipeline.h): 0 none, 1 basic clean-ups,
+  // 2 standard-ONNX fusions, 3 (the default) also fusions into kiln's own ops.
+  int optimization_level = 3;
+  // Pass names to skip (see PassNames() in passes/pipeline.h).
+  std::vector<std::string> disabled_passes;
   // A hook run on the IR after validation and before compilation (e.g. custom passes).
   std::function<Status(Model&)> pass_hook;
   // Kernels to use; nullptr selects the built-in registry (all devices compiled in).
@@ -58,7 +62,10 @@ class Session {
   // are errors.
   StatusOr<std::vector<NamedValue>> Run(const std::vector<NamedValue>& inputs) const;
 
+  // The model as optimized by the pass pipeline.
   const Model& model() const { return model_; }
+  // What the pass pipeline did at load.
+  const PassReport& pass_report() const { return pass_report_; }
   // Graph inputs a caller must feed (initializer-backed inputs excluded), in graph order.
   const std::vector<int>& required_inputs() const { return required_inputs_; }
 
@@ -66,6 +73,7 @@ class Session {
   Session() = default;
   Model model_;
   SessionOptions options_;
+  PassReport pass_report_;
   std::vector<int> required_inputs_;
   std::unique_ptr<CompiledGraph> main_;
 };
@@ -73,9 +81,15 @@ class Session {
 // The built-in kernel registry (CPU, plus CUDA when compiled in). Built once, thread-safe.
 const KernelRegistry& DefaultRegistry();
 
-// Runs one node on CPU: a convenience for kernel tests. Builds a model with one node of `op_type`
-// (domain ai.onnx unless `domain` is set) at `opset`, graph inputs "in0", "in1", ... (an undefined
-// Tensor in `inputs` is an omitted optional input) and `num_outputs` outputs.
+// The pass options a session with `options` uses: its level and disabled passes, constant folding
+// through the CPU kernels of the session's registry, kernel queries on the session's devices.
+// `kiln optimize` starts from these too.
+PassOptions PassOptionsFor(const SessionOptions& options);
+
+// Runs one node on CPU without the optimizer: a convenience for kernel tests. Builds a model with
+// one node of `op_type` (domain ai.onnx unless `domain` is set) at `opset`, graph inputs "in0",
+// "in1", ... (an undefined Tensor in `inputs` is an omitted optional input) and `num_outputs`
+// outputs.
 StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int opset,
                                               const std::vector<Tensor>& inputs,
                                               const std::vector<Attribute>& attributes,

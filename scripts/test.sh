@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: unit tests (ctest), the model-error
-# tests, and the official ONNX backend suite against tests/onnx_backend/known_failures.txt.
+# Installs what is missing, builds, and runs every test: unit tests (ctest), the model-error and
+# `kiln optimize` tests, and the official ONNX backend suite against
+# tests/onnx_backend/known_failures.txt, with the optimizer off and at its highest level.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -9,7 +10,14 @@ build="${KILN_BUILD_DIR:-$root/build}"
 bash scripts/setup.sh
 bash scripts/build.sh
 
-echo "== unit tests"
+echo "== backend test data"
+data="$build/onnx_backend"
+want=$(.venv/bin/python -c "import onnx; print(onnx.__version__)")
+if [ "$(cat "$data/onnx_version.txt" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/python tests/onnx_backend/gen_data.py "$data"
+fi
+
+echo "== unit tests (the optimize test reads the light models of the backend data)"
 (cd "$build" && "$root/.venv/bin/ctest" --output-on-failure -j "$(nproc)")
 
 echo "== docs/operators.md is current"
@@ -20,13 +28,10 @@ if ! cmp -s "$build/operators.md" docs/operators.md; then
   exit 1
 fi
 
-echo "== backend test data"
-data="$build/onnx_backend"
-want=$(.venv/bin/python -c "import onnx; print(onnx.__version__)")
-if [ "$(cat "$data/onnx_version.txt" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/python tests/onnx_backend/gen_data.py "$data"
-fi
-
-echo "== ONNX backend suite (cpu)"
-"$build/bin/kiln" backend-test "$data" --device cpu \
-  --known-failures tests/onnx_backend/known_failures.txt --json "$build/backend_cpu.json"
+# The suite runs twice, optimizer off and at its highest level, against one known-failures list:
+# a case that passes one way and fails the other is an unexpected pass or failure.
+for level in 0 3; do
+  echo "== ONNX backend suite (cpu, optimization level $level)"
+  "$build/bin/kiln" backend-test "$data" --device cpu --level "$level" \
+    --known-failures tests/onnx_backend/known_failures.txt --json "$build/backend_cpu_l$level.json"
+done

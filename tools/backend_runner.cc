@@ -186,8 +186,11 @@ std::string CompareValues(const AnyValue& e, const AnyValue& a, double rtol, dou
   return "unknown value kind";
 }
 
-std::string RunBackendCase(const std::string& case_dir, const std::string& device) {
+std::string RunBackendCase(const std::string& case_dir, const BackendTestOptions& options) {
+  const std::string& device = options.device;
   SessionOptions opts;
+  opts.optimization_level = options.level;
+  opts.disabled_passes = options.disabled_passes;
   if (device == "cpu") {
     opts.devices = {Device::kCpu};
   } else if (device == "cuda") {
@@ -367,7 +370,7 @@ int RunBackendTests(const BackendTestOptions& options) {
       pid_t pid = fork();
       if (pid == 0) {
         close(fds[0]);
-        std::string r = RunBackendCase(cases[next].dir, options.device);
+        std::string r = RunBackendCase(cases[next].dir, options);
         std::string msg = r.empty() ? "OK" : "FAIL " + r;
         size_t off = 0;
         while (off < msg.size()) {

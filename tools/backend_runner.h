@@ -24,6 +24,8 @@ struct BackendTestOptions {
   int jobs = 0;                 // cases run at once (each in its own process); 0: CPU count
   int timeout_s = 300;          // per case
   bool verbose = false;         // also print passing cases
+  int level = 3;                // optimization level of each session
+  std::vector<std::string> disabled_passes;
 };
 
 // Runs the cases; prints one line per failing case and "N passed, N failed". Returns the exit
@@ -36,6 +38,6 @@ std::string CompareValues(const AnyValue& expected, const AnyValue& actual, doub
                           double atol);
 
 // Runs one case in this process; "" on success, else the reason.
-std::string RunBackendCase(const std::string& case_dir, const std::string& device);
+std::string RunBackendCase(const std::string& case_dir, const BackendTestOptions& options);
 
 }  // namespace kiln

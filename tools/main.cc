@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ir/onnx_io.h"
+#include "passes/pipeline.h"
 #include "runtime/session.h"
 #include "tools/backend_runner.h"
 #include "tools/npy.h"
@@ -24,35 +25,116 @@ const char* kUsage =
     "usage: kiln <command> [options]\n"
     "\n"
     "commands:\n"
-    "  inspect MODEL               describe a model: opsets, inputs, outputs, ops, parameters\n"
+    "  inspect MODEL [options]     describe a model: opsets, inputs, outputs, ops, parameters;\n"
+    "                              with --level, after the optimizer\n"
     "  run MODEL [options]         run a model and print its outputs and latency\n"
+    "  optimize IN OUT [options]   run the optimizer and write the optimized model\n"
     "  backend-test DIR [options]  run ONNX backend test cases and compare with expected outputs\n"
     "  ops [--coverage]            list the registered kernels; with --coverage, every\n"
     "                              (op, opset) of the onnx schemas and how kiln runs it\n"
     "\n"
     "run `kiln <command> --help` for a command's options.\n";
 
+#define KILN_PASS_OPTIONS_HELP                                                              \
+  "  --level N              optimization level: 0 none, 1 clean-ups, 2 standard fusions,\n" \
+  "                         3 kiln fused ops too (default 3)\n"                             \
+  "  --disable NAME         skip a pass (repeatable, or comma-separated); the passes:\n"
+
+// Prints a usage text that ends with KILN_PASS_OPTIONS_HELP, then the pass names.
+void PrintUsageWithPasses(const char* usage, FILE* out = stdout) {
+  std::fprintf(out, "%s", usage);
+  std::string line = "                        ";
+  for (const std::string& name : PassNames()) {
+    if (line.size() + name.size() + 1 > 98) {
+      std::fprintf(out, "%s\n", line.c_str());
+      line = "                        ";
+    }
+    line += " " + name;
+  }
+  std::fprintf(out, "%s\n", line.c_str());
+}
+
 const char* kRunUsage =
     "usage: kiln run MODEL [--input NAME=FILE.npy]... [--random] [--output-dir DIR]\n"
-    "                      [--runs N] [--top K]\n"
+    "                      [--runs N] [--top K] [--level N] [--disable NAME]...\n"
     "\n"
     "Inputs not given with --input are filled with seeded random values (symbolic dims = 1).\n"
     "  --input NAME=FILE.npy  feed input NAME from a NumPy file\n"
     "  --random               fill every input randomly (the default for inputs not given)\n"
     "  --output-dir DIR       write each tensor output to DIR/<name>.npy\n"
     "  --runs N               timed runs after one warm-up run (default 10)\n"
-    "  --top K                print the K largest values of each output (default 5)\n";
+    "  --top K                print the K largest values of each output (default "
+    "5)\n" KILN_PASS_OPTIONS_HELP;
 
 const char* kBackendUsage =
     "usage: kiln backend-test DIR [--device cpu] [--filter REGEX] [--json FILE]\n"
     "                         [--known-failures FILE] [--jobs N] [--timeout S] [--verbose]\n"
+    "                         [--level N] [--disable NAME]...\n"
     "\n"
     "DIR is one case (a folder with model.onnx and test_data_set_*), a suite (a folder of cases)\n"
     "or a root (a folder of suites). Prints one line per failing case and a summary\n"
     "'N passed, N failed'. With --known-failures, exits non-zero on any failure not in the list\n"
-    "and on any listed case that passes.\n";
+    "and on any listed case that passes.\n" KILN_PASS_OPTIONS_HELP;
 
-const char* kInspectUsage = "usage: kiln inspect MODEL\n";
+const char* kInspectUsage =
+    "usage: kiln inspect MODEL [--level N] [--disable NAME]... [--graph] [--shapes]\n"
+    "\n"
+    "Without --level: the model as imported. With --level: after the optimizer, with what each\n"
+    "pass changed.\n"
+    "  --graph                print every node: op, name, inputs and outputs with their types\n"
+    "  --shapes               print every value's inferred type, or why it has "
+    "none\n" KILN_PASS_OPTIONS_HELP;
+
+const char* kOptimizeUsage =
+    "usage: kiln optimize IN.onnx OUT.onnx [--level N] [--disable NAME]... [--kiln-ops]\n"
+    "                     [--external-data BYTES]\n"
+    "\n"
+    "Runs the optimizer and writes a valid ONNX model (standard ops only unless --kiln-ops), with\n"
+    "initializers of at least BYTES (default 1024; -1: none) in OUT.onnx.data. Prints what each\n"
+    "pass changed.\n"
+    "  --kiln-ops             also apply fusions into kiln's own ops (docs/kiln_ops.md); the\n"
+    "                         result then runs on kiln only\n" KILN_PASS_OPTIONS_HELP;
+
+// Parses --level / --disable at args[i]; returns false if args[i] is neither.
+bool ParsePassOption(const std::vector<std::string>& args, size_t& i, int* level,
+                     std::vector<std::string>* disabled) {
+  const std::string& a = args[i];
+  if (a != "--level" && a != "--disable") return false;
+  if (i + 1 >= args.size()) {
+    std::fprintf(stderr, "kiln: %s needs a value\n", a.c_str());
+    std::exit(2);
+  }
+  const std::string v = args[++i];
+  if (a == "--level") {
+    char* end = nullptr;
+    long n = std::strtol(v.c_str(), &end, 10);
+    if (*end != '\0' || n < 0 || n > kMaxOptimizationLevel) {
+      std::fprintf(stderr, "kiln: --level expects 0 to %d, got '%s'\n", kMaxOptimizationLevel,
+                   v.c_str());
+      std::exit(2);
+    }
+    *level = static_cast<int>(n);
+  } else {
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      if (comma == std::string::npos) comma = v.size();
+      if (comma > start) disabled->push_back(v.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return true;
+}
+
+void PrintPassReport(const PassReport& r) {
+  std::printf("optimizer: %lld nodes -> %lld nodes in %d round%s\n",
+              static_cast<long long>(r.nodes_before), static_cast<long long>(r.nodes_after),
+              r.iterations, r.iterations == 1 ? "" : "s");
+  for (const auto& e : r.entries) std::printf("  %-36s %d rewrites\n", e.pass.c_str(), e.rewrites);
+  std::printf("  shape inference: %d values typed, %zu without a full type\n", r.values_typed,
+              r.untyped.size());
+  for (const auto& n : r.notes) std::printf("  note: %s\n", n.c_str());
+}
 
 bool IsHelp(const std::string& a) { return a == "--help" || a == "-h" || a == "help"; }
 
@@ -61,14 +143,64 @@ int Fail(const Status& s) {
   return 1;
 }
 
+void PrintGraph(const Graph& g, const std::string& indent) {
+  auto order = g.TopologicalOrder();
+  if (!order.ok()) return;
+  for (int nid : *order) {
+    const Node& n = g.node(nid);
+    std::string line = indent + (n.domain.empty() ? "" : n.domain + "::") + n.op_type;
+    if (!n.name.empty()) line += " '" + n.name + "'";
+    line += ":";
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      line += (i ? ", " : " ") +
+              (n.inputs[i] == kNoValue ? std::string("-") : g.value(n.inputs[i]).name);
+    }
+    line += " ->";
+    for (size_t i = 0; i < n.outputs.size(); ++i) {
+      if (n.outputs[i] == kNoValue) continue;
+      const Value& v = g.value(n.outputs[i]);
+      line += (i ? ", " : " ") + v.name + " " + v.type.ToString();
+    }
+    std::printf("%s\n", line.c_str());
+    for (Graph* sub : n.Subgraphs()) PrintGraph(*sub, indent + "    ");
+  }
+}
+
 int Inspect(const std::vector<std::string>& args) {
   if (args.empty() || IsHelp(args[0])) {
-    std::printf("%s", kInspectUsage);
+    PrintUsageWithPasses(kInspectUsage);
     return args.empty() ? 2 : 0;
   }
-  auto model = LoadModel(args[0]);
-  if (!model.ok()) return Fail(model.status());
-  const Model& m = *model;
+  int level = -1;
+  std::vector<std::string> disabled;
+  bool graph = false, shapes = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (ParsePassOption(args, i, &level, &disabled)) continue;
+    if (args[i] == "--graph") {
+      graph = true;
+    } else if (args[i] == "--shapes") {
+      shapes = true;
+    } else {
+      std::fprintf(stderr, "kiln inspect: unknown option \'%s\'\n", args[i].c_str());
+      PrintUsageWithPasses(kInspectUsage, stderr);
+      return 2;
+    }
+  }
+  if (shapes && level < 0) level = 1;  // types come from shape inference
+  std::unique_ptr<Session> session;
+  StatusOr<Model> loaded = Model();
+  if (level < 0) {
+    loaded = LoadModel(args[0]);
+    if (!loaded.ok()) return Fail(loaded.status());
+  } else {
+    SessionOptions so;
+    so.optimization_level = level;
+    so.disabled_passes = disabled;
+    auto s = Session::Load(args[0], so);
+    if (!s.ok()) return Fail(s.status());
+    session = std::move(s).value();
+  }
+  const Model& m = session ? session->model() : *loaded;
   const Graph& g = *m.graph;
   std::printf("model:      %s\n", args[0].c_str());
   std::printf("ir_version: %lld\n", static_cast<long long>(m.ir_version));
@@ -114,6 +246,56 @@ int Inspect(const std::vector<std::string>& args) {
   }
   std::printf("parameters: %lld in %zu initializers, %.2f MiB\n", static_cast<long long>(params),
               g.initializers().size(), bytes / 1048576.0);
+  if (session) PrintPassReport(session->pass_report());
+  if (graph) {
+    std::printf("graph:\n");
+    PrintGraph(g, "  ");
+  }
+  if (shapes) {
+    std::printf("values:\n");
+    for (const Value& v : g.values()) {
+      if (v.is_initializer && !v.is_graph_input) continue;
+      std::printf("  %-32s %s\n", v.name.c_str(), v.type.ToString().c_str());
+    }
+    const auto& untyped = session->pass_report().untyped;
+    if (!untyped.empty()) std::printf("without a full type:\n");
+    for (const auto& u : untyped) std::printf("  %s\n", u.c_str());
+  }
+  return 0;
+}
+
+int Optimize(const std::vector<std::string>& args) {
+  if (args.size() < 2 || IsHelp(args[0])) {
+    PrintUsageWithPasses(kOptimizeUsage);
+    return args.empty() || !IsHelp(args[0]) ? 2 : 0;
+  }
+  SessionOptions so;
+  bool kiln_ops = false;
+  int64_t threshold = 1024;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (ParsePassOption(args, i, &so.optimization_level, &so.disabled_passes)) continue;
+    if (args[i] == "--kiln-ops") {
+      kiln_ops = true;
+    } else if (args[i] == "--external-data" && i + 1 < args.size()) {
+      threshold = std::atoll(args[++i].c_str());
+    } else {
+      std::fprintf(stderr, "kiln optimize: unknown option \'%s\'\n", args[i].c_str());
+      PrintUsageWithPasses(kOptimizeUsage, stderr);
+      return 2;
+    }
+  }
+  PassOptions po = PassOptionsFor(so);
+  po.allow_kiln_ops = kiln_ops;
+  ImportOptions io;
+  io.has_kernel = po.has_kernel;
+  auto model = LoadModel(args[0], io);
+  if (!model.ok()) return Fail(model.status());
+  auto report = RunPasses(*model, po);
+  if (!report.ok()) return Fail(report.status());
+  PrintPassReport(*report);
+  Status s = SaveModel(*model, args[1], threshold);
+  if (!s.ok()) return Fail(s);
+  std::printf("wrote %s\n", args[1].c_str());
   return 0;
 }
 
@@ -128,14 +310,29 @@ Tensor RandomTensor(const TypeInfo& type, std::mt19937_64& rng) {
   std::uniform_int_distribution<int> ui(0, 9);
   for (int64_t i = 0; i < t.numel(); ++i) {
     switch (dt) {
-      case DataType::kFloat: t.data<float>()[i] = uf(rng); break;
-      case DataType::kDouble: t.data<double>()[i] = uf(rng); break;
-      case DataType::kInt32: t.data<int32_t>()[i] = ui(rng); break;
-      case DataType::kInt64: t.data<int64_t>()[i] = ui(rng); break;
-      case DataType::kUint8: t.data<uint8_t>()[i] = static_cast<uint8_t>(ui(rng)); break;
-      case DataType::kInt8: t.data<int8_t>()[i] = static_cast<int8_t>(ui(rng)); break;
-      case DataType::kBool: t.data<bool>()[i] = ui(rng) % 2; break;
-      default: break;  // zeros
+      case DataType::kFloat:
+        t.data<float>()[i] = uf(rng);
+        break;
+      case DataType::kDouble:
+        t.data<double>()[i] = uf(rng);
+        break;
+      case DataType::kInt32:
+        t.data<int32_t>()[i] = ui(rng);
+        break;
+      case DataType::kInt64:
+        t.data<int64_t>()[i] = ui(rng);
+        break;
+      case DataType::kUint8:
+        t.data<uint8_t>()[i] = static_cast<uint8_t>(ui(rng));
+        break;
+      case DataType::kInt8:
+        t.data<int8_t>()[i] = static_cast<int8_t>(ui(rng));
+        break;
+      case DataType::kBool:
+        t.data<bool>()[i] = ui(rng) % 2;
+        break;
+      default:
+        break;  // zeros
     }
   }
   return t;
@@ -164,7 +361,8 @@ void PrintSummary(const NamedValue& nv, int top) {
     std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
                       [&](int64_t a, int64_t b) { return p[a] > p[b]; });
     std::printf("    top %d:", k);
-    for (int i = 0; i < k; ++i) std::printf("  [%lld] %.6g", static_cast<long long>(idx[i]), p[idx[i]]);
+    for (int i = 0; i < k; ++i)
+      std::printf("  [%lld] %.6g", static_cast<long long>(idx[i]), p[idx[i]]);
     std::printf("\n");
   } else {
     std::printf("\n");
@@ -173,13 +371,15 @@ void PrintSummary(const NamedValue& nv, int top) {
 
 int Run(const std::vector<std::string>& args) {
   if (args.empty() || IsHelp(args[0])) {
-    std::printf("%s", kRunUsage);
+    PrintUsageWithPasses(kRunUsage);
     return args.empty() ? 2 : 0;
   }
   std::string model_path = args[0], output_dir;
   std::map<std::string, std::string> npy_inputs;
   int runs = 10, top = 5;
+  SessionOptions so;
   for (size_t i = 1; i < args.size(); ++i) {
+    if (ParsePassOption(args, i, &so.optimization_level, &so.disabled_passes)) continue;
     const std::string& a = args[i];
     auto next = [&](const char* what) -> std::string {
       if (i + 1 >= args.size()) {
@@ -205,12 +405,13 @@ int Run(const std::vector<std::string>& args) {
     } else if (a == "--top") {
       top = std::max(0, std::atoi(next("--top").c_str()));
     } else {
-      std::fprintf(stderr, "kiln run: unknown option '%s'\n%s", a.c_str(), kRunUsage);
+      std::fprintf(stderr, "kiln run: unknown option \'%s\'\n", a.c_str());
+      PrintUsageWithPasses(kRunUsage, stderr);
       return 2;
     }
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto session = Session::Load(model_path);
+  auto session = Session::Load(model_path, so);
   if (!session.ok()) return Fail(session.status());
   auto t1 = std::chrono::steady_clock::now();
   const Graph& g = *(*session)->model().graph;
@@ -234,12 +435,14 @@ int Run(const std::vector<std::string>& args) {
     }
   }
   if (!npy_inputs.empty()) {
-    std::fprintf(stderr, "kiln run: the model has no input '%s'\n", npy_inputs.begin()->first.c_str());
+    std::fprintf(stderr, "kiln run: the model has no input '%s'\n",
+                 npy_inputs.begin()->first.c_str());
     return 2;
   }
   std::printf("model: %s (loaded in %.1f ms)\n", model_path.c_str(),
               std::chrono::duration<double, std::milli>(t1 - t0).count());
-  for (const auto& f : feeds) std::printf("input  %s: %s\n", f.name.c_str(), f.value.TypeString().c_str());
+  for (const auto& f : feeds)
+    std::printf("input  %s: %s\n", f.name.c_str(), f.value.TypeString().c_str());
   auto outs = (*session)->Run(feeds);  // warm-up
   if (!outs.ok()) return Fail(outs.status());
   std::vector<double> ms;
@@ -272,12 +475,13 @@ int Run(const std::vector<std::string>& args) {
 
 int BackendTest(const std::vector<std::string>& args) {
   if (args.empty() || IsHelp(args[0])) {
-    std::printf("%s", kBackendUsage);
+    PrintUsageWithPasses(kBackendUsage);
     return args.empty() ? 2 : 0;
   }
   BackendTestOptions o;
   o.dir = args[0];
   for (size_t i = 1; i < args.size(); ++i) {
+    if (ParsePassOption(args, i, &o.level, &o.disabled_passes)) continue;
     const std::string& a = args[i];
     auto next = [&]() -> std::string {
       if (i + 1 >= args.size()) {
@@ -301,7 +505,8 @@ int BackendTest(const std::vector<std::string>& args) {
     } else if (a == "--verbose" || a == "-v") {
       o.verbose = true;
     } else {
-      std::fprintf(stderr, "kiln backend-test: unknown option '%s'\n%s", a.c_str(), kBackendUsage);
+      std::fprintf(stderr, "kiln backend-test: unknown option \'%s\'\n", a.c_str());
+      PrintUsageWithPasses(kBackendUsage, stderr);
       return 2;
     }
   }
@@ -348,7 +553,8 @@ int Ops(const std::vector<std::string>& args) {
       "# Operator coverage\n\n"
       "Generated by `kiln ops --coverage` from kiln's kernel registry and the operator schemas of\n"
       "the pinned onnx release; `scripts/test.sh` fails when this file is stale. Each row is one\n"
-      "version of an operator: run by a kiln kernel, by inlining its function body from the schema\n"
+      "version of an operator: run by a kiln kernel, by inlining its function body from the "
+      "schema\n"
       "(on the kernels of the ops in the body), or missing.\n\n");
   std::printf("| domain | op | since opset | kiln (cpu) |\n|---|---|---|---|\n");
   for (const auto& s : schemas) {
@@ -385,6 +591,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "inspect") return kiln::Inspect(args);
   if (cmd == "run") return kiln::Run(args);
+  if (cmd == "optimize") return kiln::Optimize(args);
   if (cmd == "backend-test") return kiln::BackendTest(args);
   if (cmd == "ops") return kiln::Ops(args);
   std::fprintf(stderr, "kiln: unknown command '%s'\n\n%s", cmd.c_str(), kiln::kUsage);

@@ -10,6 +10,10 @@
 // layout once per cached shape, activations are reordered to and from the layout oneDNN picks, and
 // the scratchpad is per run. Every other case, and any window oneDNN rejects (e.g. negative
 // effective padding from output_shape), runs im2col / col2im plus an Eigen GEMM per group.
+// The float32 Conv kernel also serves kiln's FusedConv (conv.h, registered by fused.cc): the
+// residual sum and the activation become post-ops of the same oneDNN primitive.
+#include "kernels/cpu/conv.h"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -18,6 +22,7 @@
 #include <string>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/common.h"
@@ -177,12 +182,57 @@ struct DnnlConv {
   dnnl::primitive_desc_base pd;
   dnnl::primitive prim;
   dnnl::memory::desc user_w_md, user_src_md, user_dst_md;
-  dnnl::memory packed_w;  // reordered constant weights (empty when W is not constant)
+  dnnl::memory packed_w;          // reordered constant weights (empty when W is not constant)
+  bool activation_fused = false;  // the activation runs as a post-op (else ApplyActivation after)
 };
+
+// Appends `act` as oneDNN eltwise post-ops; false (with nothing appended) when oneDNN has no exact
+// equivalent.
+bool AppendDnnlActivation(const Activation& act, dnnl::post_ops* po) {
+  using alg = dnnl::algorithm;
+  switch (act.kind) {
+    case ActivationKind::kNone:
+      return true;
+    case ActivationKind::kRelu:
+      po->append_eltwise(1.0f, alg::eltwise_relu, 0.0f, 0.0f);
+      return true;
+    case ActivationKind::kLeakyRelu:
+      po->append_eltwise(1.0f, alg::eltwise_relu, act.alpha, 0.0f);
+      return true;
+    case ActivationKind::kClip:
+      // oneDNN's clip returns min where ONNX's returns max when min > max.
+      if (!(act.alpha <= act.beta)) return false;
+      po->append_eltwise(1.0f, alg::eltwise_clip, act.alpha, act.beta);
+      return true;
+    case ActivationKind::kSigmoid:
+      po->append_eltwise(1.0f, alg::eltwise_logistic, 0.0f, 0.0f);
+      return true;
+    case ActivationKind::kTanh:
+      po->append_eltwise(1.0f, alg::eltwise_tanh, 0.0f, 0.0f);
+      return true;
+    case ActivationKind::kHardSigmoid:
+      // max(0, min(1, alpha * x + beta)) as linear then clip.
+      po->append_eltwise(1.0f, alg::eltwise_linear, act.alpha, act.beta);
+      po->append_eltwise(1.0f, alg::eltwise_clip, 0.0f, 1.0f);
+      return true;
+    case ActivationKind::kHardSwish:
+      po->append_eltwise(1.0f, alg::eltwise_hardswish, 0.0f, 0.0f);
+      return true;
+    case ActivationKind::kGelu:
+      po->append_eltwise(1.0f, alg::eltwise_gelu_erf, 0.0f, 0.0f);
+      return true;
+    case ActivationKind::kGeluTanh:
+      po->append_eltwise(1.0f, alg::eltwise_gelu_tanh, 0.0f, 0.0f);
+      return true;
+  }
+  return false;
+}
 
 class ConvKernel : public Kernel {
  public:
-  ConvKernel(const KernelInfo& info, ConvMode mode) : mode_(mode) {
+  // `fused`: kiln's FusedConv (float32 Conv with residual input 3 and `activation`).
+  ConvKernel(const KernelInfo& info, ConvMode mode, bool fused = false, Activation activation = {})
+      : mode_(mode), fused_(fused), activation_(std::move(activation)) {
     init_ = ParseWindowAttrs(info, &attrs_);
     attrs_.ceil_mode = false;
     group_ = info.GetInt("group", 1);
@@ -200,6 +250,7 @@ class ConvKernel : public Kernel {
     const Tensor* x = ctx.Input(0);
     const Tensor* wt = ctx.Input(q ? 3 : 1);
     const Tensor* b = mode_ == ConvMode::kInteger ? nullptr : ctx.Input(q ? 8 : 2);
+    const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
     if (x == nullptr || wt == nullptr) return ctx.InvalidArgument("missing input X or W");
     if (x->rank() < 3 || wt->rank() != x->rank()) {
       return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
@@ -248,12 +299,24 @@ class ConvKernel : public Kernel {
     if (x->dtype() != wt->dtype() || (b != nullptr && b->dtype() != x->dtype())) {
       return ctx.InvalidArgument("X, W and B must share one element type");
     }
+    if (fused_) {
+      if (x->dtype() != DataType::kFloat || (z != nullptr && z->dtype() != DataType::kFloat)) {
+        return ctx.Unsupported("FusedConv supports float32 only");
+      }
+      if (z != nullptr && z->dims() != y_dims) {
+        return ctx.InvalidArgument("Z " + DimsToString(z->dims()) + " must have Y's shape " +
+                                   DimsToString(y_dims));
+      }
+    }
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), y_dims));
     if (y->numel() == 0) return Status::Ok();
     if (x->numel() == 0 || wt->numel() == 0) {
       return ctx.InvalidArgument("empty X or W with a non-empty output");
     }
-    if (x->dtype() == DataType::kFloat && RunDnnl(*x, *wt, b, g, y_dims, y)) return Status::Ok();
+    if (x->dtype() == DataType::kFloat && RunDnnl(*x, *wt, b, z, g, y_dims, y)) {
+      return Status::Ok();
+    }
+    if (fused_) return RunFusedDirect(w3, cd, *x, *wt, b, z, y);
     auto run = [&](auto* tag, const auto* xp, const auto* wp, const auto* bp, auto* yp) {
       using T = std::remove_pointer_t<decltype(tag)>;
       if (transpose) {
@@ -437,16 +500,40 @@ class ConvKernel : public Kernel {
     return Status::Ok();
   }
 
-  // float32 through oneDNN; false when oneDNN cannot express the case.
-  bool RunDnnl(const Tensor& x, const Tensor& wt, const Tensor* b, const Geometry& g,
-               const std::vector<int64_t>& y_dims, Tensor* y) const {
+  // FusedConv without oneDNN: im2col + GEMM, then the residual sum and the activation.
+  Status RunFusedDirect(const Win3& w3, const ConvDims& cd, const Tensor& x, const Tensor& wt,
+                        const Tensor* b, const Tensor* z, Tensor* y) const {
+    float* yp = y->data<float>();
+    const int64_t n = y->numel();
+    // Y may share Z's buffer: keep Z before the convolution overwrites it.
+    std::vector<float> z_copy;
+    const float* zp = z != nullptr ? z->data<float>() : nullptr;
+    if (zp == yp) {
+      z_copy.assign(zp, zp + n);
+      zp = z_copy.data();
+    }
+    ConvDirect<float>(w3, cd, x.data<float>(), wt.data<float>(),
+                      b != nullptr ? b->data<float>() : nullptr, yp);
+    if (zp != nullptr) {
+      for (int64_t i = 0; i < n; ++i) yp[i] += zp[i];
+    }
+    ApplyActivation(activation_, yp, n);
+    return Status::Ok();
+  }
+
+  // float32 through oneDNN; false when oneDNN cannot express the case. `z` (FusedConv's residual)
+  // is added through a sum post-op: it is written into the destination before the primitive runs.
+  bool RunDnnl(const Tensor& x, const Tensor& wt, const Tensor* b, const Tensor* z,
+               const Geometry& g, const std::vector<int64_t>& y_dims, Tensor* y) const {
     const bool w_const = const_w_.defined() && const_w_.raw_data() == wt.raw_data();
     std::vector<int64_t> key = x.dims();
     key.insert(key.end(), wt.dims().begin(), wt.dims().end());
     key.push_back(b != nullptr);
     key.push_back(w_const);
+    key.push_back(z != nullptr);
     std::shared_ptr<const DnnlConv> e = cache_.Get(key, [&] {
-      return std::make_shared<DnnlConv>(MakeDnnl(x, wt, b != nullptr, g, y_dims, w_const));
+      return std::make_shared<DnnlConv>(
+          MakeDnnl(x, wt, b != nullptr, z != nullptr, g, y_dims, w_const));
     });
     if (!e->ok) return false;
     try {
@@ -462,6 +549,15 @@ class ConvKernel : public Kernel {
         dnnl::reorder(user_src, src).execute(s, user_src, src);
       }
       if (e->pd.dst_desc() != e->user_dst_md) dst = dnnl::memory(e->pd.dst_desc(), eng);
+      if (z != nullptr) {
+        if (dst != user_dst) {
+          dnnl::memory user_z(e->user_dst_md, eng, const_cast<void*>(z->raw_data()));
+          dnnl::reorder(user_z, dst).execute(s, user_z, dst);
+        } else if (z->raw_data() != y->raw_data()) {
+          std::memcpy(y->raw_data(), z->raw_data(),
+                      static_cast<size_t>(y->numel()) * sizeof(float));
+        }
+      }
       dnnl::memory scratch(e->pd.scratchpad_desc(), eng);
       dnnl::memory weights;
       if (e->packed_w) {
@@ -490,11 +586,12 @@ class ConvKernel : public Kernel {
     } catch (const dnnl::error&) {
       return false;
     }
+    if (!e->activation_fused) ApplyActivation(activation_, y->data<float>(), y->numel());
     return true;
   }
 
-  DnnlConv MakeDnnl(const Tensor& x, const Tensor& wt, bool has_bias, const Geometry& g,
-                    const std::vector<int64_t>& y_dims, bool w_const) const {
+  DnnlConv MakeDnnl(const Tensor& x, const Tensor& wt, bool has_bias, bool has_sum,
+                    const Geometry& g, const std::vector<int64_t>& y_dims, bool w_const) const {
     using tag = dnnl::memory::format_tag;
     using dt = dnnl::memory::data_type;
     DnnlConv e;
@@ -551,6 +648,13 @@ class ConvKernel : public Kernel {
       e.user_w_md = dnnl::memory::desc(w_dims, dt::f32, w_tag);
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      e.activation_fused = true;
+      if (fused_) {
+        dnnl::post_ops po;
+        if (has_sum) po.append_sum(1.0f);
+        e.activation_fused = AppendDnnlActivation(activation_, &po);
+        attr.set_post_ops(po);
+      }
       const auto prop = dnnl::prop_kind::forward_inference;
       if (!transpose) {
         auto desc =
@@ -593,6 +697,8 @@ class ConvKernel : public Kernel {
   }
 
   ConvMode mode_;
+  bool fused_;
+  Activation activation_;
   WindowAttrs attrs_;
   int64_t group_ = 1;
   std::vector<int64_t> output_padding_, output_shape_;
@@ -764,6 +870,13 @@ KernelFactory ConvFactory(ConvMode mode) {
 }
 
 }  // namespace
+
+StatusOr<std::unique_ptr<Kernel>> CreateFusedConvKernel(const KernelInfo& info,
+                                                        const Activation& activation) {
+  auto k = std::make_unique<ConvKernel>(info, ConvMode::kConv, /*fused=*/true, activation);
+  if (!k->init_status().ok()) return k->init_status();
+  return std::unique_ptr<Kernel>(std::move(k));
+}
 
 void RegisterConvKernels(KernelRegistry& r) {
   r.Register(KernelDef("Conv").Opsets(1).Types("T", {0, 1, 2}, kFloatTypes),

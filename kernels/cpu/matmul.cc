@@ -5,7 +5,10 @@
 //                       opsets < 7 accept the `broadcast` attribute and always broadcast)
 //   MatMulInteger  10+ (uint8/int8 operands, scalar or per-row/per-column zero points, int32 out)
 //   QLinearMatMul  10+ (uint8/int8; scalar or per-row/per-column scales and zero points)
-// float16 and bfloat16 are computed in float.
+// float16 and bfloat16 are computed in float. RunMatMul and RunGemm (matmul.h) are also the core
+// of kiln's FusedMatMul and FusedGemm (fused.cc).
+#include "kernels/cpu/matmul.h"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <array>
@@ -136,7 +139,9 @@ void BatchedMatMul(const MatMulPlan& p, const T* a, const T* b, T* c) {
   });
 }
 
-Status MatMulRun(KernelContext& ctx) {
+}  // namespace
+
+Status RunMatMul(KernelContext& ctx, Tensor** out) {
   const Tensor* a = ctx.Input(0);
   const Tensor* b = ctx.Input(1);
   if (a == nullptr || b == nullptr) return ctx.InvalidArgument("MatMul needs inputs A and B");
@@ -147,6 +152,7 @@ Status MatMulRun(KernelContext& ctx) {
   MatMulPlan p;
   KILN_RETURN_IF_ERROR(PlanMatMul(ctx, a->dims(), b->dims(), &p));
   KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), p.out_dims));
+  *out = y;
   if (y->numel() == 0) return Status::Ok();
   bool done =
       Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(a->dtype(), [&](auto tag) {
@@ -170,91 +176,91 @@ Status MatMulRun(KernelContext& ctx) {
 
 // ---- Gemm ------------------------------------------------------------------------------------
 
-class GemmKernel : public Kernel {
- public:
-  explicit GemmKernel(const KernelInfo& info)
-      : trans_a_(info.GetInt("transA", 0) != 0),
-        trans_b_(info.GetInt("transB", 0) != 0),
-        alpha_(info.GetFloat("alpha", 1.0f)),
-        beta_(info.GetFloat("beta", 1.0f)) {}
+GemmAttrs ReadGemmAttrs(const KernelInfo& info) {
+  GemmAttrs g;
+  g.trans_a = info.GetInt("transA", 0) != 0;
+  g.trans_b = info.GetInt("transB", 0) != 0;
+  g.alpha = info.GetFloat("alpha", 1.0f);
+  g.beta = info.GetFloat("beta", 1.0f);
+  return g;
+}
 
-  Status Run(KernelContext& ctx) const override {
-    const Tensor* a = ctx.Input(0);
-    const Tensor* b = ctx.Input(1);
-    const Tensor* c = ctx.Input(2);
-    if (a == nullptr || b == nullptr) return ctx.InvalidArgument("Gemm needs inputs A and B");
-    if (a->rank() != 2 || b->rank() != 2) {
-      return ctx.InvalidArgument("Gemm expects 2-D A and B, got " + DimsToString(a->dims()) +
-                                 " and " + DimsToString(b->dims()));
-    }
-    if (a->dtype() != b->dtype() || (c != nullptr && c->dtype() != a->dtype())) {
-      return ctx.InvalidArgument("Gemm inputs must share one element type");
-    }
-    const int64_t m = trans_a_ ? a->dim(1) : a->dim(0);
-    const int64_t k = trans_a_ ? a->dim(0) : a->dim(1);
-    const int64_t kb = trans_b_ ? b->dim(1) : b->dim(0);
-    const int64_t n = trans_b_ ? b->dim(0) : b->dim(1);
-    if (k != kb) {
-      return ctx.InvalidArgument("Gemm inner dimensions differ: A " + DimsToString(a->dims()) +
-                                 (trans_a_ ? " (transposed)" : "") + ", B " +
-                                 DimsToString(b->dims()) + (trans_b_ ? " (transposed)" : ""));
-    }
-    const std::vector<int64_t> out_dims = {m, n};
-    const bool use_c = c != nullptr && beta_ != 0.0f;
-    if (c != nullptr) {
-      bool ok = c->rank() <= 2;
-      for (int i = 0; ok && i < c->rank(); ++i) {
-        int64_t want = out_dims[2 - c->rank() + i];
-        ok = c->dim(i) == want || c->dim(i) == 1;
-      }
-      if (!ok) {
-        return ctx.InvalidArgument("Gemm: C " + DimsToString(c->dims()) +
-                                   " cannot be broadcast to " + DimsToString(out_dims));
-      }
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), out_dims));
-    if (y->numel() == 0) return Status::Ok();
-    auto compute = [&](auto* tag_ptr, const auto* ap, const auto* bp, const auto* cp, auto* yp) {
-      using T = std::remove_pointer_t<decltype(tag_ptr)>;
-      if (use_c) {
-        const T beta = static_cast<T>(beta_);
-        ForEachBroadcastRun<1>(out_dims, {c->dims()},
-                               [&](int64_t o, const std::array<int64_t, 1>& in, int64_t len,
-                                   const std::array<int64_t, 1>& st) {
-                                 for (int64_t j = 0; j < len; ++j) {
-                                   yp[o + j] = beta * cp[in[0] + j * st[0]];
-                                 }
-                               });
-      }
-      Gemm2D<T>(ap, bp, yp, m, k, n, trans_a_, trans_b_, static_cast<T>(alpha_), use_c);
-    };
-    bool done =
-        Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(a->dtype(), [&](auto tag) {
-          using T = typename decltype(tag)::type;
-          compute(static_cast<T*>(nullptr), a->data<T>(), b->data<T>(),
-                  use_c ? c->data<T>() : static_cast<const T*>(nullptr), y->data<T>());
-        });
-    if (!done) {
-      done = Dispatch<Float16, BFloat16>(a->dtype(), [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        std::vector<float> af = ToFloatVector(a->data<T>(), a->numel());
-        std::vector<float> bf = ToFloatVector(b->data<T>(), b->numel());
-        std::vector<float> cf =
-            use_c ? ToFloatVector(c->data<T>(), c->numel()) : std::vector<float>();
-        std::vector<float> yf(static_cast<size_t>(y->numel()));
-        compute(static_cast<float*>(nullptr), af.data(), bf.data(), cf.data(), yf.data());
-        T* out = y->data<T>();
-        for (int64_t i = 0; i < y->numel(); ++i) out[i] = FromDouble<T>(yf[i]);
-      });
-    }
-    if (!done) return ctx.Unsupported(std::string("Gemm: type ") + DataTypeName(a->dtype()));
-    return Status::Ok();
+Status RunGemm(KernelContext& ctx, const GemmAttrs& attrs, Tensor** out) {
+  const Tensor* a = ctx.Input(0);
+  const Tensor* b = ctx.Input(1);
+  const Tensor* c = ctx.Input(2);
+  if (a == nullptr || b == nullptr) return ctx.InvalidArgument("Gemm needs inputs A and B");
+  if (a->rank() != 2 || b->rank() != 2) {
+    return ctx.InvalidArgument("Gemm expects 2-D A and B, got " + DimsToString(a->dims()) +
+                               " and " + DimsToString(b->dims()));
   }
+  if (a->dtype() != b->dtype() || (c != nullptr && c->dtype() != a->dtype())) {
+    return ctx.InvalidArgument("Gemm inputs must share one element type");
+  }
+  const bool trans_a = attrs.trans_a, trans_b = attrs.trans_b;
+  const int64_t m = trans_a ? a->dim(1) : a->dim(0);
+  const int64_t k = trans_a ? a->dim(0) : a->dim(1);
+  const int64_t kb = trans_b ? b->dim(1) : b->dim(0);
+  const int64_t n = trans_b ? b->dim(0) : b->dim(1);
+  if (k != kb) {
+    return ctx.InvalidArgument("Gemm inner dimensions differ: A " + DimsToString(a->dims()) +
+                               (trans_a ? " (transposed)" : "") + ", B " + DimsToString(b->dims()) +
+                               (trans_b ? " (transposed)" : ""));
+  }
+  const std::vector<int64_t> out_dims = {m, n};
+  const bool use_c = c != nullptr && attrs.beta != 0.0f;
+  if (c != nullptr) {
+    bool ok = c->rank() <= 2;
+    for (int i = 0; ok && i < c->rank(); ++i) {
+      int64_t want = out_dims[2 - c->rank() + i];
+      ok = c->dim(i) == want || c->dim(i) == 1;
+    }
+    if (!ok) {
+      return ctx.InvalidArgument("Gemm: C " + DimsToString(c->dims()) + " cannot be broadcast to " +
+                                 DimsToString(out_dims));
+    }
+  }
+  KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), out_dims));
+  *out = y;
+  if (y->numel() == 0) return Status::Ok();
+  auto compute = [&](auto* tag_ptr, const auto* ap, const auto* bp, const auto* cp, auto* yp) {
+    using T = std::remove_pointer_t<decltype(tag_ptr)>;
+    if (use_c) {
+      const T beta = static_cast<T>(attrs.beta);
+      ForEachBroadcastRun<1>(out_dims, {c->dims()},
+                             [&](int64_t o, const std::array<int64_t, 1>& in, int64_t len,
+                                 const std::array<int64_t, 1>& st) {
+                               for (int64_t j = 0; j < len; ++j) {
+                                 yp[o + j] = beta * cp[in[0] + j * st[0]];
+                               }
+                             });
+    }
+    Gemm2D<T>(ap, bp, yp, m, k, n, trans_a, trans_b, static_cast<T>(attrs.alpha), use_c);
+  };
+  bool done =
+      Dispatch<float, double, int32_t, int64_t, uint32_t, uint64_t>(a->dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        compute(static_cast<T*>(nullptr), a->data<T>(), b->data<T>(),
+                use_c ? c->data<T>() : static_cast<const T*>(nullptr), y->data<T>());
+      });
+  if (!done) {
+    done = Dispatch<Float16, BFloat16>(a->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      std::vector<float> af = ToFloatVector(a->data<T>(), a->numel());
+      std::vector<float> bf = ToFloatVector(b->data<T>(), b->numel());
+      std::vector<float> cf =
+          use_c ? ToFloatVector(c->data<T>(), c->numel()) : std::vector<float>();
+      std::vector<float> yf(static_cast<size_t>(y->numel()));
+      compute(static_cast<float*>(nullptr), af.data(), bf.data(), cf.data(), yf.data());
+      T* o = y->data<T>();
+      for (int64_t i = 0; i < y->numel(); ++i) o[i] = FromDouble<T>(yf[i]);
+    });
+  }
+  if (!done) return ctx.Unsupported(std::string("Gemm: type ") + DataTypeName(a->dtype()));
+  return Status::Ok();
+}
 
- private:
-  bool trans_a_, trans_b_;
-  float alpha_, beta_;
-};
+namespace {
 
 // ---- Integer products ------------------------------------------------------------------------
 
@@ -376,10 +382,18 @@ void RegisterMatMulKernels(KernelRegistry& r) {
   const std::vector<DataType> mm_types = {
       DataType::kFloat, DataType::kDouble, DataType::kFloat16, DataType::kBFloat16,
       DataType::kInt32, DataType::kInt64,  DataType::kUint32,  DataType::kUint64};
-  r.Register(KernelDef("MatMul").Opsets(1).Types("T", {0, 1}, mm_types), Stateless(MatMulRun));
+  r.Register(KernelDef("MatMul").Opsets(1).Types("T", {0, 1}, mm_types),
+             Stateless([](KernelContext& ctx) {
+               Tensor* y = nullptr;
+               return RunMatMul(ctx, &y);
+             }));
   r.Register(KernelDef("Gemm").Opsets(1).Types("T", {0, 1, 2}, mm_types),
              [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-               return std::unique_ptr<Kernel>(new GemmKernel(info));
+               const GemmAttrs attrs = ReadGemmAttrs(info);
+               return std::unique_ptr<Kernel>(new FunctionKernel([attrs](KernelContext& ctx) {
+                 Tensor* y = nullptr;
+                 return RunGemm(ctx, attrs, &y);
+               }));
              });
   const std::vector<DataType> q8 = {DataType::kUint8, DataType::kInt8};
   r.Register(KernelDef("MatMulInteger").Opsets(10).Types("T1", {0, 2}, q8).Types("T2", {1, 3}, q8),

@@ -26,6 +26,7 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterDetectionKernels(r);
   cpu::RegisterMlKernels(r);
   cpu::RegisterAttentionKernels(r);
+  cpu::RegisterFusedKernels(r);
 }
 
 }  // namespace kiln

@@ -29,6 +29,7 @@ void RegisterSignalKernels(KernelRegistry& r);         // signal.cc
 void RegisterDetectionKernels(KernelRegistry& r);      // detection.cc
 void RegisterMlKernels(KernelRegistry& r);             // ml.cc (ai.onnx.ml domain)
 void RegisterAttentionKernels(KernelRegistry& r);      // attention.cc
+void RegisterFusedKernels(KernelRegistry& r);          // fused.cc (kiln domain)
 
 }  // namespace kiln::cpu
 

@@ -1,0 +1,662 @@
+// Unit tests of the passes: expected structure after each pass, equal outputs before and after,
+// and the cases where a pass must not fire.
+#include <gtest/gtest.h>
+
+#include "passes/pass_test_util.h"
+#include "passes/shape_inference.h"
+
+namespace kiln::test {
+namespace {
+
+Tensor F(std::vector<float> v, std::vector<int64_t> dims) { return Tensor::FromVector(v, dims); }
+Tensor I(std::vector<int64_t> v) { return Tensor::FromVector(v); }
+Tensor True() {
+  Tensor t = Tensor::Create(DataType::kBool, {}).value();
+  t.data<bool>()[0] = true;
+  return t;
+}
+
+// ---- pipeline and shape inference
+
+TEST(Pipeline, UnknownPassNameIsAnError) {
+  ModelBuilder b;
+  b.Input("x", {2}).Node("Relu", {"x"}, {"y"}).Output("y");
+  Model m = b.Build();
+  PassOptions po;
+  po.disabled = {"no-such-pass"};
+  auto r = RunPasses(m, po);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("unknown pass 'no-such-pass'"), std::string::npos);
+  EXPECT_NE(r.status().message().find("conv-bn-fusion"), std::string::npos);
+}
+
+TEST(Pipeline, LevelZeroChangesNothing) {
+  ModelBuilder b;
+  b.Input("x", {2}).Node("Identity", {"x"}, {"i"}).Node("Relu", {"i"}, {"y"}).Output("y");
+  Model m = b.Build();
+  PassOptions po;
+  po.level = 0;
+  auto r = RunPasses(m, po);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->total(), 0);
+  EXPECT_EQ(m.graph->nodes().size(), 2u);
+}
+
+TEST(ShapeInference, SymbolicDimsPropagateThroughBroadcastAndMatMul) {
+  ModelBuilder b;
+  b.Input("x", {-1, 3, 4}).RandomInit("w", {4, 5}).RandomInit("bias", {5});
+  b.Node("MatMul", {"x", "w"}, {"m"}).Node("Add", {"m", "bias"}, {"y"}).Output("y");
+  Model m = b.Build();
+  ShapeInference si;
+  ASSERT_TRUE(si.Run(m).ok());
+  const Graph& g = *m.graph;
+  EXPECT_EQ(g.value(g.FindValue("m")).type.ToString(), "float[N,3,5]");
+  EXPECT_EQ(g.value(g.FindValue("y")).type.ToString(), "float[N,3,5]");
+  EXPECT_TRUE(si.untyped().empty());
+}
+
+TEST(ShapeInference, ReasonRecordedWhenUnknown) {
+  ModelBuilder b;
+  b.Input("x", {2, 3}).Input("shape", {2}, DataType::kInt64);
+  b.Node("Reshape", {"x", "shape"}, {"y"}).Output("y");
+  Model m = b.Build();
+  ShapeInference si;
+  ASSERT_TRUE(si.Run(m).ok());
+  const TypeInfo& t = m.graph->value(m.graph->FindValue("y")).type;
+  EXPECT_EQ(t.elem_type, DataType::kFloat);
+  // The rank is known (2) but the dims come from a run-time input.
+  ASSERT_TRUE(t.shape.has_value());
+  EXPECT_EQ(t.shape->dims.size(), 2u);
+}
+
+TEST(ShapeInference, MergeKeepsDeclaredSymbols) {
+  TypeInfo declared = TypeInfo::Tensor(DataType::kFloat, Shape{{Dim::Symbol("batch"), Dim{}}});
+  TypeInfo inferred =
+      TypeInfo::Tensor(DataType::kFloat, Shape{{Dim::Symbol("unk__0"), Dim::Known(4)}});
+  EXPECT_EQ(MergeTypes(declared, inferred).ToString(), "float[batch,4]");
+}
+
+// ---- constant-folding
+
+Model FoldModel() {
+  ModelBuilder b;
+  b.Input("x", {2, 2}).Init("a", F({1, 2, 3, 4}, {2, 2})).Init("c", F({10, 20, 30, 40}, {2, 2}));
+  b.Node("Add", {"a", "c"}, {"ac"}).Node("Transpose", {"ac"}, {"t"});
+  b.Node("Mul", {"x", "t"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+TEST(ConstantFolding, FoldsConstantChains) {
+  Model m = FoldModel();
+  auto r = RunOnly(m, "constant-folding");
+  EXPECT_EQ(Rewrites(r, "constant-folding"), 2);
+  EXPECT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "Mul");
+  const Tensor* t = m.graph->initializer(m.graph->FindValue("t"));
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->data<float>()[1], 33.0f);  // transpose of [[11,22],[33,44]]
+  ExpectSameOutputs(FoldModel(), std::move(m));
+}
+
+TEST(ConstantFolding, NeverFoldsRandomOpsOrGraphOutputs) {
+  ModelBuilder b;
+  b.Input("x", {2}).Init("a", F({1, 2}, {2}));
+  b.Node("RandomNormal", {}, {"r"}, {IntsAttr("shape", {2})});
+  b.Node("Add", {"x", "r"}, {"y"}).Node("Neg", {"a"}, {"z"});
+  b.Output("y").Output("z");
+  Model m = b.Build();
+  auto r = RunOnly(m, "constant-folding");
+  EXPECT_EQ(Rewrites(r, "constant-folding"), 0);
+  EXPECT_EQ(CountOp(m, "RandomNormal"), 1);
+  EXPECT_EQ(CountOp(m, "Neg"), 1);  // its output is a graph output
+}
+
+TEST(ConstantFolding, BoundsOutputSize) {
+  ModelBuilder b;
+  b.Input("x", {-1}).Init("shape", I({64 << 20}));  // 256 MiB of float
+  b.Node("ConstantOfShape", {"shape"}, {"big"}, {TensorAttr("value", F({1}, {1}))});
+  b.Node("Shape", {"x"}, {"s"}).Node("Size", {"big"}, {"n"}).Output("n");
+  Model m = b.Build();
+  auto r = RunOnly(m, "constant-folding");
+  EXPECT_EQ(CountOp(m, "ConstantOfShape"), 1);
+}
+
+TEST(ConstantFolding, ConstantNodesBecomeInitializers) {
+  ModelBuilder b;
+  b.Input("x", {2});
+  b.Node("Constant", {}, {"c"}, {TensorAttr("value", F({1, 2}, {2}))});
+  b.Node("Add", {"x", "c"}, {"y"}).Output("y");
+  Model m = b.Build();
+  RunOnly(m, "constant-folding");
+  EXPECT_EQ(CountOp(m, "Constant"), 0);
+  EXPECT_NE(m.graph->initializer(m.graph->FindValue("c")), nullptr);
+}
+
+// ---- shape-folding
+
+Model ShapeChain() {
+  ModelBuilder b;
+  b.Input("x", {-1, 3, 4}).Init("one", I({1})).Init("zero", I({0})).Init("minus1", I({-1}));
+  b.Node("Shape", {"x"}, {"s"});
+  b.Node("Gather", {"s", "one"}, {"d1"}, {IntAttr("axis", 0)});   // static: 3
+  b.Node("Gather", {"s", "zero"}, {"d0"}, {IntAttr("axis", 0)});  // symbolic: N
+  b.Node("Concat", {"d0", "d1", "minus1"}, {"shape"}, {IntAttr("axis", 0)});
+  b.Node("Reshape", {"x", "shape"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+TEST(ShapeFolding, FoldsStaticDimsKeepsSymbolicOnes) {
+  Model m = ShapeChain();
+  RunOnly(m, "shape-folding");
+  const Graph& g = *m.graph;
+  // d1 (= 3) became a constant; d0 (= N) still comes from Shape -> Gather.
+  const Node* concat = nullptr;
+  for (const auto& n : g.nodes()) {
+    if (n.op_type == "Concat") concat = &n;
+  }
+  ASSERT_NE(concat, nullptr);
+  const Tensor* c = g.initializer(concat->inputs[1]);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->data<int64_t>()[0], 3);
+  EXPECT_EQ(g.initializer(concat->inputs[0]), nullptr);
+  ExpectSameOutputs(ShapeChain(), std::move(m));
+}
+
+TEST(ShapeFolding, FullyStaticChainFoldsAway) {
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {2, 3, 4}).Init("zero", I({0})).Init("minus1", I({-1}));
+    b.Node("Shape", {"x"}, {"s"});
+    b.Node("Gather", {"s", "zero"}, {"d0"}, {IntAttr("axis", 0)});
+    b.Node("Concat", {"d0", "minus1"}, {"shape"}, {IntAttr("axis", 0)});
+    b.Node("Reshape", {"x", "shape"}, {"y"}).Output("y");
+    return b.Build();
+  };
+  Model m = build();
+  PassOptions po = PassOptionsFor(SessionOptions{});
+  po.level = 1;
+  ASSERT_TRUE(RunPasses(m, po).ok());
+  EXPECT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "Reshape");
+  ExpectSameOutputs(build(), std::move(m));
+}
+
+// ---- identity-elimination
+
+Model IdentityChain() {
+  ModelBuilder b(13);
+  b.Input("x", {2, 3}).Init("shape", I({2, 3}));
+  b.Node("Identity", {"x"}, {"i1"}).Node("Dropout", {"i1"}, {"d"});
+  b.Node("Relu", {"d"}, {"r"}).Node("Cast", {"r"}, {"c"}, {IntAttr("to", 1)});
+  b.Node("Reshape", {"c", "shape"}, {"rs"})
+      .Node("Transpose", {"rs"}, {"t"}, {IntsAttr("perm", {0, 1})});
+  b.Node("Identity", {"t"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+TEST(IdentityElimination, RemovesNoOpChain) {
+  Model m = IdentityChain();
+  RunOnly(m, "identity-elimination");
+  ASSERT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "Relu");
+  // The graph output keeps its name.
+  EXPECT_EQ(m.graph->value(m.graph->outputs()[0]).name, "y");
+  ExpectSameOutputs(IdentityChain(), std::move(m));
+}
+
+TEST(IdentityElimination, KeepsDropoutWhoseMaskIsReadAndTrainingDropout) {
+  ModelBuilder b(13);
+  b.Input("x", {2, 3}).Init("ratio", F({0.5f}, {})).Init("train", True());
+  b.Node("Dropout", {"x"}, {"d", "mask"}).Node("Not", {"mask"}, {"nm"});
+  b.Node("Dropout", {"d", "ratio", "train"}, {"d2"});
+  b.Output("d2").Output("nm");
+  Model m = b.Build();
+  auto r = RunOnly(m, "identity-elimination");
+  EXPECT_EQ(Rewrites(r, "identity-elimination"), 0);
+  EXPECT_EQ(CountOp(m, "Dropout"), 2);
+}
+
+TEST(IdentityElimination, InputToOutputBecomesIdentity) {
+  ModelBuilder b(13);
+  b.Input("x", {2}).Node("Dropout", {"x"}, {"y"}).Output("y");
+  Model m = b.Build();
+  RunOnly(m, "identity-elimination");
+  ASSERT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "Identity");
+}
+
+TEST(IdentityElimination, SliceAndPadOnlyWhenTheyAreNoOps) {
+  ModelBuilder b(13);
+  b.Input("x", {4}).Init("s0", I({0})).Init("e", I({4})).Init("e2", I({3}));
+  b.Init("pads0", I({0, 0})).Init("pads1", I({1, -1}));
+  b.Node("Slice", {"x", "s0", "e"}, {"a"});
+  b.Node("Slice", {"a", "s0", "e2"}, {"b"});
+  b.Node("Pad", {"b", "pads0"}, {"c"});
+  b.Node("Pad", {"c", "pads1"}, {"y"}).Output("y");
+  Model m = b.Build();
+  RunOnly(m, "identity-elimination");
+  EXPECT_EQ(CountOp(m, "Slice"), 1);  // the one that drops an element stays
+  EXPECT_EQ(CountOp(m, "Pad"), 1);    // shifting by (1, -1) keeps the shape but is no no-op
+}
+
+// ---- dead-code-elimination
+
+TEST(DeadCodeElimination, RemovesUnusedNodesAndInitializersReportsInputs) {
+  ModelBuilder b;
+  b.Input("x", {2}).Input("unused", {2}).Init("w", F({1, 2}, {2}));
+  b.Node("Relu", {"x"}, {"y"}).Node("Neg", {"x"}, {"dead"}).Node("Add", {"dead", "w"}, {"dead2"});
+  b.Output("y");
+  Model m = b.Build();
+  PassReport r = RunOnly(m, "dead-code-elimination");
+  EXPECT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->initializers().size(), 0u);
+  EXPECT_EQ(m.graph->inputs().size(), 2u);  // inputs are the interface: reported, kept
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_NE(r.notes[0].find("'unused'"), std::string::npos);
+}
+
+TEST(DeadCodeElimination, KeepsValuesSubgraphsRead) {
+  ModelBuilder b;
+  b.Input("x", {2}).Input("cond", {}, DataType::kBool);
+  b.Node("Neg", {"x"}, {"captured"});
+  auto branch = [](const std::string& name, bool reads) {
+    auto g = std::make_shared<Graph>();
+    g->name = name;
+    int v = g->AddValue(reads ? "captured" : "x").value();
+    g->mutable_value(v).outer_scope = true;
+    int o = g->AddValue(name + "_out").value();
+    Node n;
+    n.op_type = "Relu";
+    n.opset = 17;
+    n.inputs = {v};
+    n.outputs = {o};
+    EXPECT_TRUE(g->AddNode(n).ok());
+    g->AddOutput(o);
+    Attribute a;
+    a.name = name;
+    a.type = AttrType::kGraph;
+    a.g = g;
+    return a;
+  };
+  b.Node("If", {"cond"}, {"y"}, {branch("then_branch", true), branch("else_branch", false)});
+  b.Output("y");
+  Model m = b.Build();
+  RunOnly(m, "dead-code-elimination");
+  EXPECT_EQ(CountOp(m, "Neg"), 1);
+}
+
+// ---- common-subexpression-elimination
+
+TEST(CommonSubexpressionElimination, MergesEqualNodesOnly) {
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {2, 3});
+    b.Node("Relu", {"x"}, {"a"}).Node("Relu", {"x"}, {"b"});
+    b.Node("Softmax", {"x"}, {"s1"}, {IntAttr("axis", 0)})
+        .Node("Softmax", {"x"}, {"s2"}, {IntAttr("axis", 1)});
+    b.Node("RandomNormalLike", {"x"}, {"r1"}).Node("RandomNormalLike", {"x"}, {"r2"});
+    b.Node("Add", {"a", "b"}, {"ab"}).Node("Add", {"s1", "s2"}, {"ss"});
+    b.Node("Add", {"r1", "r2"}, {"rr"});
+    b.Output("ab").Output("ss").Output("rr");
+    return b.Build();
+  };
+  Model m = build();
+  auto r = RunOnly(m, "common-subexpression-elimination");
+  EXPECT_EQ(Rewrites(r, "common-subexpression-elimination"), 1);
+  EXPECT_EQ(CountOp(m, "Relu"), 1);
+  EXPECT_EQ(CountOp(m, "Softmax"), 2);
+  EXPECT_EQ(CountOp(m, "RandomNormalLike"), 2);
+}
+
+// ---- conv-bn-fusion
+
+Model ConvBn(bool conv_transpose = false, int group = 1) {
+  ModelBuilder b;
+  const int64_t cin = 4, cout = 6;
+  b.Input("x", {1, cin, 5, 5});
+  if (conv_transpose) {
+    b.RandomInit("w", {cin, cout / group, 3, 3});
+  } else {
+    b.RandomInit("w", {cout, cin / group, 3, 3});
+  }
+  b.RandomInit("bias", {cout}).RandomInit("scale", {cout}, 0.5, 2).RandomInit("beta", {cout});
+  b.RandomInit("mean", {cout}).RandomInit("var", {cout}, 0.5, 2);
+  b.Node(conv_transpose ? "ConvTranspose" : "Conv", {"x", "w", "bias"}, {"c"},
+         {IntAttr("group", group)});
+  b.Node("BatchNormalization", {"c", "scale", "beta", "mean", "var"}, {"y"},
+         {FloatAttr("epsilon", 1e-3f)});
+  b.Output("y");
+  return b.Build();
+}
+
+TEST(ConvBnFusion, FusesConvAndConvTranspose) {
+  for (bool ct : {false, true}) {
+    for (int group : {1, 2}) {
+      SCOPED_TRACE(std::string(ct ? "ConvTranspose" : "Conv") + " group " + std::to_string(group));
+      Model m = ConvBn(ct, group);
+      RunOnly(m, "conv-bn-fusion");
+      EXPECT_EQ(CountOp(m, "BatchNormalization"), 0);
+      EXPECT_EQ(m.graph->nodes().size(), 1u);
+      EXPECT_EQ(m.graph->value(m.graph->outputs()[0]).name, "y");
+      ExpectSameOutputs(ConvBn(ct, group), std::move(m), 1e-5);
+    }
+  }
+}
+
+TEST(ConvBnFusion, FusesGemm) {
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {3, 4}).RandomInit("w", {5, 4}).RandomInit("c", {5});
+    b.RandomInit("scale", {5})
+        .RandomInit("beta", {5})
+        .RandomInit("mean", {5})
+        .RandomInit("var", {5}, 0.5, 2);
+    b.Node("Gemm", {"x", "w", "c"}, {"g"}, {IntAttr("transB", 1), FloatAttr("beta", 0.5f)});
+    b.Node("BatchNormalization", {"g", "scale", "beta", "mean", "var"}, {"y"}).Output("y");
+    return b.Build();
+  };
+  Model m = build();
+  RunOnly(m, "conv-bn-fusion");
+  EXPECT_EQ(CountOp(m, "BatchNormalization"), 0);
+  ExpectSameOutputs(build(), std::move(m));
+}
+
+TEST(ConvBnFusion, DoesNotFireWhenConvOutputHasAnotherReaderOrWeightsAreInputs) {
+  {
+    ModelBuilder b;
+    b.Input("x", {1, 2, 4, 4}).RandomInit("w", {2, 2, 1, 1});
+    b.RandomInit("s", {2})
+        .RandomInit("bb", {2})
+        .RandomInit("mean", {2})
+        .RandomInit("var", {2}, 1, 2);
+    b.Node("Conv", {"x", "w"}, {"c"});
+    b.Node("BatchNormalization", {"c", "s", "bb", "mean", "var"}, {"y"}).Output("y").Output("c");
+    Model m = b.Build();
+    RunOnly(m, "conv-bn-fusion");
+    EXPECT_EQ(CountOp(m, "BatchNormalization"), 1);  // c is a graph output
+  }
+  {
+    ModelBuilder b;
+    b.Input("x", {1, 2, 4, 4}).Input("w", {2, 2, 1, 1});
+    b.RandomInit("s", {2})
+        .RandomInit("bb", {2})
+        .RandomInit("mean", {2})
+        .RandomInit("var", {2}, 1, 2);
+    b.Node("Conv", {"x", "w"}, {"c"});
+    b.Node("BatchNormalization", {"c", "s", "bb", "mean", "var"}, {"y"}).Output("y");
+    Model m = b.Build();
+    RunOnly(m, "conv-bn-fusion");
+    EXPECT_EQ(CountOp(m, "BatchNormalization"), 1);  // weights are not constant
+  }
+  {
+    ModelBuilder b;
+    b.Input("x", {1, 2, 4, 4}).RandomInit("w", {2, 2, 1, 1});
+    b.RandomInit("s", {2})
+        .RandomInit("bb", {2})
+        .RandomInit("mean", {2})
+        .RandomInit("var", {2}, 1, 2);
+    b.Node("Conv", {"x", "w"}, {"c"}).Node("Relu", {"c"}, {"r"});
+    b.Node("BatchNormalization", {"c", "s", "bb", "mean", "var"}, {"y"}).Output("y").Output("r");
+    Model m = b.Build();
+    RunOnly(m, "conv-bn-fusion");
+    EXPECT_EQ(CountOp(m, "BatchNormalization"), 1);  // c feeds two consumers
+  }
+  {
+    ModelBuilder b(15);
+    b.Input("x", {1, 2, 4, 4}).RandomInit("w", {2, 2, 1, 1});
+    b.RandomInit("s", {2})
+        .RandomInit("bb", {2})
+        .RandomInit("mean", {2})
+        .RandomInit("var", {2}, 1, 2);
+    b.Node("Conv", {"x", "w"}, {"c"});
+    b.Node("BatchNormalization", {"c", "s", "bb", "mean", "var"}, {"y", "rm", "rv"},
+           {IntAttr("training_mode", 1)});
+    b.Output("y");
+    Model m = b.Build();
+    RunOnly(m, "conv-bn-fusion");
+    EXPECT_EQ(CountOp(m, "BatchNormalization"), 1);  // training mode is not handled
+  }
+}
+
+// ---- matmul-add-fusion
+
+TEST(MatMulAddFusion, TwoDimensionalBecomesGemm) {
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {-1, 4}).RandomInit("w", {4, 3}).RandomInit("bias", {3});
+    b.Node("MatMul", {"x", "w"}, {"m"}).Node("Add", {"bias", "m"}, {"y"}).Output("y");
+    return b.Build();
+  };
+  Model m = build();
+  RunOnly(m, "matmul-add-fusion");
+  ASSERT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "Gemm");
+  ExpectSameOutputs(build(), std::move(m));
+}
+
+TEST(MatMulAddFusion, NotForThreeDimensionalOrFullBias) {
+  ModelBuilder b;
+  b.Input("x", {2, 5, 4}).Input("x2", {2, 4}).RandomInit("w", {4, 3}).RandomInit("bias", {3});
+  b.RandomInit("full", {5, 2, 3});
+  b.Node("MatMul", {"x", "w"}, {"m"}).Node("Add", {"m", "bias"}, {"y"});
+  b.Node("MatMul", {"x2", "w"}, {"m2"}).Node("Add", {"m2", "full"}, {"y2"});
+  b.Output("y").Output("y2");
+  Model m = b.Build();
+  RunOnly(m, "matmul-add-fusion");
+  EXPECT_EQ(CountOp(m, "Gemm"), 0);
+}
+
+// ---- transpose-reshape-folding
+
+TEST(TransposeReshapeFolding, CollapsesChains) {
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {2, 3, 4}).Init("s1", I({6, 4})).Init("s2", I({4, 6}));
+    b.Node("Transpose", {"x"}, {"t1"}, {IntsAttr("perm", {1, 2, 0})});
+    b.Node("Transpose", {"t1"}, {"t2"}, {IntsAttr("perm", {2, 0, 1})});  // identity overall
+    b.Node("Transpose", {"t2"}, {"t3"}, {IntsAttr("perm", {1, 0, 2})});
+    b.Node("Transpose", {"t3"}, {"t4"}, {IntsAttr("perm", {0, 2, 1})});
+    b.Node("Reshape", {"t4", "s1"}, {"r1"}).Node("Reshape", {"r1", "s2"}, {"y"}).Output("y");
+    return b.Build();
+  };
+  Model m = build();
+  PassOptions po = PassOptionsFor(SessionOptions{});
+  po.level = 2;
+  ASSERT_TRUE(RunPasses(m, po).ok());
+  EXPECT_EQ(CountOp(m, "Transpose"), 1);
+  EXPECT_EQ(CountOp(m, "Reshape"), 1);
+  ExpectSameOutputs(build(), std::move(m));
+}
+
+TEST(TransposeReshapeFolding, KeepsReshapeWithCopiedZeroDim) {
+  ModelBuilder b;
+  b.Input("x", {2, 3, 4}).Init("s1", I({6, 4})).Init("s2", I({0, 2, 2}));
+  b.Node("Reshape", {"x", "s1"}, {"r1"}).Node("Reshape", {"r1", "s2"}, {"y"}).Output("y");
+  Model m = b.Build();
+  auto r = RunOnly(m, "transpose-reshape-folding");
+  EXPECT_EQ(Rewrites(r, "transpose-reshape-folding"), 0);
+}
+
+// ---- gelu-fusion and layer-norm-fusion
+
+Model GeluPattern(bool half_first) {
+  ModelBuilder b(17);
+  b.Input("x", {2, 8}).Init("sqrt2", F({1.4142135f}, {})).Init("one", F({1}, {}));
+  b.Init("half", F({0.5f}, {}));
+  b.Node("Div", {"x", "sqrt2"}, {"d"}).Node("Erf", {"d"}, {"e"}).Node("Add", {"e", "one"}, {"a"});
+  if (half_first) {
+    b.Node("Mul", {"x", "half"}, {"h"}).Node("Mul", {"h", "a"}, {"y"});
+  } else {
+    b.Node("Mul", {"x", "a"}, {"m"}).Node("Mul", {"m", "half"}, {"y"});
+  }
+  b.Output("y");
+  return b.Build();
+}
+
+TEST(GeluFusion, RecognizesBothOrders) {
+  for (bool half_first : {false, true}) {
+    Model m = GeluPattern(half_first);
+    RunOnly(m, "gelu-fusion");
+    ASSERT_EQ(m.graph->nodes().size(), 1u);
+    EXPECT_EQ(m.graph->nodes()[0].op_type, "Gelu");
+    ExpectSameOutputs(GeluPattern(half_first), std::move(m));
+  }
+}
+
+TEST(GeluFusion, NotForPortableOutputBelowOpset20OrSharedIntermediate) {
+  Model m = GeluPattern(false);
+  RunOnly(m, "gelu-fusion", /*allow_kiln_ops=*/false);
+  EXPECT_EQ(CountOp(m, "Gelu"), 0);
+  ModelBuilder b(17);
+  b.Input("x", {2, 8}).Init("sqrt2", F({1.4142135f}, {})).Init("one", F({1}, {}));
+  b.Init("half", F({0.5f}, {}));
+  b.Node("Div", {"x", "sqrt2"}, {"d"}).Node("Erf", {"d"}, {"e"}).Node("Add", {"e", "one"}, {"a"});
+  b.Node("Mul", {"x", "a"}, {"m"}).Node("Mul", {"m", "half"}, {"y"});
+  b.Output("y").Output("e");
+  Model m2 = b.Build();
+  RunOnly(m2, "gelu-fusion");
+  EXPECT_EQ(CountOp(m2, "Gelu"), 0);
+}
+
+Model LayerNormPattern() {
+  ModelBuilder b(13);
+  b.Input("x", {2, 3, 8}).Init("two", F({2}, {})).Init("eps", F({1e-5f}, {}));
+  b.RandomInit("gamma", {8}).RandomInit("beta", {8});
+  b.Node("ReduceMean", {"x"}, {"m"}, {IntsAttr("axes", {-1})});
+  b.Node("Sub", {"x", "m"}, {"d"}).Node("Pow", {"d", "two"}, {"p"});
+  b.Node("ReduceMean", {"p"}, {"v"}, {IntsAttr("axes", {-1})});
+  b.Node("Add", {"v", "eps"}, {"ve"}).Node("Sqrt", {"ve"}, {"s"}).Node("Div", {"d", "s"}, {"n"});
+  b.Node("Mul", {"n", "gamma"}, {"g"}).Node("Add", {"g", "beta"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+TEST(LayerNormFusion, RecognizesExportedPattern) {
+  Model m = LayerNormPattern();
+  RunOnly(m, "layer-norm-fusion");
+  ASSERT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "LayerNormalization");
+  ExpectSameOutputs(LayerNormPattern(), std::move(m), 1e-4);
+}
+
+TEST(LayerNormFusion, NotWhenReducingAnotherAxis) {
+  ModelBuilder b(13);
+  b.Input("x", {2, 3, 8}).Init("two", F({2}, {})).Init("eps", F({1e-5f}, {}));
+  b.Node("ReduceMean", {"x"}, {"m"}, {IntsAttr("axes", {1})});
+  b.Node("Sub", {"x", "m"}, {"d"}).Node("Pow", {"d", "two"}, {"p"});
+  b.Node("ReduceMean", {"p"}, {"v"}, {IntsAttr("axes", {1})});
+  b.Node("Add", {"v", "eps"}, {"ve"}).Node("Sqrt", {"ve"}, {"s"}).Node("Div", {"d", "s"}, {"y"});
+  b.Output("y");
+  Model m = b.Build();
+  RunOnly(m, "layer-norm-fusion");
+  EXPECT_EQ(CountOp(m, "LayerNormalization"), 0);
+}
+
+// ---- attention-fusion
+
+// BERT's self-attention as torch exports it: K transposed to [B,H,D,T] by one Transpose.
+Model SdpaPattern(bool with_mask, bool mask_used_elsewhere = false) {
+  ModelBuilder b(17);
+  b.Input("q", {2, 3, 5, 4}).Input("k", {2, 5, 3, 4}).Input("v", {2, 3, 5, 6});
+  b.Input("mask", {2, 1, 1, 5}).Init("c", F({2.0f}, {}));
+  b.Node("Transpose", {"k"}, {"kt"}, {IntsAttr("perm", {0, 2, 3, 1})});
+  b.Node("MatMul", {"q", "kt"}, {"s"}).Node("Div", {"s", "c"}, {"sd"});
+  if (with_mask) {
+    b.Node("Add", {"sd", "mask"}, {"sm"});
+  } else {
+    b.Node("Identity", {"sd"}, {"sm"});
+  }
+  b.Node("Softmax", {"sm"}, {"p"}, {IntAttr("axis", -1)}).Node("MatMul", {"p", "v"}, {"y"});
+  b.Output("y");
+  if (mask_used_elsewhere) b.Output("sd");
+  return b.Build();
+}
+
+TEST(AttentionFusion, RecognizesScaledDotProductWithMask) {
+  Model m = SdpaPattern(true);
+  auto r = RunOnly(m, "attention-fusion");
+  EXPECT_EQ(Rewrites(r, "attention-fusion"), 1);
+  EXPECT_EQ(CountOp(m, "Attention"), 1);
+  EXPECT_EQ(CountOp(m, "Softmax"), 0);
+  EXPECT_EQ(CountOp(m, "MatMul"), 0);
+  ExpectSameOutputs(SdpaPattern(true), std::move(m));
+}
+
+TEST(AttentionFusion, NotWhenScoresAreReadElsewhereOrPortableBelowOpset23) {
+  Model m = SdpaPattern(true, /*mask_used_elsewhere=*/true);
+  RunOnly(m, "attention-fusion");
+  EXPECT_EQ(CountOp(m, "Attention"), 0);
+  Model m2 = SdpaPattern(true);
+  RunOnly(m2, "attention-fusion", /*allow_kiln_ops=*/false);
+  EXPECT_EQ(CountOp(m2, "Attention"), 0);
+}
+
+// ---- activation-fusion
+
+Model ConvAddRelu() {
+  ModelBuilder b;
+  b.Input("x", {1, 3, 6, 6})
+      .Input("z", {1, 4, 6, 6})
+      .RandomInit("w", {4, 3, 3, 3})
+      .RandomInit("bias", {4});
+  b.Node("Conv", {"x", "w", "bias"}, {"c"}, {IntsAttr("pads", {1, 1, 1, 1})});
+  b.Node("Add", {"c", "z"}, {"s"}).Node("Relu", {"s"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+TEST(ActivationFusion, ConvWithResidualAndRelu) {
+  Model m = ConvAddRelu();
+  RunOnly(m, "activation-fusion");
+  ASSERT_EQ(m.graph->nodes().size(), 1u);
+  const Node& n = m.graph->nodes()[0];
+  EXPECT_EQ(n.domain, "kiln");
+  EXPECT_EQ(n.op_type, "FusedConv");
+  EXPECT_EQ(n.inputs.size(), 4u);
+  EXPECT_EQ(n.FindAttribute("activation")->s, "Relu");
+  ExpectSameOutputs(ConvAddRelu(), std::move(m));
+}
+
+Model MatMulBiasGelu() {
+  ModelBuilder b(20);
+  b.Input("x", {2, 5, 4}).RandomInit("w", {4, 6}).RandomInit("bias", {6});
+  b.Node("MatMul", {"x", "w"}, {"m"}).Node("Add", {"m", "bias"}, {"a"});
+  b.Node("Gelu", {"a"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+TEST(ActivationFusion, MatMulBiasGelu) {
+  Model m = MatMulBiasGelu();
+  RunOnly(m, "activation-fusion");
+  ASSERT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "FusedMatMul");
+  EXPECT_EQ(m.graph->nodes()[0].FindAttribute("activation")->s, "Gelu");
+  ExpectSameOutputs(MatMulBiasGelu(), std::move(m));
+}
+
+TEST(ActivationFusion, NotWhenPortableOrOutputShared) {
+  Model m = ConvAddRelu();
+  RunOnly(m, "activation-fusion", /*allow_kiln_ops=*/false);
+  EXPECT_EQ(CountOp(m, "FusedConv"), 0);
+  ModelBuilder b;
+  b.Input("x", {1, 3, 6, 6}).RandomInit("w", {4, 3, 3, 3});
+  b.Node("Conv", {"x", "w"}, {"c"}).Node("Relu", {"c"}, {"y"}).Output("y").Output("c");
+  Model m2 = b.Build();
+  RunOnly(m2, "activation-fusion");
+  EXPECT_EQ(CountOp(m2, "Conv"), 1);
+  EXPECT_EQ(CountOp(m2, "Relu"), 1);
+}
+
+// ---- the whole pipeline keeps outputs
+
+TEST(Pipeline, AllLevelsKeepOutputs) {
+  for (int level = 1; level <= 3; ++level) {
+    Model m = ConvBn();
+    PassOptions po = PassOptionsFor(SessionOptions{});
+    po.level = level;
+    auto r = RunPasses(m, po);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ExpectSameOutputs(ConvBn(), std::move(m));
+  }
+}
+
+}  // namespace
+}  // namespace kiln::test
