@@ -4,6 +4,8 @@
 // The same for ConvTranspose (output channel c = group index * C_out/group + j, weights
 // [C_in, C_out/group, ...]) and for Gemm (output column n; B is [K,N], or [N,K] with transB; C must
 // broadcast along n; the fused Gemm has beta = 1).
+// Also Gemm or MatMul (constant 2-D B) -> Mul by a constant that scales each output column
+// ([N], [1, N] or a scalar): B's columns and a constant Gemm C take the scale.
 // Fires when: the producer's output is read only by the BatchNormalization (as X) and is not
 // pinned; the weights, bias and all four BN parameters are constant float or double tensors of
 // the expected lengths; BN is in inference mode (training_mode 0, is_test 1 before opset 6 too,
@@ -40,6 +42,20 @@ Tensor FromDoubles(DataType dt, const std::vector<int64_t>& dims, const std::vec
 
 bool IsFloatConst(const Tensor* t, DataType dt) { return t != nullptr && t->dtype() == dt; }
 
+// The per-output-column scale of Mul(y, c) when c is a constant of y's type that broadcasts
+// along y's last dim only ([N], [1..1, N] or a scalar), expanded to N values; empty otherwise.
+std::vector<double> ColumnScale(const Graph& g, const Tensor* c, DataType dt, int64_t n) {
+  if (c == nullptr || c->dtype() != dt) return {};
+  for (size_t i = 0; i + 1 < c->dims().size(); ++i) {
+    if (c->dims()[i] != 1) return {};
+  }
+  if (c->numel() != 1 && (c->dims().empty() || c->dims().back() != n)) return {};
+  std::vector<double> v = ToDoubles(*c);
+  if (v.size() == 1) v.assign(n, v[0]);
+  (void)g;
+  return v;
+}
+
 class ConvBnFusion : public Pass {
  public:
   std::string name() const override { return "conv-bn-fusion"; }
@@ -49,14 +65,80 @@ class ConvBnFusion : public Pass {
     int rewrites = 0;
     const size_t n = g.nodes().size();
     for (size_t i = 0; i < n; ++i) {
-      const Node& bn = g.node(static_cast<int>(i));
-      if (bn.removed || bn.op_type != "BatchNormalization" || !IsStd(bn)) continue;
-      if (TryFuse(g, ctx, bn.id)) ++rewrites;
+      const Node& node = g.node(static_cast<int>(i));
+      if (node.removed || !IsStd(node)) continue;
+      if (node.op_type == "BatchNormalization" && TryFuse(g, ctx, node.id)) ++rewrites;
+      if (node.op_type == "Mul" && TryFuseScale(g, ctx, node.id)) ++rewrites;
     }
     return rewrites;
   }
 
  private:
+  // Gemm or MatMul (constant 2-D B) followed by Mul by a per-column constant: B's columns (and
+  // Gemm's C, when constant) take the scale.
+  static bool TryFuseScale(Graph& g, PassContext& ctx, int mul_id) {
+    const Node& mul = g.node(mul_id);
+    if (mul.inputs.size() != 2 || mul.opset < 7) return false;
+    for (int k = 0; k < 2; ++k) {
+      const int y = mul.inputs[k];
+      const int pid = g.value(y).producer;
+      if (pid < 0 || SoleConsumer(g, ctx, y) != mul_id) continue;
+      const Node& p = g.node(pid);
+      if (!IsStd(p) || (p.op_type != "Gemm" && p.op_type != "MatMul") || p.outputs.size() != 1) {
+        continue;
+      }
+      if (p.op_type == "Gemm" && p.opset < 7) continue;
+      const Tensor* w = ConstantOf(g, p.inputs[1]);
+      if (w == nullptr || w->dims().size() != 2 ||
+          (w->dtype() != DataType::kFloat && w->dtype() != DataType::kDouble)) {
+        continue;
+      }
+      const DataType dt = w->dtype();
+      const bool trans_b = p.op_type == "Gemm" && AttrInt(p, "transB", 0) != 0;
+      const int64_t nn = trans_b ? w->dims()[0] : w->dims()[1];
+      const int64_t kk = trans_b ? w->dims()[1] : w->dims()[0];
+      std::vector<double> s = ColumnScale(g, ConstantOf(g, mul.inputs[1 - k]), dt, nn);
+      if (s.empty() || Rank(g, mul.outputs[0]) != Rank(g, y)) continue;
+      const Tensor* c = nullptr;
+      if (p.op_type == "Gemm" && p.inputs.size() > 2 && p.inputs[2] != kNoValue) {
+        c = ConstantOf(g, p.inputs[2]);
+        if (c == nullptr || c->dtype() != dt || c->dims().size() > 2 ||
+            (!c->dims().empty() && c->dims().back() != nn && c->dims().back() != 1)) {
+          continue;
+        }
+      }
+      std::vector<double> wv = ToDoubles(*w);
+      for (int64_t a = 0; a < kk; ++a) {
+        for (int64_t col = 0; col < nn; ++col) wv[trans_b ? col * kk + a : a * nn + col] *= s[col];
+      }
+      const int out = mul.outputs[0];
+      const std::string base = g.value(p.inputs[1]).name;
+      int new_w = g.AddInitializer(base + "_scaled", FromDoubles(dt, w->dims(), wv));
+      int new_c = kNoValue;
+      if (c != nullptr) {
+        // C broadcasts to [M, N]: expand its last dim to N so each column takes its scale.
+        std::vector<int64_t> dims = c->dims();
+        const int64_t rows = dims.size() == 2 ? dims[0] : 1;
+        std::vector<double> cv = ToDoubles(*c), scaled(rows * nn);
+        const int64_t ccols = dims.empty() ? 1 : dims.back();
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t col = 0; col < nn; ++col) {
+            scaled[r * nn + col] = cv[r * ccols + (ccols == 1 ? 0 : col)] * s[col];
+          }
+        }
+        std::vector<int64_t> new_dims =
+            dims.size() == 2 ? std::vector<int64_t>{rows, nn} : std::vector<int64_t>{nn};
+        new_c = g.AddInitializer(base + "_scaled_bias", FromDoubles(dt, new_dims, scaled));
+      }
+      g.RemoveNode(mul_id);
+      g.SetNodeInput(pid, 1, new_w);
+      if (new_c != kNoValue) g.SetNodeInput(pid, 2, new_c);
+      ForwardValue(g, ctx, out, y);
+      return true;
+    }
+    return false;
+  }
+
   static bool TryFuse(Graph& g, PassContext& ctx, int bn_id) {
     const Node& bn = g.node(bn_id);
     if (bn.inputs.size() < 5 || bn.outputs.empty() || bn.outputs[0] == kNoValue) return false;

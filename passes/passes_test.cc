@@ -285,6 +285,78 @@ TEST(DeadCodeElimination, KeepsValuesSubgraphsRead) {
   EXPECT_EQ(CountOp(m, "Neg"), 1);
 }
 
+TEST(Pipeline, PassesRewriteSubgraphsToo) {
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {2}).Input("cond", {}, DataType::kBool);
+    auto branch = [](const std::string& name, bool identity) {
+      auto g = std::make_shared<Graph>();
+      g->name = name;
+      int x = g->AddValue("x").value();
+      g->mutable_value(x).outer_scope = true;
+      int c1 = g->AddValue(name + "_c1").value();
+      g->SetInitializer(c1, Tensor::FromVector<float>({1, 2}, {2}));
+      int c2 = g->AddValue(name + "_c2").value();
+      g->SetInitializer(c2, Tensor::FromVector<float>({3, 4}, {2}));
+      int sum = g->AddValue(name + "_sum").value();
+      int mid = g->AddValue(name + "_mid").value();
+      int out = g->AddValue(name + "_out").value();
+      auto add = [&](const std::string& op, std::vector<int> in, int o) {
+        Node n;
+        n.op_type = op;
+        n.opset = 17;
+        n.inputs = std::move(in);
+        n.outputs = {o};
+        EXPECT_TRUE(g->AddNode(n).ok());
+      };
+      add("Add", {c1, c2}, sum);  // constant inside the body
+      add(identity ? "Identity" : "Neg", {x}, mid);
+      add("Mul", {mid, sum}, out);
+      g->AddOutput(out);
+      Attribute a;
+      a.name = name;
+      a.type = AttrType::kGraph;
+      a.g = g;
+      return a;
+    };
+    b.Node("If", {"cond"}, {"y"}, {branch("then_branch", true), branch("else_branch", false)});
+    b.Output("y");
+    return b.Build();
+  };
+  Model m = build();
+  PassOptions po = PassOptionsFor(SessionOptions{});
+  po.level = 1;
+  auto r = RunPasses(m, po);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Graph& then_g = *m.graph->nodes()[0].FindAttribute("then_branch")->g;
+  EXPECT_EQ(then_g.nodes().size(), 1u);  // Identity gone, Add folded; Mul stays
+  EXPECT_EQ(then_g.nodes()[0].op_type, "Mul");
+  const Graph& else_g = *m.graph->nodes()[0].FindAttribute("else_branch")->g;
+  EXPECT_EQ(else_g.nodes().size(), 2u);  // Neg and Mul
+  // Outer-scope x is typed inside the branch.
+  EXPECT_EQ(else_g.value(else_g.FindValue("x")).type.ToString(), "float[2]");
+  for (bool cond : {true, false}) {
+    SessionOptions so;
+    so.optimization_level = 0;
+    auto a = Session::Create(build(), so);
+    Model copy = build();
+    ASSERT_TRUE(RunPasses(copy, po).ok());
+    auto b = Session::Create(std::move(copy), so);
+    ASSERT_TRUE(a.ok() && b.ok());
+    Tensor c = Tensor::Create(DataType::kBool, {}).value();
+    c.data<bool>()[0] = cond;
+    std::vector<NamedValue> feeds = {{"x", AnyValue(Tensor::FromVector<float>({5, 6}, {2}))},
+                                     {"cond", AnyValue(c)}};
+    auto ra = (*a)->Run(feeds);
+    auto rb = (*b)->Run(feeds);
+    ASSERT_TRUE(ra.ok() && rb.ok());
+    const Tensor& ya = (*ra)[0].value.tensor;
+    const Tensor& yb = (*rb)[0].value.tensor;
+    EXPECT_EQ(ya.data<float>()[0], yb.data<float>()[0]);
+    EXPECT_EQ(ya.data<float>()[1], yb.data<float>()[1]);
+  }
+}
+
 // ---- common-subexpression-elimination
 
 TEST(CommonSubexpressionElimination, MergesEqualNodesOnly) {
@@ -418,6 +490,36 @@ TEST(ConvBnFusion, DoesNotFireWhenConvOutputHasAnotherReaderOrWeightsAreInputs) 
   }
 }
 
+Model MatMulScale(const std::string& op, std::vector<int64_t> scale_dims) {
+  ModelBuilder b;
+  b.Input("x", {3, 4}).RandomInit("w", {4, 5}).RandomInit("c", {5});
+  int64_t n = 1;
+  for (int64_t d : scale_dims) n *= d;
+  b.RandomInit("s", scale_dims, 0.5, 2);
+  if (op == "Gemm") {
+    b.Node("Gemm", {"x", "w", "c"}, {"m"}, {FloatAttr("beta", 0.5f)});
+  } else {
+    b.Node("MatMul", {"x", "w"}, {"m"});
+  }
+  b.Node("Mul", {"m", "s"}, {"y"}).Output("y");
+  (void)n;
+  return b.Build();
+}
+
+TEST(ConvBnFusion, FoldsPerColumnScaleIntoGemmAndMatMul) {
+  for (const std::string op : {"Gemm", "MatMul"}) {
+    for (auto dims : std::vector<std::vector<int64_t>>{{5}, {1, 5}, {}}) {
+      Model m = MatMulScale(op, dims);
+      RunOnly(m, "conv-bn-fusion");
+      EXPECT_EQ(CountOp(m, "Mul"), 0) << op;
+      ExpectSameOutputs(MatMulScale(op, dims), std::move(m));
+    }
+  }
+  Model rows = MatMulScale("MatMul", {3, 1});  // scales rows, not columns
+  RunOnly(rows, "conv-bn-fusion");
+  EXPECT_EQ(CountOp(rows, "Mul"), 1);
+}
+
 // ---- matmul-add-fusion
 
 TEST(MatMulAddFusion, TwoDimensionalBecomesGemm) {
@@ -501,6 +603,26 @@ TEST(GeluFusion, RecognizesBothOrders) {
     EXPECT_EQ(m.graph->nodes()[0].op_type, "Gelu");
     ExpectSameOutputs(GeluPattern(half_first), std::move(m));
   }
+}
+
+Model GeluTanhPattern() {
+  ModelBuilder b(17);
+  b.Input("x", {2, 8}).Init("three", F({3}, {})).Init("k", F({0.044715f}, {}));
+  b.Init("c", F({0.7978845608f}, {})).Init("one", F({1}, {})).Init("half", F({0.5f}, {}));
+  b.Node("Mul", {"x", "half"}, {"h"}).Node("Pow", {"x", "three"}, {"p"});
+  b.Node("Mul", {"p", "k"}, {"m1"}).Node("Add", {"x", "m1"}, {"a"});
+  b.Node("Mul", {"a", "c"}, {"m2"}).Node("Tanh", {"m2"}, {"t"});
+  b.Node("Add", {"t", "one"}, {"a1"}).Node("Mul", {"h", "a1"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+TEST(GeluFusion, RecognizesTanhApproximation) {
+  Model m = GeluTanhPattern();
+  RunOnly(m, "gelu-fusion");
+  ASSERT_EQ(m.graph->nodes().size(), 1u);
+  EXPECT_EQ(m.graph->nodes()[0].op_type, "Gelu");
+  EXPECT_EQ(m.graph->nodes()[0].FindAttribute("approximate")->s, "tanh");
+  ExpectSameOutputs(GeluTanhPattern(), std::move(m));
 }
 
 TEST(GeluFusion, NotForPortableOutputBelowOpset20OrSharedIntermediate) {

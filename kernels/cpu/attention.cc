@@ -7,6 +7,11 @@
 // qk_matmul_output (modes 0-3). A fully masked query row gives a zero output row.
 // Element types: float, double, float16, bfloat16 (16-bit types computed in float, with the
 // intermediates rounded to the element type the way the onnx reference computes them).
+// float without caches, softcap, sliding windows, a 16-bit softmax_precision or the optional
+// outputs, and with no mask or an additive float mask spanning the keys, takes a fast path: two
+// Eigen GEMMs per (batch, head) around a vectorised row softmax.
+#include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -19,6 +24,11 @@
 
 namespace kiln::cpu {
 namespace {
+
+template <typename T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstStridedMat = Eigen::Map<const RowMat<float>, 0, Eigen::OuterStride<>>;
+using StridedMat = Eigen::Map<RowMat<float>, 0, Eigen::OuterStride<>>;
 
 // How an intermediate value is rounded: to nothing (compute type), float, float16, bfloat16.
 enum class Round { kNone, kFloat, kHalf, kBFloat };
@@ -54,6 +64,52 @@ struct AttentionAttrs {
   int64_t right_window = -1;
 };
 
+// The geometry of a call the float fast path takes. Tensors are addressed per (batch, head) as
+// row-major matrices whose rows are `*_row` elements apart: 4-D [B, H, L, E] has rows E apart and
+// heads L * E apart; 3-D [B, L, H * E] has rows H * E apart and heads E apart.
+struct FastPlan {
+  int64_t batch = 0, q_heads = 0, kv_heads = 0, q_len = 0, kv_len = 0, head = 0, v_head = 0;
+  bool three_d = false;
+  const float* mask = nullptr;         // additive, last axis contiguous and kv_len long
+  int64_t mask_stride[3] = {0, 0, 0};  // over (batch, head, query); 0 on broadcast axes
+};
+
+// Offset of head (b, h) of a tensor with `heads` heads, `len` rows of `width` per head.
+inline int64_t HeadOffset(bool three_d, int64_t b, int64_t h, int64_t heads, int64_t len,
+                          int64_t width) {
+  return three_d ? b * len * heads * width + h * width : (b * heads + h) * len * width;
+}
+
+// Softmax of one score row with the general path's guards (NaN-propagating maximum, -inf maximum
+// taken as 0, zero sum taken as 1), for the rare rows whose maximum is not finite: keys at or past
+// `visible` are causally masked, `mask` (may be null) is the additive mask row. A row whose bias
+// is -inf everywhere becomes zeros; returns whether it was one.
+bool SoftmaxRowGeneral(float* x, const float* mask, int64_t visible, int64_t n) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  bool all_masked = true;
+  for (int64_t j = 0; j < n && all_masked; ++j) {
+    const float bias = j >= visible ? kNegInf : (mask ? mask[j] : 0.0f);
+    if (!(bias == kNegInf)) all_masked = false;
+  }
+  if (all_masked) {
+    std::fill(x, x + n, 0.0f);
+    return true;
+  }
+  float mx = kNegInf;
+  for (int64_t j = 0; j < n; ++j) {
+    if (x[j] > mx || std::isnan(x[j])) mx = x[j];
+  }
+  if (mx == kNegInf) mx = 0;
+  float sum = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    x[j] = std::exp(x[j] - mx);
+    sum += x[j];
+  }
+  if (sum == 0) sum = 1;
+  for (int64_t j = 0; j < n; ++j) x[j] /= sum;
+  return false;
+}
+
 // Reads element i of any numeric / bool tensor as double.
 double ReadAsDouble(const Tensor& t, int64_t i) {
   double v = 0;
@@ -76,6 +132,8 @@ class AttentionKernel : public Kernel {
     if (k->dtype() != q->dtype() || v->dtype() != q->dtype()) {
       return ctx.Unsupported("Q, K and V must have the same element type");
     }
+    FastPlan plan;
+    if (PlanFast(ctx, *q, *k, *v, &plan)) return RunFast(ctx, *q, *k, *v, plan);
     Status st = Status::Ok();
     bool done = Dispatch<float, double, Float16, BFloat16>(q->dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
@@ -86,6 +144,150 @@ class AttentionKernel : public Kernel {
   }
 
  private:
+  // Whether the float fast path covers this call; fills *p when it does. Anything it does not
+  // cover, malformed inputs included, is left to the general path (which reports the errors).
+  bool PlanFast(const KernelContext& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
+                FastPlan* p) const {
+    if (q.dtype() != DataType::kFloat || k.dtype() != DataType::kFloat ||
+        v.dtype() != DataType::kFloat) {
+      return false;
+    }
+    if (ctx.has_input(4) || ctx.has_input(5) || (ctx.opset() >= 24 && ctx.has_input(6))) {
+      return false;
+    }
+    if (a_.softcap > 0 || (a_.softmax_precision != 0 && a_.softmax_precision != 1)) return false;
+    if (ctx.opset() >= 25 && (a_.left_window >= 0 || a_.right_window >= 0)) return false;
+    if (ctx.output_requested(1) || ctx.output_requested(2) || ctx.output_requested(3)) {
+      return false;
+    }
+    const int rank = q.rank();
+    if (k.rank() != rank || v.rank() != rank) return false;
+    const std::vector<int64_t>& qd = q.dims();
+    const std::vector<int64_t>& kd = k.dims();
+    const std::vector<int64_t>& vd = v.dims();
+    p->batch = qd[0];
+    if (rank == 4) {
+      if (ctx.opset() >= 25 && (a_.q_num_heads > 0 || a_.kv_num_heads > 0)) return false;
+      p->q_heads = qd[1];
+      p->kv_heads = kd[1];
+      p->q_len = qd[2];
+      p->kv_len = kd[2];
+      p->head = qd[3];
+      p->v_head = vd[3];
+      if (kd[0] != p->batch || kd[3] != p->head || vd[0] != p->batch || vd[1] != p->kv_heads ||
+          vd[2] != p->kv_len) {
+        return false;
+      }
+    } else if (rank == 3) {
+      if (a_.q_num_heads <= 0 || a_.kv_num_heads <= 0) return false;
+      p->three_d = true;
+      p->q_heads = a_.q_num_heads;
+      p->kv_heads = a_.kv_num_heads;
+      p->q_len = qd[1];
+      p->kv_len = kd[1];
+      if (kd[0] != p->batch || vd[0] != p->batch || vd[1] != p->kv_len || qd[2] % p->q_heads != 0 ||
+          kd[2] % p->kv_heads != 0 || vd[2] % p->kv_heads != 0) {
+        return false;
+      }
+      p->head = qd[2] / p->q_heads;
+      p->v_head = vd[2] / p->kv_heads;
+      if (kd[2] / p->kv_heads != p->head) return false;
+    } else {
+      return false;
+    }
+    if (p->kv_heads <= 0 || p->q_heads % p->kv_heads != 0) return false;
+    if (p->batch == 0 || p->q_heads == 0 || p->q_len == 0 || p->kv_len == 0 || p->head == 0 ||
+        p->v_head == 0) {
+      return false;
+    }
+    if (ctx.has_input(3)) {
+      const Tensor* m = ctx.Input(3);
+      if (!m || m->dtype() != DataType::kFloat || m->rank() < 1 || m->rank() > 4) return false;
+      const int mr = m->rank();
+      // A last axis shorter than the keys pads with masked positions: the general path's job.
+      if (m->dims()[mr - 1] != p->kv_len) return false;
+      const int64_t full[3] = {p->batch, p->q_heads, p->q_len};
+      const std::vector<int64_t> strides = ContiguousStrides(m->dims());
+      for (int ax = 0; ax + 1 < mr; ++ax) {
+        const int o = 3 - (mr - 1) + ax;
+        const int64_t dim = m->dims()[ax];
+        if (dim != 1 && dim != full[o]) return false;
+        p->mask_stride[o] = dim == 1 ? 0 : strides[ax];
+      }
+      p->mask = m->data<float>();
+    }
+    return true;
+  }
+
+  // Per (batch, head): S = scale * Q K^T (GEMM), S += mask (and -inf on causally hidden keys),
+  // row softmax in float, Y = P V (GEMM). Fully masked rows give zero output rows.
+  Status RunFast(KernelContext& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
+                 const FastPlan& p) const {
+    constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+    const int64_t S = p.q_len, T = p.kv_len, D = p.head, Dv = p.v_head;
+    std::vector<int64_t> ydims = p.three_d ? std::vector<int64_t>{p.batch, S, p.q_heads * Dv}
+                                           : std::vector<int64_t>{p.batch, p.q_heads, S, Dv};
+    auto y_or = ctx.Output(0, DataType::kFloat, ydims);
+    if (!y_or.ok()) return y_or.status();
+    float* y = (*y_or)->data<float>();
+    const float scale =
+        a_.has_scale ? a_.scale : static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
+    const int64_t group = p.q_heads / p.kv_heads;
+    const int64_t q_row = p.three_d ? p.q_heads * D : D;
+    const int64_t k_row = p.three_d ? p.kv_heads * D : D;
+    const int64_t v_row = p.three_d ? p.kv_heads * Dv : Dv;
+    const int64_t y_row = p.three_d ? p.q_heads * Dv : Dv;
+    const float* qd = q.data<float>();
+    const float* kd = k.data<float>();
+    const float* vd = v.data<float>();
+
+    std::vector<float> scores(static_cast<size_t>(S * T));
+    std::vector<unsigned char> zero_row(static_cast<size_t>(S));
+    Eigen::Map<RowMat<float>> sm(scores.data(), S, T);
+    for (int64_t b = 0; b < p.batch; ++b) {
+      for (int64_t h = 0; h < p.q_heads; ++h) {
+        const int64_t hk = h / group;
+        ConstStridedMat qm(qd + HeadOffset(p.three_d, b, h, p.q_heads, S, D), S, D,
+                           Eigen::OuterStride<>(q_row));
+        ConstStridedMat km(kd + HeadOffset(p.three_d, b, hk, p.kv_heads, T, D), T, D,
+                           Eigen::OuterStride<>(k_row));
+        ConstStridedMat vm(vd + HeadOffset(p.three_d, b, hk, p.kv_heads, T, Dv), T, Dv,
+                           Eigen::OuterStride<>(v_row));
+        StridedMat ym(y + HeadOffset(p.three_d, b, h, p.q_heads, S, Dv), S, Dv,
+                      Eigen::OuterStride<>(y_row));
+        sm.noalias() = scale * (qm * km.transpose());
+        bool any_zero = false;
+        for (int64_t i = 0; i < S; ++i) {
+          float* x = scores.data() + i * T;
+          // Without a cache the causal offset is 0: query i sees keys 0..i.
+          const int64_t visible = a_.is_causal ? std::min(i + 1, T) : T;
+          const float* mrow =
+              p.mask ? p.mask + b * p.mask_stride[0] + h * p.mask_stride[1] + i * p.mask_stride[2]
+                     : nullptr;
+          Eigen::Map<Eigen::ArrayXf> row(x, T);
+          if (mrow) row.head(visible) += Eigen::Map<const Eigen::ArrayXf>(mrow, visible);
+          if (visible < T) row.tail(T - visible) += kNegInf;
+          const float mx = row.maxCoeff();
+          if (std::isfinite(mx)) {
+            row = (row - mx).exp();
+            row *= 1.0f / row.sum();
+            zero_row[i] = 0;
+          } else {
+            zero_row[i] = SoftmaxRowGeneral(x, mrow, visible, T);
+            any_zero = any_zero || zero_row[i];
+          }
+        }
+        ym.noalias() = sm * vm;
+        if (any_zero) {
+          for (int64_t i = 0; i < S; ++i) {
+            if (zero_row[i]) ym.row(i).setZero();
+          }
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
   template <typename T>
   Status RunTyped(KernelContext& ctx, const Tensor& q, const Tensor& k, const Tensor& v) const {
     using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
@@ -360,7 +562,8 @@ class AttentionKernel : public Kernel {
             const C* vr = vh + j * Dv;
             for (int64_t d = 0; d < Dv; ++d) yrow[d] += pj * vr[d];
           }
-          T* yo = rank == 3 ? y + (b * Sq + i) * Hq * Dv + h * Dv : y + ((b * Hq + h) * Sq + i) * Dv;
+          T* yo =
+              rank == 3 ? y + (b * Sq + i) * Hq * Dv + h * Dv : y + ((b * Hq + h) * Sq + i) * Dv;
           for (int64_t d = 0; d < Dv; ++d) yo[d] = FromDouble<T>(yrow[d]);
         }
       }

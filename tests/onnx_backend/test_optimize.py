@@ -203,6 +203,29 @@ def main():
                 print(f"FAIL {name}: {path} not found (build the backend test data first)")
                 continue
             todo.append((name, path, light_feeds(case_dir, onnx.load(path))))
+        # Bad invocations: a clear message and a non-zero exit, never a crash.
+        good = todo[0][1]
+        for args, status, expect in [
+                (["--disable", "no-such-pass"], 1, "unknown pass 'no-such-pass'"),
+                (["--level", "7"], 2, "--level expects 0 to 3"),
+                (["--bogus"], 2, "unknown option '--bogus'")]:
+            r = subprocess.run([kiln, "optimize", good, os.path.join(tmp, "bad.onnx")] + args,
+                               capture_output=True, text=True, timeout=60)
+            out = r.stdout + r.stderr
+            if r.returncode != status or expect not in out:
+                failed += 1
+                print(f"FAIL optimize {' '.join(args)}: exit {r.returncode}, output: {out.strip()[:200]}")
+            else:
+                passed += 1
+                print(f"ok   optimize {' '.join(args)}: {expect}")
+        r = subprocess.run([kiln, "optimize", os.path.join(tmp, "missing.onnx"),
+                            os.path.join(tmp, "bad.onnx")], capture_output=True, text=True, timeout=60)
+        if r.returncode != 1 or "cannot open" not in r.stderr:
+            failed += 1
+            print(f"FAIL optimize of a missing file: exit {r.returncode}, {r.stderr.strip()[:200]}")
+        else:
+            passed += 1
+            print("ok   optimize of a missing file: " + r.stderr.strip())
         for name, path, feeds in todo:
             problems, summary = check(kiln, tmp, name, path, feeds)
             if problems:
