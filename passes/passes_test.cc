@@ -225,7 +225,7 @@ TEST(IdentityElimination, InputToOutputBecomesIdentity) {
   EXPECT_EQ(m.graph->nodes()[0].op_type, "Identity");
 }
 
-TEST(IdentityElimination, SliceAndPadOnlyWhenTheyAreNoOps) {
+Model SliceAndPad() {
   ModelBuilder b(13);
   b.Input("x", {4}).Init("s0", I({0})).Init("e", I({4})).Init("e2", I({3}));
   b.Init("pads0", I({0, 0})).Init("pads1", I({1, -1}));
@@ -233,26 +233,36 @@ TEST(IdentityElimination, SliceAndPadOnlyWhenTheyAreNoOps) {
   b.Node("Slice", {"a", "s0", "e2"}, {"b"});
   b.Node("Pad", {"b", "pads0"}, {"c"});
   b.Node("Pad", {"c", "pads1"}, {"y"}).Output("y");
-  Model m = b.Build();
+  return b.Build();
+}
+
+TEST(IdentityElimination, SliceAndPadOnlyWhenTheyAreNoOps) {
+  Model m = SliceAndPad();
   RunOnly(m, "identity-elimination");
   EXPECT_EQ(CountOp(m, "Slice"), 1);  // the one that drops an element stays
   EXPECT_EQ(CountOp(m, "Pad"), 1);    // shifting by (1, -1) keeps the shape but is no no-op
+  ExpectSameOutputs(SliceAndPad(), std::move(m));
 }
 
 // ---- dead-code-elimination
 
-TEST(DeadCodeElimination, RemovesUnusedNodesAndInitializersReportsInputs) {
+Model DeadCode() {
   ModelBuilder b;
   b.Input("x", {2}).Input("unused", {2}).Init("w", F({1, 2}, {2}));
   b.Node("Relu", {"x"}, {"y"}).Node("Neg", {"x"}, {"dead"}).Node("Add", {"dead", "w"}, {"dead2"});
   b.Output("y");
-  Model m = b.Build();
+  return b.Build();
+}
+
+TEST(DeadCodeElimination, RemovesUnusedNodesAndInitializersReportsInputs) {
+  Model m = DeadCode();
   PassReport r = RunOnly(m, "dead-code-elimination");
   EXPECT_EQ(m.graph->nodes().size(), 1u);
   EXPECT_EQ(m.graph->initializers().size(), 0u);
   EXPECT_EQ(m.graph->inputs().size(), 2u);  // inputs are the interface: reported, kept
   ASSERT_EQ(r.notes.size(), 1u);
   EXPECT_NE(r.notes[0].find("'unused'"), std::string::npos);
+  ExpectSameOutputs(DeadCode(), std::move(m));
 }
 
 TEST(DeadCodeElimination, KeepsValuesSubgraphsRead) {
@@ -358,6 +368,24 @@ TEST(Pipeline, PassesRewriteSubgraphsToo) {
 }
 
 // ---- common-subexpression-elimination
+
+TEST(CommonSubexpressionElimination, MergedGraphComputesTheSame) {
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {2, 3}).Init("c1", F({2}, {})).Init("c2", F({2}, {}));
+    b.Node("Mul", {"x", "c1"}, {"a"}).Node("Mul", {"x", "c2"}, {"b"});  // equal constants
+    b.Node("Shape", {"a"}, {"sa"}).Node("Shape", {"b"}, {"sb"});        // equal shapes
+    b.Node("Reshape", {"a", "sb"}, {"ra"}).Node("Reshape", {"b", "sa"}, {"rb"});
+    b.Node("Sub", {"ra", "rb"}, {"y"}).Output("y");
+    return b.Build();
+  };
+  Model m = build();
+  RunOnly(m, "common-subexpression-elimination");
+  EXPECT_EQ(CountOp(m, "Mul"), 1);
+  EXPECT_EQ(CountOp(m, "Shape"), 1);
+  EXPECT_EQ(CountOp(m, "Reshape"), 1);
+  ExpectSameOutputs(build(), std::move(m));
+}
 
 TEST(CommonSubexpressionElimination, MergesEqualNodesOnly) {
   auto build = [] {
