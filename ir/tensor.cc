@@ -1,5 +1,6 @@
 #include "ir/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -8,6 +9,26 @@
 namespace kiln {
 
 const char* DeviceName(Device d) { return d == Device::kCpu ? "cpu" : "cuda"; }
+
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+int64_t Storage::allocation_count() { return g_allocations.load(std::memory_order_relaxed); }
+
+StatusOr<std::shared_ptr<Storage>> Storage::AllocateUninitialized(size_t bytes) {
+  std::shared_ptr<Storage> s(new Storage());
+  s->bytes_ = bytes;
+  s->owned_ = true;
+  if (bytes == 0) return s;
+  size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  if (rounded < bytes) return OutOfMemory("block of " + std::to_string(bytes) + " bytes");
+  void* p = std::aligned_alloc(kTensorAlignment, rounded);
+  if (p == nullptr) return OutOfMemory("cannot allocate " + std::to_string(bytes) + " bytes");
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  s->data_ = p;
+  return s;
+}
 
 StatusOr<std::shared_ptr<Storage>> Storage::Allocate(DataType dtype, size_t bytes, size_t count) {
   std::shared_ptr<Storage> s(new Storage());
@@ -18,6 +39,7 @@ StatusOr<std::shared_ptr<Storage>> Storage::Allocate(DataType dtype, size_t byte
   if (rounded < bytes) return OutOfMemory("tensor of " + std::to_string(bytes) + " bytes");
   void* p = std::aligned_alloc(kTensorAlignment, rounded);
   if (p == nullptr) return OutOfMemory("cannot allocate " + std::to_string(bytes) + " bytes");
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
   s->data_ = p;
   if (dtype == DataType::kString) {
     auto* strs = static_cast<std::string*>(p);
@@ -117,6 +139,25 @@ Tensor Tensor::Wrap(DataType dtype, std::vector<int64_t> dims, void* data, Devic
   auto bytes = CheckedByteSize(dtype, t.numel_);
   t.nbytes_ = bytes.ok() ? *bytes : 0;
   t.storage_ = Storage::Borrow(data, t.nbytes_, device);
+  return t;
+}
+
+StatusOr<Tensor> Tensor::View(std::shared_ptr<Storage> storage, size_t offset, DataType dtype,
+                              std::vector<int64_t> dims) {
+  if (dtype == DataType::kString) return InvalidArgument("string tensors cannot be views");
+  KILN_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(dims));
+  KILN_ASSIGN_OR_RETURN(size_t bytes, CheckedByteSize(dtype, n));
+  if (storage == nullptr || offset > storage->bytes() || bytes > storage->bytes() - offset) {
+    return Internal("a view of " + std::to_string(bytes) + " bytes at offset " +
+                    std::to_string(offset) + " does not fit its storage");
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.numel_ = n;
+  t.nbytes_ = bytes;
+  t.storage_ = std::move(storage);
+  t.offset_ = offset;
   return t;
 }
 

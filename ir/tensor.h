@@ -28,8 +28,13 @@ class Storage {
  public:
   // Allocates `bytes` zeroed bytes; for kString, `count` empty strings.
   static StatusOr<std::shared_ptr<Storage>> Allocate(DataType dtype, size_t bytes, size_t count);
+  // Allocates `bytes` aligned bytes left uninitialized (not for strings): arenas.
+  static StatusOr<std::shared_ptr<Storage>> AllocateUninitialized(size_t bytes);
   // Borrows memory the caller keeps alive for the Storage's lifetime.
   static std::shared_ptr<Storage> Borrow(void* data, size_t bytes, Device device = Device::kCpu);
+  // How many owned blocks of at least one byte were allocated in this process so far (for
+  // tests that check a steady-state run allocates nothing).
+  static int64_t allocation_count();
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -65,6 +70,10 @@ class Tensor {
   // Wraps external memory (not owned); the caller keeps it alive.
   static Tensor Wrap(DataType dtype, std::vector<int64_t> dims, void* data,
                      Device device = Device::kCpu);
+  // A tensor at `offset` bytes into `storage` (shared, not copied); errors when it does not fit.
+  // The bytes are whatever the storage holds.
+  static StatusOr<Tensor> View(std::shared_ptr<Storage> storage, size_t offset, DataType dtype,
+                               std::vector<int64_t> dims);
   // A scalar (rank 0) tensor holding `v`.
   template <typename T>
   static Tensor Scalar(T v) {

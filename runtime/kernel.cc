@@ -1,6 +1,7 @@
 #include "runtime/kernel.h"
 
 #include <algorithm>
+#include <cstring>
 #include <tuple>
 
 namespace kiln {
@@ -11,8 +12,8 @@ const std::vector<DataType> kSignedIntTypes = {DataType::kInt8, DataType::kInt16
                                                DataType::kInt64};
 const std::vector<DataType> kUnsignedIntTypes = {DataType::kUint8, DataType::kUint16,
                                                  DataType::kUint32, DataType::kUint64};
-const std::vector<DataType> kIntTypes = {DataType::kInt8,  DataType::kInt16,  DataType::kInt32,
-                                         DataType::kInt64, DataType::kUint8,  DataType::kUint16,
+const std::vector<DataType> kIntTypes = {DataType::kInt8,   DataType::kInt16, DataType::kInt32,
+                                         DataType::kInt64,  DataType::kUint8, DataType::kUint16,
                                          DataType::kUint32, DataType::kUint64};
 const std::vector<DataType> kNumericTypes = {
     DataType::kFloat, DataType::kDouble, DataType::kFloat16, DataType::kBFloat16,
@@ -103,16 +104,37 @@ StatusOr<Tensor*> KernelContext::Output(int i, DataType dtype, std::vector<int64
     return Error(StatusCode::kInternal, "kernel wrote output " + std::to_string(i) + " of " +
                                             std::to_string(num_outputs()));
   }
+  if (allocator_ != nullptr && dtype != DataType::kString && node_.outputs[i] != kNoValue) {
+    auto n = CheckedNumElements(dims);
+    auto bytes = n.ok() ? CheckedByteSize(dtype, *n) : StatusOr<size_t>(n.status());
+    if (!bytes.ok()) {
+      return bytes.status().WithPrefix("node " + node_.Describe() + ": output " +
+                                       std::to_string(i));
+    }
+    Tensor planned = allocator_->Allocate(node_, i, dtype, dims, *bytes);
+    if (planned.defined()) {
+      (*outputs_)[i] = AnyValue(std::move(planned));
+      return &(*outputs_)[i].tensor;
+    }
+  }
   auto t = Tensor::Create(dtype, std::move(dims));
-  if (!t.ok()) return t.status().WithPrefix("node " + node_.Describe() + ": output " + std::to_string(i));
+  if (!t.ok())
+    return t.status().WithPrefix("node " + node_.Describe() + ": output " + std::to_string(i));
   (*outputs_)[i] = AnyValue(std::move(t).value());
   return &(*outputs_)[i].tensor;
 }
 
+StatusOr<Tensor*> KernelContext::OutputZeroed(int i, DataType dtype, std::vector<int64_t> dims) {
+  KILN_ASSIGN_OR_RETURN(Tensor * t, Output(i, dtype, std::move(dims)));
+  if (t->dtype() != DataType::kString && t->nbytes() > 0)
+    std::memset(t->raw_data(), 0, t->nbytes());
+  return t;
+}
+
 Status KernelContext::SetOutput(int i, AnyValue value) {
   if (i < 0 || i >= num_outputs()) {
-    return Error(StatusCode::kInternal, "kernel set output " + std::to_string(i) + " of " +
-                                            std::to_string(num_outputs()));
+    return Error(StatusCode::kInternal,
+                 "kernel set output " + std::to_string(i) + " of " + std::to_string(num_outputs()));
   }
   (*outputs_)[i] = std::move(value);
   return Status::Ok();
@@ -141,7 +163,8 @@ void KernelRegistry::Register(KernelDef def, KernelFactory factory) {
     if (e.def.domain == def.domain && e.def.op_type == def.op_type && e.def.device == def.device &&
         e.def.since_version <= def.end_version && def.since_version <= e.def.end_version) {
       if (status_.ok()) {
-        status_ = Internal("kernel registration " + def.ToString() + " overlaps " + e.def.ToString());
+        status_ =
+            Internal("kernel registration " + def.ToString() + " overlaps " + e.def.ToString());
       }
       return;
     }
@@ -171,7 +194,8 @@ StatusOr<const KernelRegistry::Entry*> KernelRegistry::Find(const std::string& d
     return &e;
   }
   std::string what = (dom.empty() ? "" : dom + "::") + op_type + "@" + std::to_string(opset);
-  if (rejected.empty()) return Unsupported("no " + std::string(DeviceName(device)) + " kernel for " + what);
+  if (rejected.empty())
+    return Unsupported("no " + std::string(DeviceName(device)) + " kernel for " + what);
   rejected.pop_back();
   return Unsupported("no " + std::string(DeviceName(device)) + " kernel for " + what +
                      "; candidates:" + rejected);
@@ -199,10 +223,11 @@ Status CheckInputTypes(const KernelDef& def, const Node& node,
       DataType t = inputs[i]->tensor.dtype();
       if (std::find(tc.allowed.begin(), tc.allowed.end(), t) == tc.allowed.end()) {
         std::string allowed;
-        for (DataType a : tc.allowed) allowed += std::string(allowed.empty() ? "" : ", ") + DataTypeName(a);
+        for (DataType a : tc.allowed)
+          allowed += std::string(allowed.empty() ? "" : ", ") + DataTypeName(a);
         return Unsupported("node " + node.Describe() + ": input " + std::to_string(i) +
-                           " has element type " + DataTypeName(t) + "; " + tc.name +
-                           " accepts " + allowed);
+                           " has element type " + DataTypeName(t) + "; " + tc.name + " accepts " +
+                           allowed);
       }
       if (first == DataType::kUndefined) {
         first = t;

@@ -142,12 +142,27 @@ class SubgraphRunner {
                                               const std::vector<AnyValue>& inputs) = 0;
 };
 
+// Where KernelContext::Output places a node's outputs: the session's memory plan.
+class OutputAllocator {
+ public:
+  virtual ~OutputAllocator() = default;
+  // Memory for output `i` of `node` (`nbytes` bytes, never a string tensor); an undefined Tensor
+  // means "allocate it on the heap".
+  virtual Tensor Allocate(const Node& node, int i, DataType dtype,
+                          const std::vector<int64_t>& dims, size_t nbytes) = 0;
+};
+
 // What a kernel sees while it runs.
 class KernelContext {
  public:
   KernelContext(const Node& node, std::vector<const AnyValue*> inputs,
-                std::vector<AnyValue>* outputs, SubgraphRunner* subgraphs)
-      : node_(node), inputs_(std::move(inputs)), outputs_(outputs), subgraphs_(subgraphs) {}
+                std::vector<AnyValue>* outputs, SubgraphRunner* subgraphs,
+                OutputAllocator* allocator = nullptr)
+      : node_(node),
+        inputs_(std::move(inputs)),
+        outputs_(outputs),
+        subgraphs_(subgraphs),
+        allocator_(allocator) {}
 
   const Node& node() const { return node_; }
   int opset() const { return node_.opset; }
@@ -164,8 +179,12 @@ class KernelContext {
   // False when the model omits output i (the kernel may skip computing it).
   bool output_requested(int i) const { return i < num_outputs() && node_.outputs[i] != kNoValue; }
 
-  // Allocates output i. Errors name the node (e.g. on size overflow).
+  // Allocates output i. Its bytes are NOT initialized (they may come from the session's arena,
+  // holding an earlier value's data, or a poison pattern in tests): a kernel writes every
+  // element, or asks for OutputZeroed. Errors name the node (e.g. on size overflow).
   StatusOr<Tensor*> Output(int i, DataType dtype, std::vector<int64_t> dims);
+  // As Output, with every byte zero (string tensors: empty strings).
+  StatusOr<Tensor*> OutputZeroed(int i, DataType dtype, std::vector<int64_t> dims);
   // Sets output i to a value the kernel built (a view of an input, a sequence, None).
   Status SetOutput(int i, AnyValue value);
   // Runs a subgraph attribute's graph.
@@ -184,6 +203,7 @@ class KernelContext {
   std::vector<const AnyValue*> inputs_;
   std::vector<AnyValue>* outputs_;
   SubgraphRunner* subgraphs_;
+  OutputAllocator* allocator_;
 };
 
 class Kernel {

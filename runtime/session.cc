@@ -2,12 +2,14 @@
 #include "runtime/session.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "ir/onnx_io.h"
 #include "kernels/cpu/register.h"
+#include "runtime/run_memory.h"
 
 namespace kiln {
 
@@ -33,7 +35,8 @@ class CompiledGraph {
   const Graph* graph = nullptr;
   std::vector<Step> steps;
   std::map<const Graph*, std::unique_ptr<CompiledGraph>> subgraphs;  // by nested graph
-  std::vector<bool> keep;  // values never released (graph outputs)
+  std::vector<bool> keep;     // values never released (graph outputs)
+  std::vector<int> last_use;  // per value: the last step reading it (subgraphs included), or -1
 };
 
 namespace {
@@ -44,6 +47,9 @@ struct Frame {
   std::vector<AnyValue> values;
   std::vector<bool> defined;
   const Frame* parent = nullptr;
+  // Memory of the main graph's run (subgraph frames allocate on the heap).
+  RunRecorder* recorder = nullptr;
+  ArenaRun* arena = nullptr;
 
   const AnyValue* Lookup(int id) const {
     if (defined[id]) return &values[id];
@@ -112,7 +118,10 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
   FrameSubgraphRunner runner(cg, frame);
   std::vector<const AnyValue*> ins;
   std::vector<AnyValue> outs;
-  for (const auto& step : cg.steps) {
+  OutputAllocator* allocator =
+      frame.arena != nullptr ? static_cast<OutputAllocator*>(frame.arena) : frame.recorder;
+  for (size_t step_index = 0; step_index < cg.steps.size(); ++step_index) {
+    const auto& step = cg.steps[step_index];
     const Node& node = *step.node;
     ins.assign(node.inputs.size(), nullptr);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -127,9 +136,13 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
     KILN_RETURN_IF_ERROR(CheckInputTypes(*step.def, node, ins));
     outs.assign(node.outputs.size(), AnyValue());
     for (auto& o : outs) o.kind = AnyValue::Kind::kNone;  // marks "not written"
-    KernelContext ctx(node, ins, &outs, &runner);
+    KernelContext ctx(node, ins, &outs, &runner, allocator);
     Status s = step.kernel->Run(ctx);
     if (!s.ok()) return s;
+    if (frame.recorder != nullptr) {
+      frame.recorder->AfterStep(static_cast<int>(step_index), node, outs);
+    }
+    if (frame.arena != nullptr) frame.arena->AfterStep(node, outs);
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       int id = node.outputs[i];
       if (id == kNoValue) continue;
@@ -244,8 +257,10 @@ StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOp
     cg->steps.push_back(std::move(step));
   }
   for (size_t v = 0; v < last_use.size(); ++v) {
-    if (last_use[v] >= 0 && !cg->keep[v]) cg->steps[last_use[v]].release.push_back(static_cast<int>(v));
+    if (last_use[v] >= 0 && !cg->keep[v])
+      cg->steps[last_use[v]].release.push_back(static_cast<int>(v));
   }
+  cg->last_use = std::move(last_use);
   return cg;
 }
 
@@ -343,7 +358,8 @@ StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, Sessio
 StatusOr<std::unique_ptr<Session>> Session::LoadFromBytes(const std::string& bytes,
                                                           const std::string& base_dir,
                                                           SessionOptions options) {
-  KILN_ASSIGN_OR_RETURN(Model model, ParseModel(bytes, base_dir, "model", ImportOptionsFor(options)));
+  KILN_ASSIGN_OR_RETURN(Model model,
+                        ParseModel(bytes, base_dir, "model", ImportOptionsFor(options)));
   return Create(std::move(model), std::move(options));
 }
 
@@ -354,7 +370,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
   if (options.devices.empty()) return InvalidArgument("SessionOptions.devices is empty");
   for (Device d : options.devices) {
     if (d != Device::kCpu) {
-      return Unsupported(std::string("device '") + DeviceName(d) + "' is not available in this build");
+      return Unsupported(std::string("device '") + DeviceName(d) +
+                         "' is not available in this build");
     }
   }
   KILN_RETURN_IF_ERROR(model.graph->Verify());
@@ -367,8 +384,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
   std::vector<std::string> order;
   CollectUnsupported(*model.graph, options.devices, reg, model, missing, order);
   if (!missing.empty()) {
-    std::string msg = std::to_string(order.size()) + " unsupported op" +
-                      (order.size() == 1 ? "" : "s") + ": ";
+    std::string msg =
+        std::to_string(order.size()) + " unsupported op" + (order.size() == 1 ? "" : "s") + ": ";
     for (size_t i = 0; i < order.size(); ++i) {
       if (i) msg += ", ";
       msg += order[i];
@@ -386,6 +403,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
     if (!g.value(id).is_initializer) s->required_inputs_.push_back(id);
   }
   KILN_ASSIGN_OR_RETURN(s->main_, Compile(g, s->options_, reg));
+  s->plans_ = std::make_unique<PlanCache>(std::max<size_t>(1, s->options_.max_memory_plans));
   return s;
 }
 
@@ -440,17 +458,73 @@ StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& in
                              g.value(id).type.ToString() + ")");
     }
   }
-  KILN_RETURN_IF_ERROR(Execute(*main_, frame));
+  // Memory: a cached plan for these input shapes gives an arena; otherwise record this run.
+  std::string signature = options_.memory_planning ? Signature(inputs) : std::string();
+  std::shared_ptr<PlanCache::Entry> entry;
+  std::shared_ptr<Storage> arena;
+  std::unique_ptr<ArenaRun> arena_run;
+  std::unique_ptr<RunRecorder> recorder;
+  if (!signature.empty()) {
+    entry = plans_->Find(signature);
+    if (entry != nullptr) {
+      KILN_ASSIGN_OR_RETURN(arena, PlanCache::Acquire(*entry));
+      if (options_.poison_arena && arena->bytes() > 0)
+        std::memset(arena->data(), 0xFF, arena->bytes());
+      arena_run = std::make_unique<ArenaRun>(entry->plan, arena);
+      frame.arena = arena_run.get();
+    } else {
+      std::vector<bool> plannable(g.values().size());
+      for (size_t v = 0; v < plannable.size(); ++v) plannable[v] = !main_->keep[v];
+      recorder = std::make_unique<RunRecorder>(std::move(plannable), main_->last_use,
+                                               static_cast<int>(main_->steps.size()));
+      frame.recorder = recorder.get();
+    }
+  }
+  Status status = Execute(*main_, frame);
   std::vector<NamedValue> outs;
   for (int id : g.outputs()) {
+    if (!status.ok()) break;
     if (!frame.defined[id]) {
-      return Internal("graph output '" + g.value(id).name + "' was not computed");
+      status = Internal("graph output '" + g.value(id).name + "' was not computed");
+      break;
     }
     AnyValue v = frame.values[id];
     if (g.value(id).type.kind == TypeInfo::Kind::kOptional) v.optional = true;
+    if (arena_run != nullptr) arena_run->Detach(v);  // outputs never point into the arena
     outs.push_back({g.value(id).name, std::move(v)});
   }
+  frame.values.clear();
+  if (arena != nullptr) PlanCache::Release(*entry, std::move(arena));
+  if (!status.ok()) return status;
+  if (recorder != nullptr) {
+    auto plan = recorder->Finish(signature, main_->keep);
+    if (plan.ok()) plans_->Insert(std::move(plan).value());
+  }
   return outs;
+}
+
+std::string Session::Signature(const std::vector<NamedValue>& inputs) const {
+  std::string sig;
+  for (const NamedValue& nv : inputs) {
+    if (!nv.value.is_tensor()) return "";  // sequences: sizes vary with contents; not planned
+    sig += nv.name + ":" + nv.value.tensor.TypeString() + ";";
+  }
+  return sig;
+}
+
+std::vector<MemoryReport> Session::MemoryReports() const {
+  std::vector<MemoryReport> reports;
+  for (const auto& e : plans_->All()) {
+    MemoryReport r;
+    r.signature = e->plan.signature;
+    r.arena_bytes = e->plan.plan.arena_bytes;
+    r.lower_bound = e->plan.plan.lower_bound;
+    r.naive_bytes = e->plan.plan.naive_bytes;
+    r.buffers = static_cast<int>(e->plan.requests.size());
+    if (r.buffers <= 40) r.drawing = DrawPlan(e->plan.requests, e->plan.plan, 64);
+    reports.push_back(std::move(r));
+  }
+  return reports;
 }
 
 StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int opset,

@@ -29,9 +29,10 @@ if ! cmp -s "$build/operators.md" docs/operators.md; then
 fi
 
 # The suite runs twice, optimizer off and at its highest level, against one known-failures list:
-# a case that passes one way and fails the other is an unexpected pass or failure.
+# a case that passes one way and fails the other is an unexpected pass or failure. Every data set
+# runs twice per session (recorded, then from the memory plan's arena), with the arena poisoned.
 for level in 0 3; do
-  echo "== ONNX backend suite (cpu, optimization level $level)"
-  "$build/bin/kiln" backend-test "$data" --device cpu --level "$level" \
+  echo "== ONNX backend suite (cpu, optimization level $level, planned memory, poisoned arena)"
+  "$build/bin/kiln" backend-test "$data" --device cpu --level "$level" --poison \
     --known-failures tests/onnx_backend/known_failures.txt --json "$build/backend_cpu_l$level.json"
 done

@@ -69,41 +69,69 @@ void ReadTolerances(const std::string& case_dir, double& rtol, double& atol) {
 // Element i of a numeric tensor as double (complex: real part; see ComplexImag).
 double ElementAsDouble(const Tensor& t, int64_t i) {
   const void* p = t.raw_data();
-  auto nibble = [&](int64_t k) { return (static_cast<const uint8_t*>(p)[k / 2] >> ((k % 2) * 4)) & 0xF; };
-  auto crumb = [&](int64_t k) { return (static_cast<const uint8_t*>(p)[k / 4] >> ((k % 4) * 2)) & 0x3; };
+  auto nibble = [&](int64_t k) {
+    return (static_cast<const uint8_t*>(p)[k / 2] >> ((k % 2) * 4)) & 0xF;
+  };
+  auto crumb = [&](int64_t k) {
+    return (static_cast<const uint8_t*>(p)[k / 4] >> ((k % 4) * 2)) & 0x3;
+  };
   switch (t.dtype()) {
-    case DataType::kFloat: return static_cast<const float*>(p)[i];
-    case DataType::kDouble: return static_cast<const double*>(p)[i];
-    case DataType::kFloat16: return ToFloat(static_cast<const Float16*>(p)[i]);
-    case DataType::kBFloat16: return ToFloat(static_cast<const BFloat16*>(p)[i]);
-    case DataType::kInt8: return static_cast<const int8_t*>(p)[i];
-    case DataType::kInt16: return static_cast<const int16_t*>(p)[i];
-    case DataType::kInt32: return static_cast<const int32_t*>(p)[i];
-    case DataType::kInt64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DataType::kUint8: return static_cast<const uint8_t*>(p)[i];
-    case DataType::kUint16: return static_cast<const uint16_t*>(p)[i];
-    case DataType::kUint32: return static_cast<const uint32_t*>(p)[i];
-    case DataType::kUint64: return static_cast<double>(static_cast<const uint64_t*>(p)[i]);
-    case DataType::kBool: return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
-    case DataType::kComplex64: return static_cast<const float*>(p)[2 * i];
-    case DataType::kComplex128: return static_cast<const double*>(p)[2 * i];
-    case DataType::kFloat8E4M3FN: return ToFloat(static_cast<const Float8E4M3FN*>(p)[i]);
-    case DataType::kFloat8E4M3FNUZ: return ToFloat(static_cast<const Float8E4M3FNUZ*>(p)[i]);
-    case DataType::kFloat8E5M2: return ToFloat(static_cast<const Float8E5M2*>(p)[i]);
-    case DataType::kFloat8E5M2FNUZ: return ToFloat(static_cast<const Float8E5M2FNUZ*>(p)[i]);
-    case DataType::kFloat8E8M0: return ToFloat(static_cast<const Float8E8M0*>(p)[i]);
-    case DataType::kUint4: return nibble(i);
+    case DataType::kFloat:
+      return static_cast<const float*>(p)[i];
+    case DataType::kDouble:
+      return static_cast<const double*>(p)[i];
+    case DataType::kFloat16:
+      return ToFloat(static_cast<const Float16*>(p)[i]);
+    case DataType::kBFloat16:
+      return ToFloat(static_cast<const BFloat16*>(p)[i]);
+    case DataType::kInt8:
+      return static_cast<const int8_t*>(p)[i];
+    case DataType::kInt16:
+      return static_cast<const int16_t*>(p)[i];
+    case DataType::kInt32:
+      return static_cast<const int32_t*>(p)[i];
+    case DataType::kInt64:
+      return static_cast<double>(static_cast<const int64_t*>(p)[i]);
+    case DataType::kUint8:
+      return static_cast<const uint8_t*>(p)[i];
+    case DataType::kUint16:
+      return static_cast<const uint16_t*>(p)[i];
+    case DataType::kUint32:
+      return static_cast<const uint32_t*>(p)[i];
+    case DataType::kUint64:
+      return static_cast<double>(static_cast<const uint64_t*>(p)[i]);
+    case DataType::kBool:
+      return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
+    case DataType::kComplex64:
+      return static_cast<const float*>(p)[2 * i];
+    case DataType::kComplex128:
+      return static_cast<const double*>(p)[2 * i];
+    case DataType::kFloat8E4M3FN:
+      return ToFloat(static_cast<const Float8E4M3FN*>(p)[i]);
+    case DataType::kFloat8E4M3FNUZ:
+      return ToFloat(static_cast<const Float8E4M3FNUZ*>(p)[i]);
+    case DataType::kFloat8E5M2:
+      return ToFloat(static_cast<const Float8E5M2*>(p)[i]);
+    case DataType::kFloat8E5M2FNUZ:
+      return ToFloat(static_cast<const Float8E5M2FNUZ*>(p)[i]);
+    case DataType::kFloat8E8M0:
+      return ToFloat(static_cast<const Float8E8M0*>(p)[i]);
+    case DataType::kUint4:
+      return nibble(i);
     case DataType::kInt4: {
       int v = nibble(i);
       return v >= 8 ? v - 16 : v;
     }
-    case DataType::kFloat4E2M1: return Float4E2M1ToFloat(static_cast<uint8_t>(nibble(i)));
-    case DataType::kUint2: return crumb(i);
+    case DataType::kFloat4E2M1:
+      return Float4E2M1ToFloat(static_cast<uint8_t>(nibble(i)));
+    case DataType::kUint2:
+      return crumb(i);
     case DataType::kInt2: {
       int v = crumb(i);
       return v >= 2 ? v - 4 : v;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -158,11 +186,11 @@ std::string CompareTensors(const Tensor& e, const Tensor& a, double rtol, double
     }
   }
   if (bad == 0) return "";
-  return std::to_string(bad) + " of " + std::to_string(e.numel()) +
-         " elements differ (rtol " + FormatDouble(rtol) + ", atol " + FormatDouble(atol) +
-         "); first at flat index " + std::to_string(first) + ": got " +
-         FormatDouble(ElementAsDouble(a, first)) + ", expected " +
-         FormatDouble(ElementAsDouble(e, first)) + "; max abs diff " + FormatDouble(worst);
+  return std::to_string(bad) + " of " + std::to_string(e.numel()) + " elements differ (rtol " +
+         FormatDouble(rtol) + ", atol " + FormatDouble(atol) + "); first at flat index " +
+         std::to_string(first) + ": got " + FormatDouble(ElementAsDouble(a, first)) +
+         ", expected " + FormatDouble(ElementAsDouble(e, first)) + "; max abs diff " +
+         FormatDouble(worst);
 }
 
 }  // namespace
@@ -170,8 +198,10 @@ std::string CompareTensors(const Tensor& e, const Tensor& a, double rtol, double
 std::string CompareValues(const AnyValue& e, const AnyValue& a, double rtol, double atol) {
   if (e.kind != a.kind) return "got " + a.TypeString() + ", expected " + e.TypeString();
   switch (e.kind) {
-    case AnyValue::Kind::kNone: return "";
-    case AnyValue::Kind::kTensor: return CompareTensors(e.tensor, a.tensor, rtol, atol);
+    case AnyValue::Kind::kNone:
+      return "";
+    case AnyValue::Kind::kTensor:
+      return CompareTensors(e.tensor, a.tensor, rtol, atol);
     case AnyValue::Kind::kSequence:
       if (e.sequence.size() != a.sequence.size()) {
         return "sequence of " + std::to_string(a.sequence.size()) + " items, expected " +
@@ -191,6 +221,7 @@ std::string RunBackendCase(const std::string& case_dir, const BackendTestOptions
   SessionOptions opts;
   opts.optimization_level = options.level;
   opts.disabled_passes = options.disabled_passes;
+  opts.poison_arena = options.poison;
   if (device == "cpu") {
     opts.devices = {Device::kCpu};
   } else if (device == "cuda") {
@@ -222,23 +253,30 @@ std::string RunBackendCase(const std::string& case_dir, const BackendTestOptions
       if (!v.ok()) return ds + ": " + v.status().ToString();
       feeds.push_back({g.value(id).name, std::move(v).value()});
     }
-    auto outs = (*session)->Run(feeds);
-    if (!outs.ok()) return ds + ": run: " + outs.status().ToString();
-    int nexpected = 0;
-    for (int i = 0;; ++i) {
-      std::string path = dir + "/output_" + std::to_string(i) + ".pb";
-      if (!IsFile(path)) break;
-      ++nexpected;
-      if (i >= static_cast<int>(outs->size())) continue;
-      const TypeInfo& t = g.value(g.outputs()[i]).type;
-      auto ev = LoadValueFile(path, t);
-      if (!ev.ok()) return ds + ": " + ev.status().ToString();
-      std::string r = CompareValues(*ev, (*outs)[i].value, rtol, atol);
-      if (!r.empty()) return ds + ": output " + std::to_string(i) + " '" + (*outs)[i].name + "': " + r;
-    }
-    if (nexpected != static_cast<int>(outs->size())) {
-      return ds + ": " + std::to_string(outs->size()) + " outputs, expected " +
-             std::to_string(nexpected);
+    // Each data set runs twice: the first run of an input-shape signature is recorded for the
+    // memory plan (heap), the second runs from the arena; both must match.
+    for (int pass = 0; pass < (options.memory_runs ? 2 : 1); ++pass) {
+      const std::string where = ds + (pass == 0 ? "" : " (planned run)");
+      auto outs = (*session)->Run(feeds);
+      if (!outs.ok()) return where + ": run: " + outs.status().ToString();
+      int nexpected = 0;
+      for (int i = 0;; ++i) {
+        std::string path = dir + "/output_" + std::to_string(i) + ".pb";
+        if (!IsFile(path)) break;
+        ++nexpected;
+        if (i >= static_cast<int>(outs->size())) continue;
+        const TypeInfo& t = g.value(g.outputs()[i]).type;
+        auto ev = LoadValueFile(path, t);
+        if (!ev.ok()) return where + ": " + ev.status().ToString();
+        std::string r = CompareValues(*ev, (*outs)[i].value, rtol, atol);
+        if (!r.empty()) {
+          return where + ": output " + std::to_string(i) + " '" + (*outs)[i].name + "': " + r;
+        }
+      }
+      if (nexpected != static_cast<int>(outs->size())) {
+        return where + ": " + std::to_string(outs->size()) + " outputs, expected " +
+               std::to_string(nexpected);
+      }
     }
   }
   if (sets == 0) return "no test_data_set_* folders";
@@ -298,10 +336,18 @@ std::string JsonEscape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

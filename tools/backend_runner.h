@@ -26,6 +26,8 @@ struct BackendTestOptions {
   bool verbose = false;         // also print passing cases
   int level = 3;                // optimization level of each session
   std::vector<std::string> disabled_passes;
+  bool memory_runs = true;      // run each data set twice: recorded, then from the arena
+  bool poison = false;          // fill arenas with a poison pattern before each planned run
 };
 
 // Runs the cases; prints one line per failing case and "N passed, N failed". Returns the exit

@@ -55,7 +55,7 @@ void PrintUsageWithPasses(const char* usage, FILE* out = stdout) {
 }
 
 const char* kRunUsage =
-    "usage: kiln run MODEL [--input NAME=FILE.npy]... [--random] [--output-dir DIR]\n"
+    "usage: kiln run MODEL [--input NAME=FILE.npy]... [--random] [--output-dir DIR] [--memory]\n"
     "                      [--runs N] [--top K] [--level N] [--disable NAME]...\n"
     "\n"
     "Inputs not given with --input are filled with seeded random values (symbolic dims = 1).\n"
@@ -63,18 +63,22 @@ const char* kRunUsage =
     "  --random               fill every input randomly (the default for inputs not given)\n"
     "  --output-dir DIR       write each tensor output to DIR/<name>.npy\n"
     "  --runs N               timed runs after one warm-up run (default 10)\n"
-    "  --top K                print the K largest values of each output (default "
-    "5)\n" KILN_PASS_OPTIONS_HELP;
+    "  --top K                print the K largest values of each output (default 5)\n"
+    "  --memory               print the memory plan: arena, lower bound, naive sum (and a\n"
+    "                         drawing for small plans)\n" KILN_PASS_OPTIONS_HELP;
 
 const char* kBackendUsage =
     "usage: kiln backend-test DIR [--device cpu] [--filter REGEX] [--json FILE]\n"
     "                         [--known-failures FILE] [--jobs N] [--timeout S] [--verbose]\n"
-    "                         [--level N] [--disable NAME]...\n"
+    "                         [--level N] [--disable NAME]... [--poison] [--single-run]\n"
     "\n"
     "DIR is one case (a folder with model.onnx and test_data_set_*), a suite (a folder of cases)\n"
     "or a root (a folder of suites). Prints one line per failing case and a summary\n"
     "'N passed, N failed'. With --known-failures, exits non-zero on any failure not in the list\n"
-    "and on any listed case that passes.\n" KILN_PASS_OPTIONS_HELP;
+    "and on any listed case that passes. Each test data set runs twice: the first run of a shape\n"
+    "is recorded for the memory plan, the second runs from the arena; both are compared.\n"
+    "  --poison               fill arenas with 0xFF bytes before each planned run\n"
+    "  --single-run           run each data set once (no planned run)\n" KILN_PASS_OPTIONS_HELP;
 
 const char* kInspectUsage =
     "usage: kiln inspect MODEL [--level N] [--disable NAME]... [--graph] [--shapes]\n"
@@ -377,6 +381,7 @@ int Run(const std::vector<std::string>& args) {
   std::string model_path = args[0], output_dir;
   std::map<std::string, std::string> npy_inputs;
   int runs = 10, top = 5;
+  bool memory = false;
   SessionOptions so;
   for (size_t i = 1; i < args.size(); ++i) {
     if (ParsePassOption(args, i, &so.optimization_level, &so.disabled_passes)) continue;
@@ -397,6 +402,8 @@ int Run(const std::vector<std::string>& args) {
         return 2;
       }
       npy_inputs[spec.substr(0, eq)] = spec.substr(eq + 1);
+    } else if (a == "--memory") {
+      memory = true;
     } else if (a == "--random") {
     } else if (a == "--output-dir") {
       output_dir = next("--output-dir");
@@ -458,6 +465,17 @@ int Run(const std::vector<std::string>& args) {
   for (const auto& o : *outs) PrintSummary(o, top);
   std::printf("latency: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (cpu)\n",
               ms[ms.size() / 2], ms.front(), ms.back(), runs);
+  if (memory) {
+    for (const MemoryReport& r : (*session)->MemoryReports()) {
+      std::printf("memory plan for %s\n", r.signature.c_str());
+      std::printf("  arena %.3f MiB for %d intermediates; lower bound %.3f MiB (arena/bound %.3f);"
+                  " naive sum %.3f MiB\n",
+                  r.arena_bytes / 1048576.0, r.buffers, r.lower_bound / 1048576.0,
+                  r.lower_bound > 0 ? double(r.arena_bytes) / r.lower_bound : 1.0,
+                  r.naive_bytes / 1048576.0);
+      if (!r.drawing.empty()) std::printf("%s", r.drawing.c_str());
+    }
+  }
   if (!output_dir.empty()) {
     for (const auto& o : *outs) {
       if (!o.value.is_tensor()) continue;
@@ -504,6 +522,10 @@ int BackendTest(const std::vector<std::string>& args) {
       o.timeout_s = std::max(1, std::atoi(next().c_str()));
     } else if (a == "--verbose" || a == "-v") {
       o.verbose = true;
+    } else if (a == "--poison") {
+      o.poison = true;
+    } else if (a == "--single-run") {
+      o.memory_runs = false;
     } else {
       std::fprintf(stderr, "kiln backend-test: unknown option \'%s\'\n", a.c_str());
       PrintUsageWithPasses(kBackendUsage, stderr);

@@ -90,10 +90,11 @@ struct StagedOutput {
     if (out != nullptr && IsPacked(out->dtype())) PackInto(buf, out);
   }
 };
+// `zeroed`: the kernel does not write every element and needs the rest zero.
 inline StatusOr<StagedOutput> StageOutput(KernelContext& ctx, int i, DataType dt,
-                                          std::vector<int64_t> dims) {
+                                          std::vector<int64_t> dims, bool zeroed = false) {
   StagedOutput s;
-  KILN_ASSIGN_OR_RETURN(s.out, ctx.Output(i, dt, dims));
+  KILN_ASSIGN_OR_RETURN(s.out, zeroed ? ctx.OutputZeroed(i, dt, dims) : ctx.Output(i, dt, dims));
   s.buf = IsPacked(dt) ? Tensor(DataType::kUint8, std::move(dims)) : *s.out;
   return s;
 }

@@ -1015,7 +1015,7 @@ class MaxUnpoolKernel : public Kernel {
     }
     std::vector<int64_t> idx;
     if (!ReadInts(*ind, &idx)) return ctx.InvalidArgument("I must be int64");
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), out_dims));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.OutputZeroed(0, x->dtype(), out_dims));
     const int64_t inferred_total = ProductOfDims(inferred, 0, k + 2);
     const std::vector<int64_t> out_strides = ContiguousStrides(out_dims);
     // Indices address the inferred shape; place them into the (possibly larger) output.

@@ -549,7 +549,7 @@ class TfIdfKernel : public Kernel {
     const int64_t cols = x.dim(x.rank() - 1);
     std::vector<int64_t> dims = x.rank() == 1 ? std::vector<int64_t>{out_size_}
                                               : std::vector<int64_t>{rows, out_size_};
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kFloat, dims));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.OutputZeroed(0, DataType::kFloat, dims));
     float* out = y->data<float>();
     std::vector<int64_t> counts(indexes_.size());
     for (int64_t r = 0; r < rows; ++r) {

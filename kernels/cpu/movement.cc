@@ -651,7 +651,7 @@ class CenterCropPadKernel : public Kernel {
       dst0 += dst_off[d] * ys[d];
     }
     const Tensor in = UnpackedView(x);
-    KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, x.dtype(), out_dims));
+    KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, x.dtype(), out_dims, /*zeroed=*/true));
     bool ok = DispatchCopy(in.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       CopyRegion(y.buf.data<T>() + dst0, ys, in.data<T>() + src0, xs, copy);

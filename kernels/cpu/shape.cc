@@ -509,7 +509,7 @@ class EyeLikeKernel : public Kernel {
       return ctx.InvalidArgument("invalid dtype " + std::to_string(dtype_));
     }
     const DataType dt = dtype_ != 0 ? static_cast<DataType>(dtype_) : x.dtype();
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, dt, x.dims()));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.OutputZeroed(0, dt, x.dims()));
     const int64_t rows = x.dim(0), cols = x.dim(1);
     bool ok = Dispatch<KILN_NUMERIC_TYPES, bool>(dt, [&](auto tag) {
       using T = typename decltype(tag)::type;
