@@ -23,7 +23,8 @@ std::string Shape::ToString() const {
 
 std::string TypeInfo::ToString() const {
   switch (kind) {
-    case Kind::kUnknown: return "unknown";
+    case Kind::kUnknown:
+      return "unknown";
     case Kind::kTensor:
     case Kind::kSparseTensor: {
       std::string s = kind == Kind::kSparseTensor ? "sparse " : "";
@@ -31,32 +32,49 @@ std::string TypeInfo::ToString() const {
       s += shape ? shape->ToString() : "[...]";
       return s;
     }
-    case Kind::kSequence: return "seq(" + (inner ? inner->ToString() : "?") + ")";
-    case Kind::kOptional: return "optional(" + (inner ? inner->ToString() : "?") + ")";
+    case Kind::kSequence:
+      return "seq(" + (inner ? inner->ToString() : "?") + ")";
+    case Kind::kOptional:
+      return "optional(" + (inner ? inner->ToString() : "?") + ")";
     case Kind::kMap:
-      return std::string("map(") + DataTypeName(elem_type) + "," + (inner ? inner->ToString() : "?") +
-             ")";
+      return std::string("map(") + DataTypeName(elem_type) + "," +
+             (inner ? inner->ToString() : "?") + ")";
   }
   return "?";
 }
 
 const char* AttrTypeName(AttrType t) {
   switch (t) {
-    case AttrType::kUndefined: return "undefined";
-    case AttrType::kFloat: return "float";
-    case AttrType::kInt: return "int";
-    case AttrType::kString: return "string";
-    case AttrType::kTensor: return "tensor";
-    case AttrType::kGraph: return "graph";
-    case AttrType::kFloats: return "floats";
-    case AttrType::kInts: return "ints";
-    case AttrType::kStrings: return "strings";
-    case AttrType::kTensors: return "tensors";
-    case AttrType::kGraphs: return "graphs";
-    case AttrType::kSparseTensor: return "sparse_tensor";
-    case AttrType::kSparseTensors: return "sparse_tensors";
-    case AttrType::kTypeProto: return "type_proto";
-    case AttrType::kTypeProtos: return "type_protos";
+    case AttrType::kUndefined:
+      return "undefined";
+    case AttrType::kFloat:
+      return "float";
+    case AttrType::kInt:
+      return "int";
+    case AttrType::kString:
+      return "string";
+    case AttrType::kTensor:
+      return "tensor";
+    case AttrType::kGraph:
+      return "graph";
+    case AttrType::kFloats:
+      return "floats";
+    case AttrType::kInts:
+      return "ints";
+    case AttrType::kStrings:
+      return "strings";
+    case AttrType::kTensors:
+      return "tensors";
+    case AttrType::kGraphs:
+      return "graphs";
+    case AttrType::kSparseTensor:
+      return "sparse_tensor";
+    case AttrType::kSparseTensors:
+      return "sparse_tensors";
+    case AttrType::kTypeProto:
+      return "type_proto";
+    case AttrType::kTypeProtos:
+      return "type_protos";
   }
   return "?";
 }
@@ -409,7 +427,8 @@ Status Graph::Verify() const {
   }
   for (int out : outputs_) {
     const Value& value = values_[out];
-    if (value.producer < 0 && !value.is_graph_input && !value.is_initializer && !value.outer_scope) {
+    if (value.producer < 0 && !value.is_graph_input && !value.is_initializer &&
+        !value.outer_scope) {
       return InvalidModel("graph output '" + value.name + "' is not produced by any node");
     }
   }
@@ -427,6 +446,56 @@ int64_t Graph::CountNodesRecursive() const {
     }
   }
   return n;
+}
+
+Attribute IntAttr(const std::string& name, int64_t v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kInt;
+  a.i = v;
+  return a;
+}
+Attribute FloatAttr(const std::string& name, float v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kFloat;
+  a.f = v;
+  return a;
+}
+Attribute StringAttr(const std::string& name, const std::string& v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kString;
+  a.s = v;
+  return a;
+}
+Attribute IntsAttr(const std::string& name, std::vector<int64_t> v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute FloatsAttr(const std::string& name, std::vector<float> v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+Attribute StringsAttr(const std::string& name, std::vector<std::string> v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kStrings;
+  a.strings = std::move(v);
+  return a;
+}
+Attribute TensorAttr(const std::string& name, Tensor t) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kTensor;
+  a.t = std::move(t);
+  return a;
 }
 
 int64_t Model::OpsetFor(const std::string& d) const {

@@ -122,8 +122,8 @@ struct Value {
   int id = -1;
   std::string name;
   TypeInfo type;
-  int producer = -1;           // node id; -1 for inputs, initializers, outer-scope values
-  std::vector<int> uses;       // node ids reading this value, in insertion order (may repeat)
+  int producer = -1;      // node id; -1 for inputs, initializers, outer-scope values
+  std::vector<int> uses;  // node ids reading this value, in insertion order (may repeat)
   bool is_graph_input = false;
   bool is_initializer = false;
   bool outer_scope = false;  // defined in an enclosing graph
@@ -211,12 +211,21 @@ struct Function {
   std::string overload;
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
-  std::vector<std::string> attributes;          // attribute names without defaults
-  std::vector<Attribute> attribute_defaults;    // attributes with defaults
+  std::vector<std::string> attributes;        // attribute names without defaults
+  std::vector<Attribute> attribute_defaults;  // attributes with defaults
   std::map<std::string, int64_t> opset_imports;
   // The body, as a graph whose inputs and outputs are the function's formal parameters.
   std::shared_ptr<Graph> body;
 };
+
+// Attribute builders (passes, tests, tools).
+Attribute IntAttr(const std::string& name, int64_t v);
+Attribute FloatAttr(const std::string& name, float v);
+Attribute StringAttr(const std::string& name, const std::string& v);
+Attribute IntsAttr(const std::string& name, std::vector<int64_t> v);
+Attribute FloatsAttr(const std::string& name, std::vector<float> v);
+Attribute StringsAttr(const std::string& name, std::vector<std::string> v);
+Attribute TensorAttr(const std::string& name, Tensor t);
 
 struct Model {
   int64_t ir_version = 0;

@@ -31,22 +31,14 @@ StatusOr<std::shared_ptr<Storage>> Storage::AllocateUninitialized(size_t bytes) 
 }
 
 StatusOr<std::shared_ptr<Storage>> Storage::Allocate(DataType dtype, size_t bytes, size_t count) {
-  std::shared_ptr<Storage> s(new Storage());
-  s->bytes_ = bytes;
-  s->owned_ = true;
+  KILN_ASSIGN_OR_RETURN(std::shared_ptr<Storage> s, AllocateUninitialized(bytes));
   if (bytes == 0) return s;
-  size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
-  if (rounded < bytes) return OutOfMemory("tensor of " + std::to_string(bytes) + " bytes");
-  void* p = std::aligned_alloc(kTensorAlignment, rounded);
-  if (p == nullptr) return OutOfMemory("cannot allocate " + std::to_string(bytes) + " bytes");
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  s->data_ = p;
   if (dtype == DataType::kString) {
-    auto* strs = static_cast<std::string*>(p);
+    auto* strs = static_cast<std::string*>(s->data_);
     for (size_t i = 0; i < count; ++i) new (&strs[i]) std::string();
     s->strings_ = count;
   } else {
-    std::memset(p, 0, bytes);
+    std::memset(s->data_, 0, bytes);
   }
   return s;
 }
@@ -88,7 +80,8 @@ StatusOr<size_t> CheckedByteSize(DataType dtype, int64_t numel) {
     return static_cast<size_t>(numel) * sizeof(std::string);
   }
   int bits = DataTypeBits(dtype);
-  if (bits == 0) return InvalidArgument(std::string("no storage size for type ") + DataTypeName(dtype));
+  if (bits == 0)
+    return InvalidArgument(std::string("no storage size for type ") + DataTypeName(dtype));
   uint64_t n = static_cast<uint64_t>(numel);
   if (n > (std::numeric_limits<uint64_t>::max() - 7) / static_cast<uint64_t>(bits) ||
       n * bits / 8 > (uint64_t{1} << 48)) {
@@ -184,13 +177,18 @@ Tensor Tensor::Clone() const {
   return t;
 }
 
-std::string Tensor::TypeString() const { return std::string(DataTypeName(dtype_)) + DimsToString(dims_); }
+std::string Tensor::TypeString() const {
+  return std::string(DataTypeName(dtype_)) + DimsToString(dims_);
+}
 
 std::string AnyValue::TypeString() const {
   switch (kind) {
-    case Kind::kTensor: return tensor.TypeString();
-    case Kind::kSequence: return std::string("seq(") + DataTypeName(sequence_elem_type) + ")";
-    case Kind::kNone: return "none";
+    case Kind::kTensor:
+      return tensor.TypeString();
+    case Kind::kSequence:
+      return std::string("seq(") + DataTypeName(sequence_elem_type) + ")";
+    case Kind::kNone:
+      return "none";
   }
   return "?";
 }

@@ -17,24 +17,6 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
-Attribute StrAttr(const std::string& name, const std::string& v) {
-  Attribute a;
-  a.name = name;
-  a.type = AttrType::kString;
-  a.s = v;
-  return a;
-}
-
-Attribute FloatsAttribute(const std::string& name, std::vector<float> v) {
-  Attribute a;
-  a.name = name;
-  a.type = AttrType::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-
 // The kiln activation a node computes, or false.
 bool AsActivation(const Graph& g, const Node& n, std::string* act, std::vector<float>* params) {
   if (!IsStd(n) || n.inputs.empty() || n.outputs.size() != 1) return false;
@@ -183,8 +165,8 @@ class ActivationFusion : public Pass {
     if (!MakeFused(g, ctx, pid)) return false;
     g.RemoveNode(act_id);
     Node& fused = g.mutable_node(pid);
-    fused.attributes.push_back(StrAttr("activation", act));
-    if (!params.empty()) fused.attributes.push_back(FloatsAttribute("activation_params", params));
+    fused.attributes.push_back(StringAttr("activation", act));
+    if (!params.empty()) fused.attributes.push_back(FloatsAttr("activation_params", params));
     ForwardValue(g, ctx, z, y);
     return true;
   }

@@ -15,8 +15,6 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
 class AttentionFusion : public Pass {
  public:
   std::string name() const override { return "attention-fusion"; }
@@ -133,19 +131,13 @@ class AttentionFusion : public Pass {
       TypeInfo kt_type = g.value(kt).type;
       std::swap(kt_type.shape->dims[2], kt_type.shape->dims[3]);
       k_value = g.AddValue(g.UniqueName(base + "_k"), kt_type).value();
-      Attribute pa;
-      pa.name = "perm";
-      pa.type = AttrType::kInts;
-      pa.ints = perm;
-      AddNodeTo(g, base + "_k", "Transpose", "", opset, {transpose_input}, {k_value}, {pa});
+      AddNodeTo(g, base + "_k", "Transpose", "", opset, {transpose_input}, {k_value},
+                {IntsAttr("perm", perm)});
     }
-    Attribute sa;
-    sa.name = "scale";
-    sa.type = AttrType::kFloat;
-    sa.f = static_cast<float>(scale);
     std::vector<int> inputs = {q, k_value, v};
     if (mask != kNoValue) inputs.push_back(mask);
-    AddNodeTo(g, base + "_attention", "Attention", "", 23, inputs, {y}, {sa});
+    AddNodeTo(g, base + "_attention", "Attention", "", 23, inputs, {y},
+              {FloatAttr("scale", static_cast<float>(scale))});
     (void)ctx;
     return true;
   }

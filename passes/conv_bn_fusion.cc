@@ -18,8 +18,6 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
 std::vector<double> ToDoubles(const Tensor& t) {
   std::vector<double> out(t.numel());
   for (int64_t i = 0; i < t.numel(); ++i) {

@@ -14,22 +14,8 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
 bool Near(std::optional<double> v, double want) {
   return v && std::fabs(*v - want) <= 1e-4 * std::fabs(want);
-}
-
-// The node that alone reads `v` if it is `op`; -1 otherwise.
-int SoleOp(const Graph& g, const PassContext& ctx, int v, const char* op) {
-  int c = SoleConsumer(g, ctx, v);
-  return c >= 0 && g.node(c).op_type == op && IsStd(g.node(c)) ? c : -1;
-}
-
-// For a binary node reading `v`, the other operand.
-int Other(const Node& n, int v) {
-  if (n.inputs.size() != 2) return kNoValue;
-  return n.inputs[0] == v ? n.inputs[1] : n.inputs[0];
 }
 
 class GeluFusion : public Pass {
@@ -59,13 +45,7 @@ class GeluFusion : public Pass {
       const std::string name = node.name.empty() ? "gelu" : node.name + "_gelu";
       for (int id : dead) g.RemoveNode(id);
       std::vector<Attribute> attrs;
-      if (tanh) {
-        Attribute a;
-        a.name = "approximate";
-        a.type = AttrType::kString;
-        a.s = "tanh";
-        attrs.push_back(a);
-      }
+      if (tanh) attrs.push_back(StringAttr("approximate", "tanh"));
       AddNodeTo(g, name, "Gelu", "", 20, {x}, {out}, attrs);
       ++rewrites;
     }

@@ -14,8 +14,6 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
 bool DropoutIsIdentity(const Graph& g, const Node& n) {
   if (n.outputs.size() > 1 && n.outputs[1] != kNoValue &&
       (!g.value(n.outputs[1]).uses.empty() || g.IsOutput(n.outputs[1]))) {

@@ -12,18 +12,6 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
-int SoleOp(const Graph& g, const PassContext& ctx, int v, const char* op) {
-  int c = SoleConsumer(g, ctx, v);
-  return c >= 0 && g.node(c).op_type == op && IsStd(g.node(c)) ? c : -1;
-}
-
-int Other(const Node& n, int v) {
-  if (n.inputs.size() != 2) return kNoValue;
-  return n.inputs[0] == v ? n.inputs[1] : n.inputs[0];
-}
-
 // Whether a ReduceMean reduces only the last axis of a rank-`rank` input, keeping dims.
 bool ReducesLastAxis(const Graph& g, const Node& r, int rank) {
   if (r.op_type != "ReduceMean" || !IsStd(r) || AttrInt(r, "keepdims", 1) != 1) return false;
@@ -124,15 +112,8 @@ class LayerNormFusion : public Pass {
       beta = beta == kNoValue ? g.AddInitializer("ln_beta", filled(0.0f)) : flat(beta);
       const std::string name = sub.name;
       for (int id : dead) g.RemoveNode(id);
-      Attribute axis = {};
-      axis.name = "axis";
-      axis.type = AttrType::kInt;
-      axis.i = -1;
-      Attribute epsilon = {};
-      epsilon.name = "epsilon";
-      epsilon.type = AttrType::kFloat;
-      epsilon.f = static_cast<float>(*eps);
-      AddNodeTo(g, name, "LayerNormalization", "", 17, {x, gamma, beta}, {out}, {axis, epsilon});
+      AddNodeTo(g, name, "LayerNormalization", "", 17, {x, gamma, beta}, {out},
+                {IntAttr("axis", -1), FloatAttr("epsilon", static_cast<float>(*eps))});
       ++rewrites;
       (void)xshape;
     }

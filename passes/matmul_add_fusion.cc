@@ -8,8 +8,6 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
 bool DimIs(const Dim& d, const Dim& want) {
   if (d.known() && d.value == 1) return true;
   if (d.known() && want.known()) return d.value == want.value;

@@ -48,6 +48,16 @@ int SoleConsumer(const Graph& g, const PassContext& ctx, int v) {
   return value.uses[0];
 }
 
+int SoleOp(const Graph& g, const PassContext& ctx, int v, const char* op) {
+  int c = SoleConsumer(g, ctx, v);
+  return c >= 0 && g.node(c).op_type == op && IsStd(g.node(c)) ? c : -1;
+}
+
+int Other(const Node& n, int v) {
+  if (n.inputs.size() != 2) return kNoValue;
+  return n.inputs[0] == v ? n.inputs[1] : n.inputs[0];
+}
+
 std::optional<std::vector<int64_t>> StaticShape(const Graph& g, int v) {
   const TypeInfo& t = g.value(v).type;
   if (!t.is_tensor() || !t.shape) return std::nullopt;

@@ -27,6 +27,12 @@ void ForwardValue(Graph& g, const PassContext& ctx, int from, int to);
 
 // The only node reading `v`, or -1 (several readers, none, or pinned).
 int SoleConsumer(const Graph& g, const PassContext& ctx, int v);
+// SoleConsumer, when it is a standard-domain node of type `op`; -1 otherwise.
+int SoleOp(const Graph& g, const PassContext& ctx, int v, const char* op);
+// For a binary node reading `v`, its other operand (kNoValue if the node is not binary).
+int Other(const Node& n, int v);
+// Whether `n` is in the default ai.onnx domain.
+inline bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
 
 // Known static dims of a value's tensor shape; nullopt when any dim (or the rank) is unknown.
 std::optional<std::vector<int64_t>> StaticShape(const Graph& g, int v);

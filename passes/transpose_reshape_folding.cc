@@ -10,8 +10,6 @@
 namespace kiln {
 namespace {
 
-bool IsStd(const Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
-
 std::vector<int64_t> PermOf(const Graph& g, const Node& t) {
   std::vector<int64_t> perm = AttrInts(t, "perm");
   if (perm.empty()) {
@@ -61,11 +59,7 @@ class TransposeReshapeFolding : public Pass {
             if (perm) {
               perm->ints = p;
             } else {
-              Attribute a;
-              a.name = "perm";
-              a.type = AttrType::kInts;
-              a.ints = p;
-              g.mutable_node(nid).attributes.push_back(a);
+              g.mutable_node(nid).attributes.push_back(IntsAttr("perm", p));
             }
           }
           ++rewrites;

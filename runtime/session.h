@@ -120,13 +120,4 @@ StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int op
                                               const std::vector<Attribute>& attributes,
                                               int num_outputs = 1, const std::string& domain = "");
 
-// Attribute builders for tests and tools.
-Attribute IntAttr(const std::string& name, int64_t v);
-Attribute FloatAttr(const std::string& name, float v);
-Attribute StringAttr(const std::string& name, const std::string& v);
-Attribute IntsAttr(const std::string& name, std::vector<int64_t> v);
-Attribute FloatsAttr(const std::string& name, std::vector<float> v);
-Attribute StringsAttr(const std::string& name, std::vector<std::string> v);
-Attribute TensorAttr(const std::string& name, Tensor t);
-
 }  // namespace kiln
