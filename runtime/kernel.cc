@@ -131,6 +131,19 @@ StatusOr<Tensor*> KernelContext::OutputZeroed(int i, DataType dtype, std::vector
   return t;
 }
 
+StatusOr<Tensor> KernelContext::Scratch(size_t nbytes) {
+  if (allocator_ != nullptr) {
+    Tensor planned = allocator_->Scratch(node_, nbytes);
+    if (planned.defined()) return planned;
+  }
+  auto storage = Storage::AllocateUninitialized(nbytes);
+  if (!storage.ok()) return storage.status().WithPrefix("node " + node_.Describe() + ": scratch");
+  auto t = Tensor::View(std::move(storage).value(), 0, DataType::kUint8,
+                        {static_cast<int64_t>(nbytes)});
+  if (!t.ok()) return t.status().WithPrefix("node " + node_.Describe() + ": scratch");
+  return t;
+}
+
 Status KernelContext::SetOutput(int i, AnyValue value) {
   if (i < 0 || i >= num_outputs()) {
     return Error(StatusCode::kInternal,

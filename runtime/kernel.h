@@ -7,7 +7,10 @@
 // Lifetimes:
 //  1. create — the factory runs once per node per Session with a KernelInfo: parse attributes,
 //     pre-pack constant inputs. The Kernel is immutable afterwards.
-//  2. prepare — (reserved for the memory planner) once per concrete shape binding.
+//  2. prepare — (reserved) once per concrete shape binding. kiln plans memory from a recorded
+//     run instead (runtime/run_memory.h): what a kernel allocates through KernelContext::Output
+//     and KernelContext::Scratch on the first run with a set of input shapes is planned into the
+//     session's arena for later runs.
 //  3. run — Kernel::Run(KernelContext&) reads inputs and writes outputs. Run is const and may be
 //     called from several threads at once with different contexts.
 #pragma once
@@ -42,7 +45,11 @@ struct KernelDef {
   int end_version = kMaxOpset;  // inclusive
   Device device = Device::kCpu;
   std::vector<TypeConstraint> type_constraints;
-  std::vector<std::pair<int, int>> inplace;  // (input, output): output may reuse input's buffer
+  // (input, output): the output may be written into the input's buffer. The planner uses it only
+  // when this node is the buffer's last reader, the input is no graph input, output or constant,
+  // and both have the same byte size; the kernel must then be correct with Y and X at the same
+  // address (element i of Y written only after element i of X, and nothing else, was read).
+  std::vector<std::pair<int, int>> inplace;
   std::vector<std::pair<int, int>> aliases;  // (input, output): output is a view of input
   std::vector<int> host_inputs;              // inputs read on the host (shape tensors)
 
@@ -150,6 +157,9 @@ class OutputAllocator {
   // means "allocate it on the heap".
   virtual Tensor Allocate(const Node& node, int i, DataType dtype,
                           const std::vector<int64_t>& dims, size_t nbytes) = 0;
+  // Temporary memory of `nbytes` for the node now running; an undefined Tensor means "allocate it
+  // on the heap".
+  virtual Tensor Scratch(const Node& node, size_t nbytes) { return Tensor(); }
 };
 
 // What a kernel sees while it runs.
@@ -185,6 +195,11 @@ class KernelContext {
   StatusOr<Tensor*> Output(int i, DataType dtype, std::vector<int64_t> dims);
   // As Output, with every byte zero (string tensors: empty strings).
   StatusOr<Tensor*> OutputZeroed(int i, DataType dtype, std::vector<int64_t> dims);
+  // Temporary memory for this run of the kernel only: a uint8 tensor of `nbytes` uninitialized
+  // bytes, 64-byte aligned, that the kernel holds while it uses the memory (not past Run). It is
+  // planned in the session's arena like an intermediate that lives one step, so a steady-state
+  // run allocates none; without a plan it comes from the heap. Errors name the node.
+  StatusOr<Tensor> Scratch(size_t nbytes);
   // Sets output i to a value the kernel built (a view of an input, a sequence, None).
   Status SetOutput(int i, AnyValue value);
   // Runs a subgraph attribute's graph.

@@ -25,6 +25,11 @@ void ForEachTensorMut(AnyValue& v, F&& f) {
   for (AnyValue& item : v.sequence) ForEachTensorMut(item, f);
 }
 
+int64_t Padded(int64_t bytes) {
+  const int64_t a = static_cast<int64_t>(kTensorAlignment);
+  return (bytes + a - 1) / a * a;
+}
+
 void AddUnique(std::vector<int>& list, int v) {
   if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
 }
@@ -39,12 +44,41 @@ RunRecorder::RunRecorder(std::vector<bool> plannable, std::vector<int> last_use,
       bytes_(plannable_.size(), -1),
       first_step_(plannable_.size(), -1),
       produced_(plannable_.size(), -1),
-      views_(plannable_.size()) {}
+      views_(plannable_.size()),
+      inplace_of_(plannable_.size(), -1),
+      scratch_(static_cast<size_t>(std::max(num_steps, 0))) {}
+
+void RunRecorder::BeginStep(int step, const KernelDef& def,
+                            const std::vector<const AnyValue*>& inputs) {
+  step_ = step;
+  candidates_.clear();
+  for (const auto& [in, out] : def.inplace) {
+    if (in < 0 || in >= static_cast<int>(inputs.size()) || inputs[in] == nullptr) continue;
+    if (!inputs[in]->is_tensor()) continue;
+    const Tensor& t = inputs[in]->tensor;
+    if (!t.defined() || t.storage() == nullptr) continue;
+    const int o = OwnerOf(t.storage());
+    // Only an input that is the whole of a recorded buffer (the value itself, or a full view of it
+    // such as a Reshape) can be overwritten element by element.
+    if (o < 0 || t.raw_data() != t.storage()->data() ||
+        static_cast<int64_t>(t.nbytes()) != bytes_[o]) {
+      continue;
+    }
+    candidates_.emplace_back(out, o);
+  }
+}
 
 Tensor RunRecorder::Allocate(const Node& node, int i, DataType, const std::vector<int64_t>&,
                              size_t) {
   const int v = node.outputs[i];
   if (v >= 0 && plannable_[v]) requested_[v] = true;
+  return Tensor();  // the recording run allocates on the heap
+}
+
+Tensor RunRecorder::Scratch(const Node&, size_t nbytes) {
+  if (step_ >= 0 && step_ < static_cast<int>(scratch_.size())) {
+    scratch_[step_].push_back(static_cast<int64_t>(nbytes));
+  }
   return Tensor();  // the recording run allocates on the heap
 }
 
@@ -61,6 +95,12 @@ void RunRecorder::AfterStep(int step, const Node& node, const std::vector<AnyVal
       owner_[out.tensor.storage().get()] = {out.tensor.storage(), v};
       bytes_[v] = static_cast<int64_t>(out.tensor.nbytes());
       first_step_[v] = step;
+      for (const auto& [index, o] : candidates_) {
+        if (index == static_cast<int>(i) && bytes_[o] == bytes_[v]) {
+          inplace_of_[v] = o;
+          break;
+        }
+      }
       continue;
     }
     ForEachTensor(out, [&](const Tensor& t) {
@@ -91,21 +131,60 @@ StatusOr<RunPlan> RunRecorder::Finish(const std::string& signature,
       last[o] = std::max(last[o], until);
     }
   }
+  // Slots: a value written in place joins its input's slot when the step that writes it is the
+  // last one to read the slot (its views included). In production order, so chains
+  // (a -> b -> c, each in place) share one slot.
+  std::vector<int> slot(n);
+  for (size_t v = 0; v < n; ++v) slot[v] = static_cast<int>(v);
+  std::vector<int> slot_last = last;
+  std::vector<int> by_step;
+  for (size_t v = 0; v < n; ++v) {
+    if (first_step_[v] >= 0) by_step.push_back(static_cast<int>(v));
+  }
+  std::stable_sort(by_step.begin(), by_step.end(),
+                   [&](int a, int b) { return first_step_[a] < first_step_[b]; });
   RunPlan plan;
+  for (int v : by_step) {
+    const int o = inplace_of_[v];
+    if (o < 0) continue;
+    const int root = slot[o];
+    if (slot_last[root] != first_step_[v] || bytes_[root] != bytes_[v]) continue;
+    slot[v] = root;
+    slot_last[root] = std::max(slot_last[root], last[v]);
+    ++plan.inplace_values;
+  }
   plan.signature = signature;
   plan.offset.assign(n, -1);
   plan.bytes.assign(n, 0);
   plan.views = views_;
-  for (size_t v = 0; v < n; ++v) {
-    if (first_step_[v] < 0) continue;
-    plan.requests.push_back({bytes_[v], first_step_[v], last[v]});
-    plan.request_value.push_back(static_cast<int>(v));
+  plan.scratch.resize(scratch_.size());
+  std::vector<int> request_of(n, -1);
+  for (int v : by_step) {
+    if (slot[v] != v) continue;
+    request_of[v] = static_cast<int>(plan.requests.size());
+    plan.requests.push_back({bytes_[v], first_step_[v], slot_last[v]});
+  }
+  const size_t value_requests = plan.requests.size();
+  for (size_t step = 0; step < scratch_.size(); ++step) {
+    for (int64_t b : scratch_[step]) {
+      plan.requests.push_back({b, static_cast<int>(step), static_cast<int>(step)});
+    }
   }
   KILN_ASSIGN_OR_RETURN(plan.plan, PlanMemory(plan.requests, kTensorAlignment));
-  for (size_t r = 0; r < plan.requests.size(); ++r) {
-    const int v = plan.request_value[r];
+  for (int v : by_step) {
+    const int r = request_of[slot[v]];
     plan.offset[v] = plan.plan.offsets[r];
     plan.bytes[v] = plan.requests[r].bytes;
+    ++plan.planned_values;
+    plan.naive_bytes += Padded(bytes_[v]);
+  }
+  size_t r = value_requests;
+  for (size_t step = 0; step < scratch_.size(); ++step) {
+    for (size_t k = 0; k < scratch_[step].size(); ++k, ++r) {
+      plan.scratch[step].emplace_back(plan.plan.offsets[r], plan.requests[r].bytes);
+      ++plan.scratch_requests;
+      plan.naive_bytes += Padded(plan.requests[r].bytes);
+    }
   }
   return plan;
 }
@@ -117,6 +196,16 @@ Tensor ArenaRun::Allocate(const Node& node, int i, DataType dtype, const std::ve
     return Tensor();
   }
   auto t = Tensor::View(arena_, static_cast<size_t>(plan_.offset[v]), dtype, dims);
+  return t.ok() ? std::move(t).value() : Tensor();
+}
+
+Tensor ArenaRun::Scratch(const Node&, size_t nbytes) {
+  if (step_ < 0 || step_ >= static_cast<int>(plan_.scratch.size())) return Tensor();
+  const auto& requests = plan_.scratch[step_];
+  const size_t k = scratch_index_++;
+  if (k >= requests.size() || static_cast<int64_t>(nbytes) > requests[k].second) return Tensor();
+  auto t = Tensor::View(arena_, static_cast<size_t>(requests[k].first), DataType::kUint8,
+                        {static_cast<int64_t>(nbytes)});
   return t.ok() ? std::move(t).value() : Tensor();
 }
 

@@ -1,14 +1,19 @@
-// Memory of one Session::Run: ONNX Runtime's "memory pattern" idea on kiln's planner.
+// Memory of one graph run: ONNX Runtime's "memory pattern" idea on kiln's planner.
 //
-// The first run with a given input-shape signature records, step by step, which values kernels
-// allocate through KernelContext::Output (their byte sizes) and which outputs view a recorded
-// buffer (Reshape, Identity, a sequence holding it, a subgraph returning it); lifetimes run from
-// the producing step to the last reader of the buffer or of any view of it. PlanMemory turns that
-// into one arena. Later runs with the same signature take an arena from a pool and place each
-// planned value at its offset, without heap allocation. Values the plan does not cover (graph
-// outputs, strings, a value larger than recorded) go to the heap. After every step of a planned
-// run, outputs that view the arena outside a slot whose planned lifetime covers them are copied
-// to the heap, and graph outputs never leave the run pointing into the arena, so a
+// The first run of a graph (the main graph, or an If/Loop/Scan body) with a given input-shape
+// signature records, step by step, which values kernels allocate through KernelContext::Output
+// (their byte sizes), which outputs view a recorded buffer (Reshape, Identity, a sequence holding
+// it, a subgraph returning it), which outputs could be written in place over an input
+// (KernelDef::inplace), and the scratch each kernel asks for (KernelContext::Scratch). Lifetimes
+// run from the producing step to the last reader of the buffer or of any view of it. An in-place
+// output shares its input's slot when that step is the slot's last reader and the sizes match;
+// scratch lives one step. PlanMemory turns the slots into one arena.
+//
+// Later runs with the same signature take an arena from a pool and place each planned value and
+// scratch request at its offset, without heap allocation. What the plan does not cover (graph
+// outputs, strings, a value or scratch larger than recorded) goes to the heap. After every step of
+// a planned run, outputs that view the arena outside a slot whose planned lifetime covers them are
+// copied to the heap, and graph outputs never leave the run pointing into the arena, so a
 // data-dependent difference between runs costs a copy, never a wrong result.
 //
 // Internal to runtime/ (session.cc); not part of the public API.
@@ -18,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/graph.h"
@@ -31,10 +37,18 @@ namespace kiln {
 struct RunPlan {
   std::string signature;
   std::vector<int64_t> offset;          // per value id; -1 when the value is not planned
-  std::vector<int64_t> bytes;           // per value id: the slot's size
+  std::vector<int64_t> bytes;           // per value id: the size of its slot
   std::vector<std::vector<int>> views;  // per value id: planned values whose slots it may view
+  // Per step: (offset, bytes) of each scratch request, in the order the kernel made them.
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> scratch;
+  // One request per slot (values written in place share their input's slot) and per scratch.
   std::vector<BufferRequest> requests;
-  std::vector<int> request_value;  // the value id of each request
+  int planned_values = 0;    // values placed in the arena
+  int inplace_values = 0;    // of which written into their input's slot
+  int scratch_requests = 0;  // scratch requests placed in the arena
+  // Every planned value and scratch request in a buffer of its own (64-byte padded): what a run
+  // without planning allocates. plan.naive_bytes counts slots instead.
+  int64_t naive_bytes = 0;
   MemoryPlan plan;
 };
 
@@ -44,34 +58,48 @@ class RunRecorder : public OutputAllocator {
   // `plannable[v]`: v may live in the arena (not a graph output, input, initializer);
   // `last_use[v]`: the last step reading v (-1 if none); `num_steps`: steps in the run.
   RunRecorder(std::vector<bool> plannable, std::vector<int> last_use, int num_steps);
+  // Called before each step with the step's kernel definition and inputs.
+  void BeginStep(int step, const KernelDef& def, const std::vector<const AnyValue*>& inputs);
   Tensor Allocate(const Node& node, int i, DataType dtype, const std::vector<int64_t>& dims,
                   size_t nbytes) override;
+  Tensor Scratch(const Node& node, size_t nbytes) override;
   // Called after each step with the node's outputs.
   void AfterStep(int step, const Node& node, const std::vector<AnyValue>& outputs);
   // The plan (64-byte aligned); `kept[v]` marks values alive to the end of the run.
   StatusOr<RunPlan> Finish(const std::string& signature, const std::vector<bool>& kept) const;
 
  private:
+  int OwnerOf(const std::shared_ptr<Storage>& s) const;
   std::vector<bool> plannable_;
   std::vector<int> last_use_;
   int num_steps_;
+  int step_ = -1;
   std::vector<bool> requested_;  // Output() was called for the value this step
   std::vector<int64_t> bytes_;
   std::vector<int> first_step_;
   std::vector<int> produced_;  // the step that produced each value
   std::vector<std::vector<int>> views_;
+  // This step's in-place candidates: (output index, the value owning the input's whole buffer).
+  std::vector<std::pair<int, int>> candidates_;
+  std::vector<int> inplace_of_;                   // per value: the value it may overwrite, or -1
+  std::vector<std::vector<int64_t>> scratch_;     // per step: bytes of each scratch request
   // storage block -> the value that allocated it; the weak pointer tells a live block from a
   // freed one whose address the heap has reused.
   std::map<const Storage*, std::pair<std::weak_ptr<Storage>, int>> owner_;
-  int OwnerOf(const std::shared_ptr<Storage>& s) const;
 };
 
-// Places planned values in an arena during a run, and keeps views of the arena honest.
+// Places planned values and scratch in an arena during a run, and keeps views of the arena honest.
 class ArenaRun : public OutputAllocator {
  public:
   ArenaRun(const RunPlan& plan, std::shared_ptr<Storage> arena) : plan_(plan), arena_(arena) {}
+  // Called before each step.
+  void BeginStep(int step) {
+    step_ = step;
+    scratch_index_ = 0;
+  }
   Tensor Allocate(const Node& node, int i, DataType dtype, const std::vector<int64_t>& dims,
                   size_t nbytes) override;
+  Tensor Scratch(const Node& node, size_t nbytes) override;
   // Copies to the heap every output of the step that views the arena outside a slot planned to
   // outlive it.
   void AfterStep(const Node& node, std::vector<AnyValue>& outputs) const;
@@ -82,9 +110,11 @@ class ArenaRun : public OutputAllocator {
   bool Covers(int value, const Tensor& t) const;
   const RunPlan& plan_;
   std::shared_ptr<Storage> arena_;
+  int step_ = 0;
+  size_t scratch_index_ = 0;
 };
 
-// The plans of a session by signature (bounded, oldest dropped first) and each plan's pool of
+// The plans of one graph by signature (bounded, oldest dropped first) and each plan's pool of
 // arenas, one per concurrent run. Thread-safe.
 class PlanCache {
  public:

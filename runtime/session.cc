@@ -37,6 +37,9 @@ class CompiledGraph {
   std::map<const Graph*, std::unique_ptr<CompiledGraph>> subgraphs;  // by nested graph
   std::vector<bool> keep;     // values never released (graph outputs)
   std::vector<int> last_use;  // per value: the last step reading it (subgraphs included), or -1
+  // Memory plans of this graph's runs by input-shape signature; nullptr when planning is off.
+  std::unique_ptr<PlanCache> plans;
+  bool poison_arena = false;
 };
 
 namespace {
@@ -47,7 +50,7 @@ struct Frame {
   std::vector<AnyValue> values;
   std::vector<bool> defined;
   const Frame* parent = nullptr;
-  // Memory of the main graph's run (subgraph frames allocate on the heap).
+  // Memory of this run of the graph: recording it, or placing values in a planned arena.
   RunRecorder* recorder = nullptr;
   ArenaRun* arena = nullptr;
 
@@ -67,6 +70,69 @@ struct Frame {
 };
 
 Status Execute(const CompiledGraph& cg, Frame& frame);
+
+// The plan key of a run: every input's name, element type and dims; "" (not planned) when an
+// input is not a tensor, since sizes then vary with contents.
+std::string Signature(const std::vector<std::string>& names,
+                      const std::vector<const AnyValue*>& values) {
+  std::string sig;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] == nullptr || !values[i]->is_tensor()) return "";
+    sig += names[i] + ":" + values[i]->tensor.TypeString() + ";";
+  }
+  return sig;
+}
+
+// Runs `cg` in `frame` (inputs and initializers bound) and returns its outputs in order. Memory
+// comes from the graph's plan for `signature` when there is one (later runs), or the run is
+// recorded to make that plan (the first run); an empty signature runs on the heap. Outputs never
+// point into the arena.
+StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
+                                         const std::string& signature) {
+  const Graph& g = *cg.graph;
+  std::shared_ptr<PlanCache::Entry> entry;
+  std::shared_ptr<Storage> arena;
+  std::unique_ptr<ArenaRun> arena_run;
+  std::unique_ptr<RunRecorder> recorder;
+  if (cg.plans != nullptr && !signature.empty()) {
+    entry = cg.plans->Find(signature);
+    if (entry != nullptr) {
+      KILN_ASSIGN_OR_RETURN(arena, PlanCache::Acquire(*entry));
+      if (cg.poison_arena && arena->bytes() > 0) std::memset(arena->data(), 0xFF, arena->bytes());
+      arena_run = std::make_unique<ArenaRun>(entry->plan, arena);
+      frame.arena = arena_run.get();
+    } else {
+      std::vector<bool> plannable(g.values().size());
+      for (size_t v = 0; v < plannable.size(); ++v) plannable[v] = !cg.keep[v];
+      recorder = std::make_unique<RunRecorder>(std::move(plannable), cg.last_use,
+                                               static_cast<int>(cg.steps.size()));
+      frame.recorder = recorder.get();
+    }
+  }
+  Status status = Execute(cg, frame);
+  std::vector<AnyValue> outs;
+  for (int id : g.outputs()) {
+    if (!status.ok()) break;
+    const AnyValue* v = frame.Lookup(id);
+    if (v == nullptr) {
+      status = Internal("graph '" + g.name + "' output '" + g.value(id).name +
+                        "' was not computed");
+      break;
+    }
+    outs.push_back(*v);
+    if (arena_run != nullptr) arena_run->Detach(outs.back());
+  }
+  frame.values.clear();
+  if (arena != nullptr) PlanCache::Release(*entry, std::move(arena));
+  frame.arena = nullptr;
+  frame.recorder = nullptr;
+  if (!status.ok()) return status;
+  if (recorder != nullptr) {
+    auto plan = recorder->Finish(signature, cg.keep);
+    if (plan.ok()) cg.plans->Insert(std::move(plan).value());
+  }
+  return outs;
+}
 
 class FrameSubgraphRunner : public SubgraphRunner {
  public:
@@ -90,22 +156,16 @@ class FrameSubgraphRunner : public SubgraphRunner {
                              std::to_string(graph.inputs().size()) + " inputs, got " +
                              std::to_string(inputs.size()));
     }
+    std::vector<std::string> names;
+    std::vector<const AnyValue*> bound;
     for (size_t i = 0; i < inputs.size(); ++i) {
       int id = graph.inputs()[i];
       f.values[id] = inputs[i];
       f.defined[id] = true;
+      names.push_back(graph.value(id).name);
+      bound.push_back(&inputs[i]);
     }
-    KILN_RETURN_IF_ERROR(Execute(sub, f));
-    std::vector<AnyValue> outs;
-    for (int id : graph.outputs()) {
-      const AnyValue* v = f.Lookup(id);
-      if (v == nullptr) {
-        return Internal("subgraph '" + graph.name + "' output '" + graph.value(id).name +
-                        "' was not computed");
-      }
-      outs.push_back(*v);
-    }
-    return outs;
+    return RunGraph(sub, f, Signature(names, bound));
   }
 
  private:
@@ -134,6 +194,10 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
       }
     }
     KILN_RETURN_IF_ERROR(CheckInputTypes(*step.def, node, ins));
+    if (frame.recorder != nullptr) {
+      frame.recorder->BeginStep(static_cast<int>(step_index), *step.def, ins);
+    }
+    if (frame.arena != nullptr) frame.arena->BeginStep(static_cast<int>(step_index));
     outs.assign(node.outputs.size(), AnyValue());
     for (auto& o : outs) o.kind = AnyValue::Kind::kNone;  // marks "not written"
     KernelContext ctx(node, ins, &outs, &runner, allocator);
@@ -186,6 +250,10 @@ StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOp
                                                  const KernelRegistry& reg) {
   auto cg = std::make_unique<CompiledGraph>();
   cg->graph = &g;
+  if (options.memory_planning) {
+    cg->plans = std::make_unique<PlanCache>(std::max<size_t>(1, options.max_memory_plans));
+  }
+  cg->poison_arena = options.poison_arena;
   KILN_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
   std::vector<int> last_use(g.values().size(), -1);
   cg->keep.assign(g.values().size(), false);
@@ -403,7 +471,6 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
     if (!g.value(id).is_initializer) s->required_inputs_.push_back(id);
   }
   KILN_ASSIGN_OR_RETURN(s->main_, Compile(g, s->options_, reg));
-  s->plans_ = std::make_unique<PlanCache>(std::max<size_t>(1, s->options_.max_memory_plans));
   return s;
 }
 
@@ -458,72 +525,64 @@ StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& in
                              g.value(id).type.ToString() + ")");
     }
   }
-  // Memory: a cached plan for these input shapes gives an arena; otherwise record this run.
-  std::string signature = options_.memory_planning ? Signature(inputs) : std::string();
-  std::shared_ptr<PlanCache::Entry> entry;
-  std::shared_ptr<Storage> arena;
-  std::unique_ptr<ArenaRun> arena_run;
-  std::unique_ptr<RunRecorder> recorder;
-  if (!signature.empty()) {
-    entry = plans_->Find(signature);
-    if (entry != nullptr) {
-      KILN_ASSIGN_OR_RETURN(arena, PlanCache::Acquire(*entry));
-      if (options_.poison_arena && arena->bytes() > 0)
-        std::memset(arena->data(), 0xFF, arena->bytes());
-      arena_run = std::make_unique<ArenaRun>(entry->plan, arena);
-      frame.arena = arena_run.get();
-    } else {
-      std::vector<bool> plannable(g.values().size());
-      for (size_t v = 0; v < plannable.size(); ++v) plannable[v] = !main_->keep[v];
-      recorder = std::make_unique<RunRecorder>(std::move(plannable), main_->last_use,
-                                               static_cast<int>(main_->steps.size()));
-      frame.recorder = recorder.get();
-    }
+  std::vector<std::string> names;
+  std::vector<const AnyValue*> values;
+  for (const NamedValue& nv : inputs) {
+    names.push_back(nv.name);
+    values.push_back(&nv.value);
   }
-  Status status = Execute(*main_, frame);
+  KILN_ASSIGN_OR_RETURN(std::vector<AnyValue> results,
+                        RunGraph(*main_, frame, Signature(names, values)));
   std::vector<NamedValue> outs;
-  for (int id : g.outputs()) {
-    if (!status.ok()) break;
-    if (!frame.defined[id]) {
-      status = Internal("graph output '" + g.value(id).name + "' was not computed");
-      break;
-    }
-    AnyValue v = frame.values[id];
-    if (g.value(id).type.kind == TypeInfo::Kind::kOptional) v.optional = true;
-    if (arena_run != nullptr) arena_run->Detach(v);  // outputs never point into the arena
-    outs.push_back({g.value(id).name, std::move(v)});
-  }
-  frame.values.clear();
-  if (arena != nullptr) PlanCache::Release(*entry, std::move(arena));
-  if (!status.ok()) return status;
-  if (recorder != nullptr) {
-    auto plan = recorder->Finish(signature, main_->keep);
-    if (plan.ok()) plans_->Insert(std::move(plan).value());
+  for (size_t i = 0; i < results.size(); ++i) {
+    const int id = g.outputs()[i];
+    if (g.value(id).type.kind == TypeInfo::Kind::kOptional) results[i].optional = true;
+    outs.push_back({g.value(id).name, std::move(results[i])});
   }
   return outs;
 }
 
-std::string Session::Signature(const std::vector<NamedValue>& inputs) const {
-  std::string sig;
-  for (const NamedValue& nv : inputs) {
-    if (!nv.value.is_tensor()) return "";  // sequences: sizes vary with contents; not planned
-    sig += nv.name + ":" + nv.value.tensor.TypeString() + ";";
+namespace {
+
+// Reports of `cg`'s plans and, after them, of its subgraphs' plans (depth first).
+void CollectReports(const CompiledGraph& cg, const std::string& where,
+                    std::vector<MemoryReport>& reports) {
+  if (cg.plans != nullptr) {
+    for (const auto& e : cg.plans->All()) {
+      const RunPlan& p = e->plan;
+      MemoryReport r;
+      r.graph = where;
+      r.signature = p.signature;
+      r.arena_bytes = p.plan.arena_bytes;
+      r.lower_bound = p.plan.lower_bound;
+      r.naive_bytes = p.naive_bytes;
+      r.buffers = p.planned_values;
+      r.inplace = p.inplace_values;
+      r.scratch = p.scratch_requests;
+      r.slots = static_cast<int>(p.requests.size());
+      if (r.slots <= 40) r.drawing = DrawPlan(p.requests, p.plan, 64);
+      reports.push_back(std::move(r));
+    }
   }
-  return sig;
+  for (const auto& step : cg.steps) {  // in step order: deterministic
+    for (const Attribute& a : step.node->attributes) {
+      std::vector<const Graph*> subs;
+      if (a.g) subs.push_back(a.g.get());
+      for (const auto& sg : a.graphs) subs.push_back(sg.get());
+      for (const Graph* sub : subs) {
+        auto it = cg.subgraphs.find(sub);
+        if (it == cg.subgraphs.end()) continue;
+        CollectReports(*it->second, where + "/" + step.node->name + "." + a.name, reports);
+      }
+    }
+  }
 }
+
+}  // namespace
 
 std::vector<MemoryReport> Session::MemoryReports() const {
   std::vector<MemoryReport> reports;
-  for (const auto& e : plans_->All()) {
-    MemoryReport r;
-    r.signature = e->plan.signature;
-    r.arena_bytes = e->plan.plan.arena_bytes;
-    r.lower_bound = e->plan.plan.lower_bound;
-    r.naive_bytes = e->plan.plan.naive_bytes;
-    r.buffers = static_cast<int>(e->plan.requests.size());
-    if (r.buffers <= 40) r.drawing = DrawPlan(e->plan.requests, e->plan.plan, 64);
-    reports.push_back(std::move(r));
-  }
+  CollectReports(*main_, "main", reports);
   return reports;
 }
 

@@ -40,8 +40,9 @@ struct SessionOptions {
   // Kernels to use; nullptr selects the built-in registry (all devices compiled in).
   const KernelRegistry* registry = nullptr;
   // Memory planning (runtime/run_memory.h): the first run with a new set of input shapes is
-  // recorded and planned; later runs with the same shapes place intermediates in an arena and
-  // allocate none. Off: every intermediate is a heap allocation.
+  // recorded and planned; later runs with the same shapes place intermediates and kernel scratch
+  // in an arena and allocate none. If/Loop/Scan bodies are planned the same way, per body and
+  // body-input shapes. Off: every intermediate is a heap allocation.
   bool memory_planning = true;
   // Fill each arena with 0xFF bytes (NaN for floats, -1 for integers) before every planned run,
   // so that a kernel reading output memory before writing it gives a wrong result (tests).
@@ -52,17 +53,20 @@ struct SessionOptions {
 
 // One cached memory plan (Session::MemoryReports).
 struct MemoryReport {
+  std::string graph;        // "main", or the path of a subgraph: "main/loop_node.body"
   std::string signature;    // the input shapes it was made for
   int64_t arena_bytes = 0;  // one arena per concurrent run
   int64_t lower_bound = 0;  // the largest total of bytes live at one step
-  int64_t naive_bytes = 0;  // every planned value in its own buffer
+  int64_t naive_bytes = 0;  // every intermediate and scratch request in its own buffer
   int buffers = 0;          // planned values
+  int inplace = 0;          // of which written over their input (sharing its slot)
+  int scratch = 0;          // kernel scratch requests
+  int slots = 0;            // requests planned: buffers - inplace + scratch
   std::string drawing;      // ASCII drawing of the plan (small plans only)
 };
 
 // A graph compiled for execution: order, kernels, constants. Defined in session.cc.
 class CompiledGraph;
-class PlanCache;
 
 class Session {
  public:
@@ -84,7 +88,7 @@ class Session {
 
   // The model as optimized by the pass pipeline.
   const Model& model() const { return model_; }
-  // The memory plans made so far, oldest first.
+  // The memory plans made so far: the main graph's, oldest first, then each subgraph's.
   std::vector<MemoryReport> MemoryReports() const;
   // What the pass pipeline did at load.
   const PassReport& pass_report() const { return pass_report_; }
@@ -93,14 +97,11 @@ class Session {
 
  private:
   Session() = default;
-  // The plan key of a run: every input's name, element type and dims.
-  std::string Signature(const std::vector<NamedValue>& inputs) const;
   Model model_;
   SessionOptions options_;
   PassReport pass_report_;
   std::vector<int> required_inputs_;
   std::unique_ptr<CompiledGraph> main_;
-  std::unique_ptr<PlanCache> plans_;
 };
 
 // The built-in kernel registry (CPU, plus CUDA when compiled in). Built once, thread-safe.

@@ -467,10 +467,11 @@ int Run(const std::vector<std::string>& args) {
               ms[ms.size() / 2], ms.front(), ms.back(), runs);
   if (memory) {
     for (const MemoryReport& r : (*session)->MemoryReports()) {
-      std::printf("memory plan for %s\n", r.signature.c_str());
-      std::printf("  arena %.3f MiB for %d intermediates; lower bound %.3f MiB (arena/bound %.3f);"
-                  " naive sum %.3f MiB\n",
-                  r.arena_bytes / 1048576.0, r.buffers, r.lower_bound / 1048576.0,
+      std::printf("memory plan of %s for %s\n", r.graph.c_str(), r.signature.c_str());
+      std::printf("  arena %.3f MiB for %d intermediates (%d written in place) and %d scratch"
+                  " requests; lower bound %.3f MiB (arena/bound %.3f); naive sum %.3f MiB\n",
+                  r.arena_bytes / 1048576.0, r.buffers, r.inplace, r.scratch,
+                  r.lower_bound / 1048576.0,
                   r.lower_bound > 0 ? double(r.arena_bytes) / r.lower_bound : 1.0,
                   r.naive_bytes / 1048576.0);
       if (!r.drawing.empty()) std::printf("%s", r.drawing.c_str());
