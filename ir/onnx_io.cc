@@ -1,6 +1,11 @@
 // ONNX import: ModelProto -> kiln IR. See onnx_io.h.
 #include "ir/onnx_io.h"
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <limits>
 #include <set>
@@ -55,6 +60,10 @@ class Importer {
 
   StatusOr<Model> ImportModel(const onnx::ModelProto& mp);
   StatusOr<Tensor> ImportTensor(const onnx::TensorProto& tp, const std::string& where);
+  // Frees each initializer's raw_data in `graph` (the top-level graph of the model about to be
+  // imported) as soon as it has been copied into the IR, so the weights are held about once, not
+  // twice, while importing. The proto is then spent.
+  void ReleaseWeightsOf(onnx::GraphProto* graph) { release_from_ = release_graph_ = graph; }
 
  private:
   // Scope of names visible from enclosing graphs while importing a subgraph.
@@ -80,6 +89,8 @@ class Importer {
 
   std::string base_dir_;
   std::string label_;
+  const onnx::GraphProto* release_from_ = nullptr;
+  onnx::GraphProto* release_graph_ = nullptr;
 };
 
 StatusOr<TypeInfo> Importer::ImportType(const onnx::TypeProto& tp, const std::string& where) {
@@ -417,10 +428,14 @@ Status Importer::ImportGraph(const onnx::GraphProto& gp, const Scope* outer, Gra
     scope.names.insert(vi.name());
   }
   // Initializers (may also be graph inputs, giving them a default).
-  for (const auto& tp : gp.initializer()) {
+  for (int i = 0; i < gp.initializer_size(); ++i) {
+    const onnx::TensorProto& tp = gp.initializer(i);
     const std::string where = gname + " initializer '" + tp.name() + "'";
     if (tp.name().empty()) return InvalidModel(where + ": initializer has no name");
     KILN_ASSIGN_OR_RETURN(Tensor t, ImportTensor(tp, where));
+    if (release_from_ == &gp) {
+      std::string().swap(*release_graph_->mutable_initializer(i)->mutable_raw_data());
+    }
     int id = g.FindValue(tp.name());
     if (id >= 0 && g.value(id).is_initializer) {
       return InvalidModel(gname + ": initializer '" + tp.name() + "' is defined twice");
@@ -605,29 +620,72 @@ StatusOr<Model> Importer::ImportModel(const onnx::ModelProto& mp) {
 
 }  // namespace
 
-StatusOr<Model> ParseModel(const std::string& bytes, const std::string& base_dir,
-                           const std::string& label, const ImportOptions& options) {
-  onnx::ModelProto mp;
-  if (bytes.empty()) return InvalidModel(label + ": file is empty, not an ONNX model");
-  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+namespace {
+
+Status CheckModelSize(uint64_t size, const std::string& label) {
+  if (size == 0) return InvalidModel(label + ": file is empty, not an ONNX model");
+  if (size > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
     return Unsupported(label + ": models over 2 GiB must keep weights in external data files");
   }
-  if (!mp.ParseFromString(bytes)) {
-    return InvalidModel(label + ": not a valid ONNX model (protobuf parse failed: truncated or "
-                        "not an ONNX file)");
+  return Status::Ok();
+}
+
+Status ParseFailed(const std::string& label) {
+  return InvalidModel(label + ": not a valid ONNX model (protobuf parse failed: truncated or "
+                      "not an ONNX file)");
+}
+
+// Imports a parsed model once: onnx's checker, then function inlining (only on a model the checker
+// accepted), then kiln's import, which moves the weights out of the proto as it goes. kiln's own
+// errors come first, since they name the node, op and opset; the checker's come after.
+StatusOr<Model> ImportParsed(onnx::ModelProto& mp, const std::string& base_dir,
+                             const std::string& label, const ImportOptions& options) {
+  Status checked = options.check ? CheckModelProto(mp, base_dir, label) : Status::Ok();
+  if (checked.ok()) {
+    auto inlined = InlineFunctions(mp, options.has_kernel, label);
+    if (!inlined.ok()) checked = inlined.status();
   }
-  // kiln's own import validates first, so structural errors name the node, op and opset.
   Importer importer(base_dir, label);
+  importer.ReleaseWeightsOf(mp.mutable_graph());
   KILN_ASSIGN_OR_RETURN(Model model, importer.ImportModel(mp));
-  if (options.check) KILN_RETURN_IF_ERROR(CheckModelProto(mp, base_dir, label));
-  KILN_ASSIGN_OR_RETURN(bool inlined, InlineFunctions(mp, options.has_kernel, label));
-  if (!inlined) return model;
-  return importer.ImportModel(mp);
+  KILN_RETURN_IF_ERROR(checked);
+  return model;
+}
+
+}  // namespace
+
+StatusOr<Model> ParseModel(const std::string& bytes, const std::string& base_dir,
+                           const std::string& label, const ImportOptions& options) {
+  KILN_RETURN_IF_ERROR(CheckModelSize(bytes.size(), label));
+  onnx::ModelProto mp;
+  if (!mp.ParseFromString(bytes)) return ParseFailed(label);
+  return ImportParsed(mp, base_dir, label, options);
 }
 
 StatusOr<Model> LoadModel(const std::string& path, const ImportOptions& options) {
-  KILN_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
-  return ParseModel(bytes, Dirname(path), path, options);
+  // Parsed straight from the file: no copy of the file's bytes is held beside the parsed model.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError(path + ": cannot open file");
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return IoError(path + ": cannot read file (not a regular file)");
+  }
+  Status size_ok = CheckModelSize(static_cast<uint64_t>(st.st_size), path);
+  if (!size_ok.ok()) {
+    ::close(fd);
+    return size_ok;
+  }
+  onnx::ModelProto mp;
+  bool parsed = false;
+  {
+    google::protobuf::io::FileInputStream in(fd);
+    parsed = mp.ParseFromZeroCopyStream(&in);
+    parsed = parsed && in.GetErrno() == 0;
+  }
+  ::close(fd);
+  if (!parsed) return ParseFailed(path);
+  return ImportParsed(mp, Dirname(path), path, options);
 }
 
 StatusOr<Tensor> ParseTensor(const std::string& bytes, const std::string& label) {

@@ -153,14 +153,20 @@ StatusOr<bool> InlineFunctions(onnx::ModelProto& mp, const KernelQuery& has_kern
     // Schema functions are an alternative to kernels: when onnx cannot build a body (some
     // context-dependent bodies need types it cannot infer), the model is kept as it was and the
     // ops without kernels are reported as unsupported by the session.
+    // The copy kept for that case leaves the weights out: the inliner does not touch them.
+    google::protobuf::RepeatedPtrField<onnx::TensorProto> weights;
+    weights.Swap(mp.mutable_graph()->mutable_initializer());
     onnx::ModelProto original = mp;
+    weights.Swap(mp.mutable_graph()->mutable_initializer());
     try {
       AddDefaultAttributes(mp, has_kernel);
       MissingKernelSet to_inline(mp, has_kernel);
       onnx::inliner::InlineSelectedFunctions(mp, to_inline, nullptr);
       changed = true;
     } catch (const std::exception&) {
+      weights.Swap(mp.mutable_graph()->mutable_initializer());
       mp = std::move(original);
+      weights.Swap(mp.mutable_graph()->mutable_initializer());
     }
   }
   return changed;

@@ -1,5 +1,9 @@
 #include "ir/tensor.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +31,10 @@ StatusOr<std::shared_ptr<Storage>> Storage::AllocateUninitialized(size_t bytes) 
   if (p == nullptr) return OutOfMemory("cannot allocate " + std::to_string(bytes) + " bytes");
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   s->data_ = p;
+#if defined(__SANITIZE_ADDRESS__)
+  // The rounding is no part of the block: AddressSanitizer reports any access to it.
+  ASAN_POISON_MEMORY_REGION(static_cast<char*>(p) + bytes, rounded - bytes);
+#endif
   return s;
 }
 

@@ -2,6 +2,15 @@
 
 #include <algorithm>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define KILN_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define KILN_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define KILN_POISON(p, n) ((void)(p), (void)(n))
+#define KILN_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace kiln {
 namespace {
 
@@ -189,6 +198,13 @@ StatusOr<RunPlan> RunRecorder::Finish(const std::string& signature,
   return plan;
 }
 
+ArenaRun::ArenaRun(const RunPlan& plan, std::shared_ptr<Storage> arena)
+    : plan_(plan), arena_(std::move(arena)) {
+  KILN_POISON(arena_->data(), arena_->bytes());
+}
+
+ArenaRun::~ArenaRun() { KILN_UNPOISON(arena_->data(), arena_->bytes()); }
+
 Tensor ArenaRun::Allocate(const Node& node, int i, DataType dtype, const std::vector<int64_t>& dims,
                           size_t nbytes) {
   const int v = node.outputs[i];
@@ -196,7 +212,9 @@ Tensor ArenaRun::Allocate(const Node& node, int i, DataType dtype, const std::ve
     return Tensor();
   }
   auto t = Tensor::View(arena_, static_cast<size_t>(plan_.offset[v]), dtype, dims);
-  return t.ok() ? std::move(t).value() : Tensor();
+  if (!t.ok()) return Tensor();
+  KILN_UNPOISON(static_cast<char*>(arena_->data()) + plan_.offset[v], nbytes);
+  return std::move(t).value();
 }
 
 Tensor ArenaRun::Scratch(const Node&, size_t nbytes) {
@@ -206,7 +224,9 @@ Tensor ArenaRun::Scratch(const Node&, size_t nbytes) {
   if (k >= requests.size() || static_cast<int64_t>(nbytes) > requests[k].second) return Tensor();
   auto t = Tensor::View(arena_, static_cast<size_t>(requests[k].first), DataType::kUint8,
                         {static_cast<int64_t>(nbytes)});
-  return t.ok() ? std::move(t).value() : Tensor();
+  if (!t.ok()) return Tensor();
+  KILN_UNPOISON(static_cast<char*>(arena_->data()) + requests[k].first, nbytes);
+  return std::move(t).value();
 }
 
 bool ArenaRun::Covers(int value, const Tensor& t) const {

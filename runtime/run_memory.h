@@ -89,9 +89,13 @@ class RunRecorder : public OutputAllocator {
 };
 
 // Places planned values and scratch in an arena during a run, and keeps views of the arena honest.
+// In AddressSanitizer builds the arena starts each run poisoned and each placement unpoisons
+// exactly the bytes asked for, so a kernel reading or writing past its output or scratch into
+// padding or a slot not yet handed out is reported.
 class ArenaRun : public OutputAllocator {
  public:
-  ArenaRun(const RunPlan& plan, std::shared_ptr<Storage> arena) : plan_(plan), arena_(arena) {}
+  ArenaRun(const RunPlan& plan, std::shared_ptr<Storage> arena);
+  ~ArenaRun() override;  // unpoisons the arena: destroy before the arena goes back to its pool
   // Called before each step.
   void BeginStep(int step) {
     step_ = step;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -346,6 +347,65 @@ TEST(RunMemory, EightThreadsShareOneSessionWithALoop) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
 }
 
+TEST(RunMemory, EightThreadsShareOneSessionWithAConv) {
+  // Conv (+Relu, fused at level 3) and MaxPool on oneDNN: packed weights and the primitive cache
+  // are shared by all threads; blocked copies and scratchpads are per-run scratch in the arena.
+  auto build = [] {
+    ModelBuilder b;
+    b.Input("x", {-1, 3, 12, 12}).RandomInit("w", {8, 3, 3, 3}).RandomInit("bias", {8});
+    b.Node("Conv", {"x", "w", "bias"}, {"c"}, {IntsAttr("pads", {1, 1, 1, 1})});
+    b.Node("Relu", {"c"}, {"r"});
+    b.Node("MaxPool", {"r"}, {"y"}, {IntsAttr("kernel_shape", {2, 2}), IntsAttr("strides", {2, 2})});
+    b.Output("y");
+    return b.Build();
+  };
+  SessionOptions off = Opts();
+  off.memory_planning = false;
+  auto ref = Session::Create(build(), off);
+  SessionOptions so = Opts(3);
+  so.poison_arena = true;
+  auto s = Session::Create(build(), so);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  constexpr int kThreads = 8, kRuns = 10;
+  auto input = [](int t) {
+    const int64_t n = 1 + t % 2;
+    std::vector<float> xs(n * 3 * 12 * 12);
+    for (size_t i = 0; i < xs.size(); ++i) xs[i] = std::sin(0.05f * i + t);
+    return Tensor::FromVector<float>(xs, {n, 3, 12, 12});
+  };
+  std::vector<std::vector<float>> want(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    auto r = (*ref)->Run({{"x", input(t)}});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    want[t] = Floats((*r)[0].value.tensor);
+  }
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const Tensor x = input(t);
+      for (int i = 0; i < kRuns; ++i) {
+        auto r = (*s)->Run({{"x", x}});
+        if (!r.ok()) {
+          ++mismatches[t];
+          continue;
+        }
+        const std::vector<float> got = Floats((*r)[0].value.tensor);
+        bool close = got.size() == want[t].size();
+        for (size_t j = 0; close && j < got.size(); ++j) {
+          close = std::fabs(got[j] - want[t][j]) <= 1e-5f * (1 + std::fabs(want[t][j]));
+        }
+        if (!close) ++mismatches[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+  auto reports = (*s)->MemoryReports();
+  ASSERT_EQ(reports.size(), 2u);  // batch 1 and batch 2
+}
+
 // A kernel that returns whatever its output memory held before it ran: it shows what a kernel
 // that reads before writing would see.
 Status ReadsUninitialized(KernelContext& ctx) {
@@ -376,6 +436,55 @@ TEST(RunMemory, PoisonMakesReadsBeforeWritesVisible) {
   EXPECT_EQ(Floats((*recorded)[0].value.tensor), (std::vector<float>(4, -0.0f)));  // heap: zeros
   for (float v : Floats((*planned)[0].value.tensor)) EXPECT_TRUE(std::isnan(v));
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+// Writes one float past the end of its output: on every call, or from its second call on.
+Status WritePastTheOutput(KernelContext& ctx) {
+  const Tensor* x = ctx.Input(0);
+  KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
+  float* p = y->data<float>();
+  for (int64_t i = 0; i <= x->numel(); ++i) p[i] = 1.0f;
+  return Status::Ok();
+}
+Status WritesPastItsOutputFromItsSecondCall(KernelContext& ctx) {
+  static std::atomic<int> calls{0};
+  if (++calls >= 2) return WritePastTheOutput(ctx);
+  const Tensor* x = ctx.Input(0);
+  KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
+  std::memcpy(y->raw_data(), x->raw_data(), x->nbytes());
+  return Status::Ok();
+}
+
+// Only in AddressSanitizer builds (scripts/sanitize.sh): heap blocks are poisoned past the bytes
+// asked for, and the arena outside the bytes handed out in this run.
+TEST(RunMemoryDeathTest, AddressSanitizerSeesWritesPastAnOutput) {
+  KernelRegistry reg;
+  RegisterCpuKernels(reg);
+  reg.Register(KernelDef("Always", "test").Opsets(1), Stateless(WritePastTheOutput));
+  reg.Register(KernelDef("Second", "test").Opsets(1),
+               Stateless(WritesPastItsOutputFromItsSecondCall));
+  auto session = [&](const std::string& op) {
+    ModelBuilder b;
+    b.Input("x", {4});
+    b.Node(op, {"x"}, {"u"}, {}, "test", 1).Node("Neg", {"u"}, {"y"}).Output("y");
+    Model m = b.Build();
+    m.opset_imports["test"] = 1;
+    SessionOptions so = Opts();
+    so.registry = &reg;
+    auto s = Session::Create(std::move(m), so);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return std::move(s).value();
+  };
+  Tensor x = Tensor::FromVector<float>({1, 2, 3, 4}, {4});
+  // The recorded run: u is a heap block of 16 bytes (in 64 allocated).
+  auto heap = session("Always");
+  EXPECT_DEATH((void)heap->Run({{"x", x}}), "use-after-poison");
+  // The planned run: u is a 64-byte slot of the arena, of which 16 bytes are handed out.
+  auto planned = session("Second");
+  ASSERT_TRUE(planned->Run({{"x", x}}).ok());  // recorded, well-behaved
+  EXPECT_DEATH((void)planned->Run({{"x", x}}), "use-after-poison");
+}
+#endif
 
 }  // namespace
 }  // namespace kiln::test

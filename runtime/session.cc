@@ -123,6 +123,7 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
     if (arena_run != nullptr) arena_run->Detach(outs.back());
   }
   frame.values.clear();
+  arena_run.reset();  // before the arena goes back: another run may take it at once
   if (arena != nullptr) PlanCache::Release(*entry, std::move(arena));
   frame.arena = nullptr;
   frame.recorder = nullptr;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: unit tests (ctest), the model-error and
-# `kiln optimize` tests, and the official ONNX backend suite against
-# tests/onnx_backend/known_failures.txt, with the optimizer off and at its highest level.
+# `kiln optimize` tests, the official ONNX backend suite against
+# tests/onnx_backend/known_failures.txt with the optimizer off and at its highest level, and the
+# sanitizer runs of scripts/sanitize.sh (ASan + UBSan over the suite, TSan over concurrent runs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,3 +37,7 @@ for level in 0 3; do
   "$build/bin/kiln" backend-test "$data" --device cpu --level "$level" --poison \
     --known-failures tests/onnx_backend/known_failures.txt --json "$build/backend_cpu_l$level.json"
 done
+
+# AddressSanitizer + UBSan over the whole suite (planned memory, poisoned arena) and the runtime's
+# tests; ThreadSanitizer over the runtime's tests (one Session from 8 threads).
+bash scripts/sanitize.sh all

@@ -64,8 +64,9 @@ const char* kRunUsage =
     "  --output-dir DIR       write each tensor output to DIR/<name>.npy\n"
     "  --runs N               timed runs after one warm-up run (default 10)\n"
     "  --top K                print the K largest values of each output (default 5)\n"
-    "  --memory               print the memory plan: arena, lower bound, naive sum (and a\n"
-    "                         drawing for small plans)\n" KILN_PASS_OPTIONS_HELP;
+    "  --memory               print each memory plan (arena, lower bound, naive sum, and a\n"
+    "                         drawing for small plans) and the process's peak RSS\n"
+    KILN_PASS_OPTIONS_HELP;
 
 const char* kBackendUsage =
     "usage: kiln backend-test DIR [--device cpu] [--filter REGEX] [--json FILE]\n"
@@ -373,6 +374,20 @@ void PrintSummary(const NamedValue& nv, int top) {
   }
 }
 
+// This process's peak resident memory (VmHWM of /proc/self/status) in MiB; -1 when unknown. Unlike
+// getrusage's ru_maxrss it starts afresh at exec, so a parent's size does not leak into it.
+double PeakRssMiB() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  double kib = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib < 0 ? -1 : kib / 1024.0;
+}
+
 int Run(const std::vector<std::string>& args) {
   if (args.empty() || IsHelp(args[0])) {
     PrintUsageWithPasses(kRunUsage);
@@ -476,6 +491,8 @@ int Run(const std::vector<std::string>& args) {
                   r.naive_bytes / 1048576.0);
       if (!r.drawing.empty()) std::printf("%s", r.drawing.c_str());
     }
+    const double peak = PeakRssMiB();
+    if (peak >= 0) std::printf("process peak RSS: %.1f MiB (VmHWM)\n", peak);
   }
   if (!output_dir.empty()) {
     for (const auto& o : *outs) {

@@ -241,9 +241,13 @@ class AttentionKernel : public Kernel {
     const float* kd = k.data<float>();
     const float* vd = v.data<float>();
 
-    std::vector<float> scores(static_cast<size_t>(S * T));
-    std::vector<unsigned char> zero_row(static_cast<size_t>(S));
-    Eigen::Map<RowMat<float>> sm(scores.data(), S, T);
+    // Scores of one head and a flag per fully masked row: kernel scratch (the session's arena).
+    KILN_ASSIGN_OR_RETURN(Tensor scores_bytes,
+                          ctx.Scratch(static_cast<size_t>(S * T) * sizeof(float)));
+    KILN_ASSIGN_OR_RETURN(Tensor zero_bytes, ctx.Scratch(static_cast<size_t>(S)));
+    float* scores = static_cast<float*>(scores_bytes.raw_data());
+    unsigned char* zero_row = static_cast<unsigned char*>(zero_bytes.raw_data());
+    Eigen::Map<RowMat<float>> sm(scores, S, T);
     for (int64_t b = 0; b < p.batch; ++b) {
       for (int64_t h = 0; h < p.q_heads; ++h) {
         const int64_t hk = h / group;
@@ -258,7 +262,7 @@ class AttentionKernel : public Kernel {
         sm.noalias() = scale * (qm * km.transpose());
         bool any_zero = false;
         for (int64_t i = 0; i < S; ++i) {
-          float* x = scores.data() + i * T;
+          float* x = scores + i * T;
           // Without a cache the causal offset is 0: query i sees keys 0..i.
           const int64_t visible = a_.is_causal ? std::min(i + 1, T) : T;
           const float* mrow =

@@ -313,7 +313,7 @@ class ConvKernel : public Kernel {
     if (x->numel() == 0 || wt->numel() == 0) {
       return ctx.InvalidArgument("empty X or W with a non-empty output");
     }
-    if (x->dtype() == DataType::kFloat && RunDnnl(*x, *wt, b, z, g, y_dims, y)) {
+    if (x->dtype() == DataType::kFloat && RunDnnl(ctx, *x, *wt, b, z, g, y_dims, y)) {
       return Status::Ok();
     }
     if (fused_) return RunFusedDirect(w3, cd, *x, *wt, b, z, y);
@@ -523,8 +523,11 @@ class ConvKernel : public Kernel {
 
   // float32 through oneDNN; false when oneDNN cannot express the case. `z` (FusedConv's residual)
   // is added through a sum post-op: it is written into the destination before the primitive runs.
-  bool RunDnnl(const Tensor& x, const Tensor& wt, const Tensor* b, const Tensor* z,
-               const Geometry& g, const std::vector<int64_t>& y_dims, Tensor* y) const {
+  // Blocked copies of X and Y, oneDNN's scratchpad and reordered non-constant weights are kernel
+  // scratch, planned in the session's arena.
+  bool RunDnnl(KernelContext& ctx, const Tensor& x, const Tensor& wt, const Tensor* b,
+               const Tensor* z, const Geometry& g, const std::vector<int64_t>& y_dims,
+               Tensor* y) const {
     const bool w_const = const_w_.defined() && const_w_.raw_data() == wt.raw_data();
     std::vector<int64_t> key = x.dims();
     key.insert(key.end(), wt.dims().begin(), wt.dims().end());
@@ -544,11 +547,15 @@ class ConvKernel : public Kernel {
       dnnl::memory user_src(e->user_src_md, eng, const_cast<void*>(x.raw_data()));
       dnnl::memory user_dst(e->user_dst_md, eng, y->raw_data());
       dnnl::memory src = user_src, dst = user_dst;
+      Tensor src_bytes, dst_bytes, scratch_bytes, w_bytes;
       if (e->pd.src_desc() != e->user_src_md) {
-        src = dnnl::memory(e->pd.src_desc(), eng);
+        if (!DnnlScratch(ctx, e->pd.src_desc(), &src_bytes, &src)) return false;
         dnnl::reorder(user_src, src).execute(s, user_src, src);
       }
-      if (e->pd.dst_desc() != e->user_dst_md) dst = dnnl::memory(e->pd.dst_desc(), eng);
+      if (e->pd.dst_desc() != e->user_dst_md &&
+          !DnnlScratch(ctx, e->pd.dst_desc(), &dst_bytes, &dst)) {
+        return false;
+      }
       if (z != nullptr) {
         if (dst != user_dst) {
           dnnl::memory user_z(e->user_dst_md, eng, const_cast<void*>(z->raw_data()));
@@ -558,7 +565,8 @@ class ConvKernel : public Kernel {
                       static_cast<size_t>(y->numel()) * sizeof(float));
         }
       }
-      dnnl::memory scratch(e->pd.scratchpad_desc(), eng);
+      dnnl::memory scratch;
+      if (!DnnlScratch(ctx, e->pd.scratchpad_desc(), &scratch_bytes, &scratch)) return false;
       dnnl::memory weights;
       if (e->packed_w) {
         weights = e->packed_w;
@@ -567,7 +575,7 @@ class ConvKernel : public Kernel {
         if (e->pd.weights_desc() == e->user_w_md) {
           weights = user_w;
         } else {
-          weights = dnnl::memory(e->pd.weights_desc(), eng);
+          if (!DnnlScratch(ctx, e->pd.weights_desc(), &w_bytes, &weights)) return false;
           dnnl::reorder(user_w, weights).execute(s, user_w, weights);
         }
       }

@@ -162,6 +162,23 @@ inline const dnnl::engine& DnnlEngine() {
   return *engine;
 }
 
+// A oneDNN memory of descriptor `md` in kernel scratch (KernelContext::Scratch: the session's
+// arena in steady state). `holder` keeps the bytes alive while oneDNN uses them. False when the
+// scratch cannot be had.
+inline bool DnnlScratch(KernelContext& ctx, const dnnl::memory::desc& md, Tensor* holder,
+                        dnnl::memory* mem) {
+  const size_t bytes = md.get_size();
+  if (bytes == 0) {
+    *mem = dnnl::memory(md, DnnlEngine());
+    return true;
+  }
+  auto t = ctx.Scratch(bytes);
+  if (!t.ok()) return false;
+  *holder = std::move(t).value();
+  *mem = dnnl::memory(md, DnnlEngine(), holder->raw_data());
+  return true;
+}
+
 inline dnnl::memory::dims ToDnnlDims(const std::vector<int64_t>& v) {
   return dnnl::memory::dims(v.begin(), v.end());
 }

@@ -37,15 +37,10 @@ void Gemm2D(const T* a, const T* b, T* c, int64_t m, int64_t k, int64_t n, bool 
     if (!accumulate) cm.setZero();
     return;
   }
-  auto run = [&](const auto& am, const auto& bm) {
-    if (accumulate) {
-      cm.noalias() += alpha * (am * bm);
-    } else if (alpha == T(1)) {
-      cm.noalias() = am * bm;
-    } else {
-      cm.noalias() = alpha * (am * bm);
-    }
-  };
+  // One product form per transpose combination (Eigen's `=` of a large product zeroes C and
+  // accumulates too): each form is a separate, heavy instantiation of Eigen's GEMM.
+  if (!accumulate) cm.setZero();
+  auto run = [&](const auto& am, const auto& bm) { cm.noalias() += alpha * (am * bm); };
   Eigen::Map<const RowMat<T>> a_n(a, m, k), a_t(a, k, m);
   Eigen::Map<const RowMat<T>> b_n(b, k, n), b_t(b, n, k);
   if (!trans_a && !trans_b) run(a_n, b_n);

@@ -296,7 +296,7 @@ class PoolKernel : public Kernel {
     }
     if (y->numel() == 0) return Status::Ok();
     if (x->dtype() == DataType::kFloat && indices == nullptr && params_.kind != PoolKind::kLp &&
-        RunDnnl(*x, g, y)) {
+        RunDnnl(ctx, *x, g, y)) {
       return Status::Ok();
     }
     const Geometry3 g3 = Promote(g);
@@ -316,7 +316,7 @@ class PoolKernel : public Kernel {
 
  private:
   // Runs float32 pooling on oneDNN; false when oneDNN cannot express this window.
-  bool RunDnnl(const Tensor& x, const Geometry& g, Tensor* y) const {
+  bool RunDnnl(KernelContext& ctx, const Tensor& x, const Geometry& g, Tensor* y) const {
     std::shared_ptr<const DnnlPool> e =
         cache_.Get(x.dims(), [&] { return std::make_shared<DnnlPool>(MakeDnnl(x, g)); });
     if (!e->ok) return false;
@@ -324,7 +324,9 @@ class PoolKernel : public Kernel {
       const dnnl::engine& eng = DnnlEngine();
       dnnl::memory src(e->pd.src_desc(), eng, const_cast<void*>(x.raw_data()));
       dnnl::memory dst(e->pd.dst_desc(), eng, y->raw_data());
-      dnnl::memory scratch(e->pd.scratchpad_desc(), eng);
+      Tensor scratch_bytes;  // oneDNN's scratchpad, planned in the session's arena
+      dnnl::memory scratch;
+      if (!DnnlScratch(ctx, e->pd.scratchpad_desc(), &scratch_bytes, &scratch)) return false;
       dnnl::stream s(eng);
       e->prim.execute(s,
                       {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratch}});
