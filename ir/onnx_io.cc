@@ -631,7 +631,8 @@ Status CheckModelSize(uint64_t size, const std::string& label) {
 }
 
 Status ParseFailed(const std::string& label) {
-  return InvalidModel(label + ": not a valid ONNX model (protobuf parse failed: truncated or "
+  return InvalidModel(label +
+                      ": not a valid ONNX model (protobuf parse failed: truncated or "
                       "not an ONNX file)");
 }
 

@@ -138,8 +138,8 @@ StatusOr<Tensor> KernelContext::Scratch(size_t nbytes) {
   }
   auto storage = Storage::AllocateUninitialized(nbytes);
   if (!storage.ok()) return storage.status().WithPrefix("node " + node_.Describe() + ": scratch");
-  auto t = Tensor::View(std::move(storage).value(), 0, DataType::kUint8,
-                        {static_cast<int64_t>(nbytes)});
+  auto t =
+      Tensor::View(std::move(storage).value(), 0, DataType::kUint8, {static_cast<int64_t>(nbytes)});
   if (!t.ok()) return t.status().WithPrefix("node " + node_.Describe() + ": scratch");
   return t;
 }

@@ -81,8 +81,8 @@ class RunRecorder : public OutputAllocator {
   std::vector<std::vector<int>> views_;
   // This step's in-place candidates: (output index, the value owning the input's whole buffer).
   std::vector<std::pair<int, int>> candidates_;
-  std::vector<int> inplace_of_;                   // per value: the value it may overwrite, or -1
-  std::vector<std::vector<int64_t>> scratch_;     // per step: bytes of each scratch request
+  std::vector<int> inplace_of_;                // per value: the value it may overwrite, or -1
+  std::vector<std::vector<int64_t>> scratch_;  // per step: bytes of each scratch request
   // storage block -> the value that allocated it; the weak pointer tells a live block from a
   // freed one whose address the heap has reused.
   std::map<const Storage*, std::pair<std::weak_ptr<Storage>, int>> owner_;

@@ -170,7 +170,8 @@ Model LoopModel() {
     if (input) body->AddInput(id);
     return id;
   };
-  const int iter = value("iter", true), cond_in = value("cond_in", true), v_in = value("v_in", true);
+  const int iter = value("iter", true), cond_in = value("cond_in", true),
+            v_in = value("v_in", true);
   const int w = value("w", false);
   body->mutable_value(w).outer_scope = true;
   const int t = value("t", false), u = value("u", false), v_out = value("v_out", false);
@@ -355,7 +356,8 @@ TEST(RunMemory, EightThreadsShareOneSessionWithAConv) {
     b.Input("x", {-1, 3, 12, 12}).RandomInit("w", {8, 3, 3, 3}).RandomInit("bias", {8});
     b.Node("Conv", {"x", "w", "bias"}, {"c"}, {IntsAttr("pads", {1, 1, 1, 1})});
     b.Node("Relu", {"c"}, {"r"});
-    b.Node("MaxPool", {"r"}, {"y"}, {IntsAttr("kernel_shape", {2, 2}), IntsAttr("strides", {2, 2})});
+    b.Node("MaxPool", {"r"}, {"y"},
+           {IntsAttr("kernel_shape", {2, 2}), IntsAttr("strides", {2, 2})});
     b.Output("y");
     return b.Build();
   };

@@ -115,8 +115,8 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
     if (!status.ok()) break;
     const AnyValue* v = frame.Lookup(id);
     if (v == nullptr) {
-      status = Internal("graph '" + g.name + "' output '" + g.value(id).name +
-                        "' was not computed");
+      status =
+          Internal("graph '" + g.name + "' output '" + g.value(id).name + "' was not computed");
       break;
     }
     outs.push_back(*v);

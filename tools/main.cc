@@ -65,8 +65,8 @@ const char* kRunUsage =
     "  --runs N               timed runs after one warm-up run (default 10)\n"
     "  --top K                print the K largest values of each output (default 5)\n"
     "  --memory               print each memory plan (arena, lower bound, naive sum, and a\n"
-    "                         drawing for small plans) and the process's peak RSS\n"
-    KILN_PASS_OPTIONS_HELP;
+    "                         drawing for small plans) and the process's peak "
+    "RSS\n" KILN_PASS_OPTIONS_HELP;
 
 const char* kBackendUsage =
     "usage: kiln backend-test DIR [--device cpu] [--filter REGEX] [--json FILE]\n"
@@ -483,12 +483,12 @@ int Run(const std::vector<std::string>& args) {
   if (memory) {
     for (const MemoryReport& r : (*session)->MemoryReports()) {
       std::printf("memory plan of %s for %s\n", r.graph.c_str(), r.signature.c_str());
-      std::printf("  arena %.3f MiB for %d intermediates (%d written in place) and %d scratch"
-                  " requests; lower bound %.3f MiB (arena/bound %.3f); naive sum %.3f MiB\n",
-                  r.arena_bytes / 1048576.0, r.buffers, r.inplace, r.scratch,
-                  r.lower_bound / 1048576.0,
-                  r.lower_bound > 0 ? double(r.arena_bytes) / r.lower_bound : 1.0,
-                  r.naive_bytes / 1048576.0);
+      std::printf(
+          "  arena %.3f MiB for %d intermediates (%d written in place) and %d scratch"
+          " requests; lower bound %.3f MiB (arena/bound %.3f); naive sum %.3f MiB\n",
+          r.arena_bytes / 1048576.0, r.buffers, r.inplace, r.scratch, r.lower_bound / 1048576.0,
+          r.lower_bound > 0 ? double(r.arena_bytes) / r.lower_bound : 1.0,
+          r.naive_bytes / 1048576.0);
       if (!r.drawing.empty()) std::printf("%s", r.drawing.c_str());
     }
     const double peak = PeakRssMiB();
