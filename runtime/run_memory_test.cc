@@ -110,6 +110,25 @@ TEST(RunMemory, InplaceNeverOverwritesAValueReadLater) {
   EXPECT_EQ(r[0].slots, 2);
 }
 
+// The CPU kernels plus test kernels (domain "test", opset 1), and sessions using them.
+struct TestKernels {
+  KernelRegistry reg;
+  TestKernels() { RegisterCpuKernels(reg); }
+  TestKernels& Add(const std::string& op, FunctionKernel::Fn fn) {
+    reg.Register(KernelDef(op, "test").Opsets(1), Stateless(std::move(fn)));
+    return *this;
+  }
+  // A session over `b`'s model (which may call the test ops) on these kernels; null on error.
+  std::unique_ptr<Session> Create(ModelBuilder& b, SessionOptions so) {
+    Model m = b.Build();
+    m.opset_imports["test"] = 1;
+    so.registry = &reg;
+    auto s = Session::Create(std::move(m), so);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(s).value() : nullptr;
+  }
+};
+
 // A kernel that sums its input through a scratch buffer: y = sum(x) broadcast to x's shape.
 Status SumViaScratch(KernelContext& ctx) {
   const Tensor* x = ctx.Input(0);
@@ -125,31 +144,27 @@ Status SumViaScratch(KernelContext& ctx) {
 }
 
 TEST(RunMemory, ScratchIsPlannedForOneStep) {
-  KernelRegistry reg;
-  RegisterCpuKernels(reg);
-  reg.Register(KernelDef("SumViaScratch", "test").Opsets(1), Stateless(SumViaScratch));
+  TestKernels k;
+  k.Add("SumViaScratch", SumViaScratch);
   ModelBuilder b;
   b.Input("x", {16});
   b.Node("Relu", {"x"}, {"a"}).Node("SumViaScratch", {"a"}, {"b"}, {}, "test", 1);
   b.Node("Neg", {"b"}, {"y"}).Output("y");
-  Model m = b.Build();
-  m.opset_imports["test"] = 1;
   SessionOptions so = Opts();
-  so.registry = &reg;
   so.poison_arena = true;
-  auto s = Session::Create(std::move(m), so);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto session = k.Create(b, so);
+  ASSERT_NE(session, nullptr);
   std::vector<float> xs(16);
   for (int i = 0; i < 16; ++i) xs[i] = static_cast<float>(i);
   Tensor x = Tensor::FromVector<float>(xs, {16});
-  ASSERT_TRUE((*s)->Run({{"x", x}}).ok());  // recorded
-  ASSERT_TRUE((*s)->Run({{"x", x}}).ok());  // the arena is allocated once
+  ASSERT_TRUE(session->Run({{"x", x}}).ok());  // recorded
+  ASSERT_TRUE(session->Run({{"x", x}}).ok());  // the arena is allocated once
   const int64_t before = Storage::allocation_count();
-  auto got = (*s)->Run({{"x", x}});
+  auto got = session->Run({{"x", x}});
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(Storage::allocation_count() - before, 1);  // y only: no scratch on the heap
   EXPECT_EQ(Floats((*got)[0].value.tensor), std::vector<float>(16, -120.0f));
-  auto r = (*s)->MemoryReports();
+  auto r = session->MemoryReports();
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].scratch, 1);
   EXPECT_EQ(r[0].slots, 3);  // a, the scratch and b, all live at step 1
@@ -418,22 +433,18 @@ Status ReadsUninitialized(KernelContext& ctx) {
 }
 
 TEST(RunMemory, PoisonMakesReadsBeforeWritesVisible) {
-  KernelRegistry reg;
-  RegisterCpuKernels(reg);
-  reg.Register(KernelDef("ReadsUninitialized", "test").Opsets(1), Stateless(ReadsUninitialized));
+  TestKernels k;
+  k.Add("ReadsUninitialized", ReadsUninitialized);
   ModelBuilder b;
   b.Input("x", {4});
   b.Node("ReadsUninitialized", {"x"}, {"u"}, {}, "test", 1).Node("Neg", {"u"}, {"y"}).Output("y");
-  Model m = b.Build();
-  m.opset_imports["test"] = 1;
   SessionOptions so = Opts();
-  so.registry = &reg;
   so.poison_arena = true;
-  auto s = Session::Create(std::move(m), so);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto session = k.Create(b, so);
+  ASSERT_NE(session, nullptr);
   Tensor x = Tensor::FromVector<float>({1, 2, 3, 4}, {4});
-  auto recorded = (*s)->Run({{"x", x}});
-  auto planned = (*s)->Run({{"x", x}});
+  auto recorded = session->Run({{"x", x}});
+  auto planned = session->Run({{"x", x}});
   ASSERT_TRUE(recorded.ok() && planned.ok());
   EXPECT_EQ(Floats((*recorded)[0].value.tensor), (std::vector<float>(4, -0.0f)));  // heap: zeros
   for (float v : Floats((*planned)[0].value.tensor)) EXPECT_TRUE(std::isnan(v));
@@ -460,22 +471,13 @@ Status WritesPastItsOutputFromItsSecondCall(KernelContext& ctx) {
 // Only in AddressSanitizer builds (scripts/sanitize.sh): heap blocks are poisoned past the bytes
 // asked for, and the arena outside the bytes handed out in this run.
 TEST(RunMemoryDeathTest, AddressSanitizerSeesWritesPastAnOutput) {
-  KernelRegistry reg;
-  RegisterCpuKernels(reg);
-  reg.Register(KernelDef("Always", "test").Opsets(1), Stateless(WritePastTheOutput));
-  reg.Register(KernelDef("Second", "test").Opsets(1),
-               Stateless(WritesPastItsOutputFromItsSecondCall));
+  TestKernels k;
+  k.Add("Always", WritePastTheOutput).Add("Second", WritesPastItsOutputFromItsSecondCall);
   auto session = [&](const std::string& op) {
     ModelBuilder b;
     b.Input("x", {4});
     b.Node(op, {"x"}, {"u"}, {}, "test", 1).Node("Neg", {"u"}, {"y"}).Output("y");
-    Model m = b.Build();
-    m.opset_imports["test"] = 1;
-    SessionOptions so = Opts();
-    so.registry = &reg;
-    auto s = Session::Create(std::move(m), so);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return std::move(s).value();
+    return k.Create(b, Opts());
   };
   Tensor x = Tensor::FromVector<float>({1, 2, 3, 4}, {4});
   // The recorded run: u is a heap block of 16 bytes (in 64 allocated).
