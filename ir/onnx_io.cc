@@ -63,7 +63,7 @@ class Importer {
   // Frees each initializer's raw_data in `graph` (the top-level graph of the model about to be
   // imported) as soon as it has been copied into the IR, so the weights are held about once, not
   // twice, while importing. The proto is then spent.
-  void ReleaseWeightsOf(onnx::GraphProto* graph) { release_from_ = release_graph_ = graph; }
+  void ReleaseWeightsOf(onnx::GraphProto* graph) { release_graph_ = graph; }
 
  private:
   // Scope of names visible from enclosing graphs while importing a subgraph.
@@ -89,7 +89,6 @@ class Importer {
 
   std::string base_dir_;
   std::string label_;
-  const onnx::GraphProto* release_from_ = nullptr;
   onnx::GraphProto* release_graph_ = nullptr;
 };
 
@@ -433,7 +432,7 @@ Status Importer::ImportGraph(const onnx::GraphProto& gp, const Scope* outer, Gra
     const std::string where = gname + " initializer '" + tp.name() + "'";
     if (tp.name().empty()) return InvalidModel(where + ": initializer has no name");
     KILN_ASSIGN_OR_RETURN(Tensor t, ImportTensor(tp, where));
-    if (release_from_ == &gp) {
+    if (release_graph_ == &gp) {
       std::string().swap(*release_graph_->mutable_initializer(i)->mutable_raw_data());
     }
     int id = g.FindValue(tp.name());

@@ -211,10 +211,7 @@ Tensor ArenaRun::Allocate(const Node& node, int i, DataType dtype, const std::ve
   if (v < 0 || plan_.offset[v] < 0 || static_cast<int64_t>(nbytes) > plan_.bytes[v]) {
     return Tensor();
   }
-  auto t = Tensor::View(arena_, static_cast<size_t>(plan_.offset[v]), dtype, dims);
-  if (!t.ok()) return Tensor();
-  KILN_UNPOISON(static_cast<char*>(arena_->data()) + plan_.offset[v], nbytes);
-  return std::move(t).value();
+  return Place(plan_.offset[v], dtype, dims, nbytes);
 }
 
 Tensor ArenaRun::Scratch(const Node&, size_t nbytes) {
@@ -222,10 +219,14 @@ Tensor ArenaRun::Scratch(const Node&, size_t nbytes) {
   const auto& requests = plan_.scratch[step_];
   const size_t k = scratch_index_++;
   if (k >= requests.size() || static_cast<int64_t>(nbytes) > requests[k].second) return Tensor();
-  auto t = Tensor::View(arena_, static_cast<size_t>(requests[k].first), DataType::kUint8,
-                        {static_cast<int64_t>(nbytes)});
+  return Place(requests[k].first, DataType::kUint8, {static_cast<int64_t>(nbytes)}, nbytes);
+}
+
+Tensor ArenaRun::Place(int64_t offset, DataType dtype, const std::vector<int64_t>& dims,
+                       size_t nbytes) {
+  auto t = Tensor::View(arena_, static_cast<size_t>(offset), dtype, dims);
   if (!t.ok()) return Tensor();
-  KILN_UNPOISON(static_cast<char*>(arena_->data()) + requests[k].first, nbytes);
+  KILN_UNPOISON(static_cast<char*>(arena_->data()) + offset, nbytes);
   return std::move(t).value();
 }
 

@@ -112,6 +112,8 @@ class ArenaRun : public OutputAllocator {
 
  private:
   bool Covers(int value, const Tensor& t) const;
+  // A view of `nbytes` at `offset` of the arena, unpoisoned for AddressSanitizer.
+  Tensor Place(int64_t offset, DataType dtype, const std::vector<int64_t>& dims, size_t nbytes);
   const RunPlan& plan_;
   std::shared_ptr<Storage> arena_;
   int step_ = 0;
