@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -94,10 +95,15 @@ extern const std::vector<DataType> kAllTensorTypes;      // numeric + bool + str
 // What a factory sees of its node at create time.
 class KernelInfo {
  public:
-  KernelInfo(const Node& node, const Graph& graph, const std::vector<const Tensor*>& constants)
-      : node_(node), graph_(graph), constants_(constants) {}
+  KernelInfo(const Node& node, const Graph& graph, const std::vector<const Tensor*>& constants,
+             std::optional<uint64_t> random_seed = std::nullopt)
+      : node_(node), graph_(graph), constants_(constants), random_seed_(random_seed) {}
 
   const Node& node() const { return node_; }
+  const Graph& graph() const { return graph_; }
+  // SessionOptions::random_seed: where set, random ops without a `seed` attribute derive their
+  // generator from it (and the node), so a session's runs are reproducible.
+  std::optional<uint64_t> random_seed() const { return random_seed_; }
   const std::string& op_type() const { return node_.op_type; }
   int opset() const { return node_.opset; }
   int num_inputs() const { return static_cast<int>(node_.inputs.size()); }
@@ -137,6 +143,7 @@ class KernelInfo {
   const Node& node_;
   const Graph& graph_;
   const std::vector<const Tensor*>& constants_;
+  std::optional<uint64_t> random_seed_;
   mutable Status status_;
 };
 

@@ -309,7 +309,7 @@ StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOp
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] != kNoValue) constants[i] = g.initializer(node.inputs[i]);
     }
-    KernelInfo info(node, g, constants);
+    KernelInfo info(node, g, constants, options.random_seed);
     auto kernel = entry->factory(info);
     if (!info.status().ok()) return info.status();
     if (!kernel.ok()) return kernel.status();

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +50,12 @@ struct SessionOptions {
   bool poison_arena = false;
   // Input-shape signatures whose plans are kept (the oldest is dropped first).
   size_t max_memory_plans = 8;
+  // Random ops (RandomUniform, RandomNormal, their *Like forms, Multinomial, Bernoulli) with a
+  // `seed` attribute give the same values on every run. Those without one draw fresh values each
+  // run from a seed taken from the system when the session is loaded; with random_seed set, that
+  // seed comes from random_seed and the node instead, so a session's sequence of runs is
+  // reproducible (as onnxruntime.set_seed). The backend-test runner sets it.
+  std::optional<uint64_t> random_seed;
 };
 
 // One cached memory plan (Session::MemoryReports).

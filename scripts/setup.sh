@@ -5,8 +5,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-debs=(g++ ninja-build protobuf-compiler libprotobuf-dev libeigen3-dev libdnnl-dev libgtest-dev
-      libbenchmark-dev python3-venv)
+# libonnx-testdata: the onnx 1.12 backend suite, run beside the pinned release's (scripts/test.sh).
+# The codec libraries serve ImageDecoder (kernels/cpu/image_decoder.cc).
+debs=(g++ ninja-build pkg-config protobuf-compiler libprotobuf-dev libeigen3-dev libdnnl-dev
+      libgtest-dev libbenchmark-dev python3-venv libonnx-testdata libjpeg62-turbo-dev libpng-dev
+      libtiff-dev libwebp-dev libopenjp2-7-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: unit tests (ctest), the model-error and
 # `kiln optimize` tests, the official ONNX backend suite against
-# tests/onnx_backend/known_failures.txt with the optimizer off and at its highest level, and the
+# tests/onnx_backend/known_failures.txt with the optimizer off and at its highest level, the onnx
+# 1.12 suite of Debian's libonnx-testdata against known_failures_onnx112.txt the same way, and the
 # sanitizer runs of scripts/sanitize.sh (ASan + UBSan over the suite, TSan over concurrent runs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +14,7 @@ bash scripts/build.sh
 
 echo "== backend test data"
 data="$build/onnx_backend"
-want=$(.venv/bin/python -c "import onnx; print(onnx.__version__)")
+want=$(.venv/bin/python tests/onnx_backend/gen_data.py --versions)
 if [ "$(cat "$data/onnx_version.txt" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python tests/onnx_backend/gen_data.py "$data"
 fi
@@ -36,6 +37,15 @@ for level in 0 3; do
   echo "== ONNX backend suite (cpu, optimization level $level, planned memory, poisoned arena)"
   "$build/bin/kiln" backend-test "$data" --device cpu --level "$level" --poison \
     --known-failures tests/onnx_backend/known_failures.txt --json "$build/backend_cpu_l$level.json"
+done
+
+# The onnx 1.12 suite (Debian's libonnx-testdata) keeps old opset versions and the older forms
+# of the test data covered; it has its own known-failures list.
+for level in 0 3; do
+  echo "== ONNX 1.12 backend suite (libonnx-testdata; cpu, optimization level $level, poisoned arena)"
+  "$build/bin/kiln" backend-test /usr/share/libonnx-testdata/data --device cpu --level "$level" \
+    --poison --known-failures tests/onnx_backend/known_failures_onnx112.txt \
+    --json "$build/backend112_cpu_l$level.json"
 done
 
 # AddressSanitizer + UBSan over the whole suite (planned memory, poisoned arena) and the runtime's

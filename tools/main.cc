@@ -30,8 +30,9 @@ const char* kUsage =
     "  run MODEL [options]         run a model and print its outputs and latency\n"
     "  optimize IN OUT [options]   run the optimizer and write the optimized model\n"
     "  backend-test DIR [options]  run ONNX backend test cases and compare with expected outputs\n"
-    "  ops [--coverage]            list the registered kernels; with --coverage, every\n"
-    "                              (op, opset) of the onnx schemas and how kiln runs it\n"
+    "  ops [--coverage]            the kernel registry as a table (op, domain, opsets, element\n"
+    "                              types, device); with --coverage, every (op, opset) of the\n"
+    "                              onnx schemas and how kiln runs it (docs/operators.md)\n"
     "\n"
     "run `kiln <command> --help` for a command's options.\n";
 
@@ -558,31 +559,74 @@ int BackendTest(const std::vector<std::string>& args) {
   return RunBackendTests(o);
 }
 
+// One registry entry as table cells: op, domain, opset range, element types, device.
+struct OpRow {
+  std::string op, domain, opsets, types, device;
+};
+
+std::vector<OpRow> RegistryRows(const KernelRegistry& reg) {
+  std::vector<OpRow> rows;
+  for (const auto* e : reg.Sorted()) {
+    const KernelDef& d = e->def;
+    OpRow r;
+    r.op = d.op_type;
+    r.domain = d.domain.empty() ? "ai.onnx" : d.domain;
+    r.opsets = std::to_string(d.since_version);
+    if (d.end_version == kMaxOpset) {
+      r.opsets += "+";
+    } else if (d.end_version != d.since_version) {
+      r.opsets += "-" + std::to_string(d.end_version);
+    }
+    for (const auto& tc : d.type_constraints) {
+      if (!r.types.empty()) r.types += "; ";
+      r.types += tc.name + ": ";
+      for (size_t i = 0; i < tc.allowed.size(); ++i) {
+        r.types += (i ? "," : "") + std::string(DataTypeName(tc.allowed[i]));
+      }
+    }
+    if (r.types.empty()) r.types = "(checked by the kernel)";
+    r.device = DeviceName(d.device);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
 int Ops(const std::vector<std::string>& args) {
   if (!args.empty() && IsHelp(args[0])) {
-    std::printf("usage: kiln ops [--coverage]\n");
+    std::printf(
+        "usage: kiln ops [--coverage]\n"
+        "  without options: the kernel registry as a table (op, domain, opsets, element types,\n"
+        "  device), one row per registration\n"
+        "  --coverage: docs/operators.md, every (op, opset) of the onnx schemas and how kiln\n"
+        "  runs it, then the registry table, in markdown\n");
     return 0;
   }
   const KernelRegistry& reg = DefaultRegistry();
+  const std::vector<OpRow> rows = RegistryRows(reg);
   if (args.empty()) {
-    for (const auto* e : reg.Sorted()) {
-      std::string types;
-      for (const auto& tc : e->def.type_constraints) {
-        types += " " + tc.name + ":";
-        for (size_t i = 0; i < tc.allowed.size(); ++i) {
-          types += (i ? "," : "") + std::string(DataTypeName(tc.allowed[i]));
-        }
-      }
-      std::printf("%-40s%s\n", e->def.ToString().c_str(), types.c_str());
+    size_t w_op = 2, w_dom = 6, w_ops = 6, w_dev = 6;
+    for (const auto& r : rows) {
+      w_op = std::max(w_op, r.op.size());
+      w_dom = std::max(w_dom, r.domain.size());
+      w_ops = std::max(w_ops, r.opsets.size());
     }
+    auto line = [&](const std::string& a, const std::string& b, const std::string& c,
+                    const std::string& d, const std::string& e) {
+      std::printf("%-*s  %-*s  %-*s  %-*s  %s\n", static_cast<int>(w_op), a.c_str(),
+                  static_cast<int>(w_dom), b.c_str(), static_cast<int>(w_ops), c.c_str(),
+                  static_cast<int>(w_dev), d.c_str(), e.c_str());
+    };
+    line("op", "domain", "opsets", "device", "element types");
+    for (const auto& r : rows) line(r.op, r.domain, r.opsets, r.device, r.types);
+    std::printf("%zu registrations\n", rows.size());
     return 0;
   }
   if (args[0] != "--coverage") {
     std::fprintf(stderr, "kiln ops: unknown option '%s'\n", args[0].c_str());
     return 2;
   }
-  // Every schema version of ai.onnx and ai.onnx.ml: a kernel runs it, or its function body is
-  // inlined, or kiln cannot run it yet.
+  // Every schema version of ai.onnx, ai.onnx.ml and ai.onnx.preview.training: a kernel runs it,
+  // or its function body is inlined, or kiln cannot run it yet.
   auto schemas = ListOnnxSchemas();
   std::sort(schemas.begin(), schemas.end(), [](const OnnxSchemaInfo& a, const OnnxSchemaInfo& b) {
     return std::tie(a.domain, a.op_type, a.since_version) <
@@ -598,7 +642,9 @@ int Ops(const std::vector<std::string>& args) {
       "(on the kernels of the ops in the body), or missing.\n\n");
   std::printf("| domain | op | since opset | kiln (cpu) |\n|---|---|---|---|\n");
   for (const auto& s : schemas) {
-    if (!s.domain.empty() && s.domain != "ai.onnx.ml") continue;
+    if (!s.domain.empty() && s.domain != "ai.onnx.ml" && s.domain != "ai.onnx.preview.training") {
+      continue;
+    }
     const char* how;
     if (reg.Has(s.domain, s.op_type, s.since_version, Device::kCpu)) {
       how = "kernel";
@@ -615,6 +661,17 @@ int Ops(const std::vector<std::string>& args) {
   }
   std::printf("\n%d (op, opset) versions: %d with a kernel, %d by function body, %d missing\n",
               kernel + function + missing, kernel, function, missing);
+  std::printf(
+      "\n## Registered kernels\n\n"
+      "The kernel registry as `kiln ops` prints it: one row per registration, with the opsets it\n"
+      "serves, the element types its type constraints accept (kernels with no constraint check\n"
+      "their inputs themselves) and its device.\n\n"
+      "| op | domain | opsets | element types | device |\n|---|---|---|---|---|\n");
+  for (const auto& r : rows) {
+    std::printf("| %s | %s | %s | %s | %s |\n", r.op.c_str(), r.domain.c_str(), r.opsets.c_str(),
+                r.types.c_str(), r.device.c_str());
+  }
+  std::printf("\n%zu registrations\n", rows.size());
   return 0;
 }
 

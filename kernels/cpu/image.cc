@@ -2,9 +2,10 @@
 //   Resize      opsets 10 (scales only, asymmetric), 11-12, 13-17, 18, 19+ (modes nearest, linear,
 //               cubic; every coordinate_transformation_mode; roi, scales or sizes; antialias,
 //               axes and keep_aspect_ratio_policy from 18)
-//   Upsample    opsets 7-8 (scales attribute), 9 (scales input)
+//   Upsample    opset 1 (height_scale/width_scale, NCHW), 7-8 (scales attribute), 9 (scales input)
 //   GridSample  opsets 16-19 (bilinear/nearest/bicubic, 2-D), 20+ (linear/nearest/cubic, N-D)
 //   RoiAlign    opsets 10-15, 16+ (coordinate_transformation_mode)
+//   MaxRoiPool  opsets 1-21, 22+ (Fast R-CNN RoI max pooling)
 //   MaxUnpool   opsets 9-10, 11+
 //   Col2Im      opset 18+
 //
@@ -522,7 +523,17 @@ class UpsampleKernel : public Kernel {
     }
     p_.coord = CoordMode::kAsymmetric;
     p_.nearest = NearestMode::kFloor;
-    if (opset_ < 9) {
+    if (opset_ < 7) {
+      // Upsample-1 (experimental): 4-D NCHW with height_scale and width_scale attributes.
+      for (const char* name : {"height_scale", "width_scale"}) {
+        if (!info.HasAttr(name)) {
+          init_ = info.InvalidModel(std::string("attribute '") + name + "' is required");
+          return;
+        }
+      }
+      attr_scales_ = {1.0, 1.0, info.GetFloat("height_scale", 1.0f),
+                      info.GetFloat("width_scale", 1.0f)};
+    } else if (opset_ < 9) {
       if (!info.HasAttr("scales")) {
         init_ = info.InvalidModel("attribute 'scales' is required");
         return;
@@ -542,6 +553,10 @@ class UpsampleKernel : public Kernel {
       const Tensor* st = ctx.Input(1);
       if (st == nullptr) return ctx.InvalidArgument("missing input scales");
       if (!ReadDoubles(*st, &s)) return ctx.InvalidArgument("scales must be float");
+    }
+    if (opset_ < 7 && rank != 4) {
+      return ctx.InvalidArgument("X must be 4-D [N, C, H, W] for Upsample-1, got " +
+                                 x->TypeString());
     }
     if (rank == 0 || static_cast<int>(s.size()) != rank) {
       return ctx.InvalidArgument("scales has " + std::to_string(s.size()) +
@@ -778,6 +793,123 @@ class GridSampleKernel : public Kernel {
 
 // ---------------------------------------------------------------------------------------------
 // RoiAlign.
+
+// MaxRoiPool (Fast R-CNN ROI pooling, as Caffe and ONNX Runtime compute it): each RoI
+// [batch_id, x1, y1, x2, y2] is scaled by spatial_scale and rounded to whole pixels; its
+// (y2 - y1 + 1) x (x2 - x1 + 1) window is cut into pooled_shape bins of fractional size, bin
+// (ph, pw) covering rows [floor(ph * bin_h), ceil((ph + 1) * bin_h)) from the RoI's first row,
+// clipped to the image; each output is its bin's maximum, or 0 for a bin that is empty.
+class MaxRoiPoolKernel : public Kernel {
+ public:
+  explicit MaxRoiPoolKernel(const KernelInfo& info) {
+    if (!info.HasAttr("pooled_shape")) {
+      init_ = info.InvalidModel("attribute 'pooled_shape' is required");
+      return;
+    }
+    const std::vector<int64_t> shape = info.GetInts("pooled_shape");
+    if (shape.size() != 2 || shape[0] <= 0 || shape[1] <= 0) {
+      init_ = info.InvalidModel("pooled_shape must be two positive values (height, width)");
+      return;
+    }
+    pooled_h_ = shape[0];
+    pooled_w_ = shape[1];
+    spatial_scale_ = info.GetFloat("spatial_scale", 1.0f);
+    init_ = info.status();
+  }
+  const Status& init_status() const { return init_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.Input(0);
+    const Tensor* rois = ctx.Input(1);
+    if (x == nullptr || rois == nullptr) return ctx.InvalidArgument("missing input");
+    if (x->rank() != 4) {
+      return ctx.InvalidArgument("X must be 4-D [N, C, H, W], got " + x->TypeString());
+    }
+    if (rois->rank() != 2 || rois->dim(1) != 5) {
+      return ctx.InvalidArgument("rois must have shape [num_rois, 5], got " +
+                                 DimsToString(rois->dims()));
+    }
+    std::vector<double> r;
+    if (!ReadDoubles(*rois, &r)) return ctx.InvalidArgument("rois must be a float tensor");
+    const int64_t num_rois = rois->dim(0), channels = x->dim(1);
+    for (int64_t n = 0; n < num_rois; ++n) {
+      const double b = r[n * 5];
+      if (!(b >= 0) || b >= static_cast<double>(x->dim(0)) || b != std::floor(b)) {
+        return ctx.InvalidArgument("RoI " + std::to_string(n) + " has batch_id " +
+                                   std::to_string(b) + ", expected an integer in [0, " +
+                                   std::to_string(x->dim(0)) + ")");
+      }
+      for (int k = 1; k < 5; ++k) {
+        if (!std::isfinite(r[n * 5 + k])) {
+          return ctx.InvalidArgument("RoI " + std::to_string(n) + " has a non-finite coordinate");
+        }
+      }
+    }
+    KILN_ASSIGN_OR_RETURN(Tensor * y,
+                          ctx.Output(0, x->dtype(), {num_rois, channels, pooled_h_, pooled_w_}));
+    if (y->numel() == 0) return Status::Ok();
+    bool ok = Dispatch<KILN_FLOAT_TYPES>(x->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Compute<T>(*x, r, y);
+    });
+    if (!ok) return ctx.Unsupported("unsupported element type " + x->TypeString());
+    return Status::Ok();
+  }
+
+ private:
+  template <typename T>
+  void Compute(const Tensor& x, const std::vector<double>& r, Tensor* y) const {
+    const int64_t channels = x.dim(1), height = x.dim(2), width = x.dim(3);
+    const T* xs = x.data<T>();
+    T* ys = y->data<T>();
+    const int64_t num_rois = y->dim(0);
+    // Per RoI: the clipped row and column ranges of every bin, shared by all channels.
+    std::vector<int64_t> h0(pooled_h_), h1(pooled_h_), w0(pooled_w_), w1(pooled_w_);
+    auto clip = [](int64_t v, int64_t hi) { return std::min(std::max<int64_t>(v, 0), hi); };
+    for (int64_t n = 0; n < num_rois; ++n) {
+      const double* roi = &r[n * 5];
+      const int64_t b = static_cast<int64_t>(roi[0]);
+      const int64_t sw = static_cast<int64_t>(std::round(roi[1] * spatial_scale_));
+      const int64_t sh = static_cast<int64_t>(std::round(roi[2] * spatial_scale_));
+      const int64_t ew = static_cast<int64_t>(std::round(roi[3] * spatial_scale_));
+      const int64_t eh = static_cast<int64_t>(std::round(roi[4] * spatial_scale_));
+      const float bin_h =
+          static_cast<float>(std::max<int64_t>(eh - sh + 1, 1)) / static_cast<float>(pooled_h_);
+      const float bin_w =
+          static_cast<float>(std::max<int64_t>(ew - sw + 1, 1)) / static_cast<float>(pooled_w_);
+      for (int64_t p = 0; p < pooled_h_; ++p) {
+        h0[p] = clip(static_cast<int64_t>(std::floor(p * bin_h)) + sh, height);
+        h1[p] = clip(static_cast<int64_t>(std::ceil((p + 1) * bin_h)) + sh, height);
+      }
+      for (int64_t p = 0; p < pooled_w_; ++p) {
+        w0[p] = clip(static_cast<int64_t>(std::floor(p * bin_w)) + sw, width);
+        w1[p] = clip(static_cast<int64_t>(std::ceil((p + 1) * bin_w)) + sw, width);
+      }
+      for (int64_t c = 0; c < channels; ++c) {
+        const T* plane = xs + (b * channels + c) * height * width;
+        T* out = ys + (n * channels + c) * pooled_h_ * pooled_w_;
+        for (int64_t ph = 0; ph < pooled_h_; ++ph) {
+          for (int64_t pw = 0; pw < pooled_w_; ++pw) {
+            double best = 0;
+            if (h1[ph] > h0[ph] && w1[pw] > w0[pw]) {
+              best = -std::numeric_limits<double>::infinity();
+              for (int64_t i = h0[ph]; i < h1[ph]; ++i) {
+                for (int64_t j = w0[pw]; j < w1[pw]; ++j) {
+                  best = std::max(best, ToDouble(plane[i * width + j]));
+                }
+              }
+            }
+            out[ph * pooled_w_ + pw] = FromDouble<T>(best);
+          }
+        }
+      }
+    }
+  }
+
+  int64_t pooled_h_ = 1, pooled_w_ = 1;
+  double spatial_scale_ = 1.0;
+  Status init_;
+};
 
 class RoiAlignKernel : public Kernel {
  public:
@@ -1186,6 +1318,11 @@ void RegisterImageKernels(KernelRegistry& r) {
                    .HostInputs({1, 2, 3}),
                CheckedFactory<ResizeKernel>());
   }
+  r.Register(KernelDef("Upsample").Opsets(1, 6).Types(
+                 "T", {0},
+                 {DataType::kBool, DataType::kInt32, DataType::kInt64, DataType::kFloat16,
+                  DataType::kFloat, DataType::kDouble}),
+             CheckedFactory<UpsampleKernel>());
   r.Register(KernelDef("Upsample").Opsets(7, 8).Types("T", {0}, resize_types),
              CheckedFactory<UpsampleKernel>());
   r.Register(KernelDef("Upsample").Opsets(9, 9).Types("T", {0}, resize_types)
@@ -1204,6 +1341,10 @@ void RegisterImageKernels(KernelRegistry& r) {
   r.Register(KernelDef("RoiAlign").Opsets(16).Types("T1", {0, 1}, kFloatTypes)
                  .Types("T2", {2}, {DataType::kInt64}),
              CheckedFactory<RoiAlignKernel>());
+  r.Register(KernelDef("MaxRoiPool").Opsets(1, 21).Types("T", {0, 1}, kFloatTypes),
+             CheckedFactory<MaxRoiPoolKernel>());
+  r.Register(KernelDef("MaxRoiPool").Opsets(22).Types("T", {0, 1}, kFloatTypes),
+             CheckedFactory<MaxRoiPoolKernel>());
   r.Register(KernelDef("MaxUnpool").Opsets(9, 10).Types("T1", {0}, kNumericTypes)
                  .Types("T2", {1}, {DataType::kInt64}),
              CheckedFactory<MaxUnpoolKernel>());

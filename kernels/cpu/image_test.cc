@@ -8,6 +8,7 @@
 namespace kiln {
 namespace {
 
+using ::kiln::test::RunErr;
 using ::kiln::test::Values;
 
 void ExpectNear(const std::vector<float>& got, const std::vector<float>& want) {
@@ -29,8 +30,8 @@ TEST(ImageKernelTest, ResizeNearestScales) {
 TEST(ImageKernelTest, ResizeLinearHalfPixelSizes) {
   Tensor x = Tensor::FromVector<float>({0, 4});
   Tensor sizes = Tensor::FromVector<int64_t>({4});
-  auto r = RunSingleNode("Resize", 13, {x, Tensor(), Tensor(), sizes},
-                         {StringAttr("mode", "linear")});
+  auto r =
+      RunSingleNode("Resize", 13, {x, Tensor(), Tensor(), sizes}, {StringAttr("mode", "linear")});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectNear(Values<float>((*r)[0]), {0, 1, 3, 4});
 }
@@ -76,8 +77,8 @@ TEST(ImageKernelTest, ResizeErrors) {
   EXPECT_FALSE(RunSingleNode("Resize", 13, {x, Tensor(), Tensor(), Tensor()}, {}).ok());
   Tensor bad_scales = Tensor::FromVector<float>({2, 2});
   EXPECT_FALSE(RunSingleNode("Resize", 13, {x, Tensor(), bad_scales}, {}).ok());
-  EXPECT_FALSE(RunSingleNode("Resize", 13, {x, Tensor(), scales},
-                             {StringAttr("mode", "quadratic")}).ok());
+  EXPECT_FALSE(
+      RunSingleNode("Resize", 13, {x, Tensor(), scales}, {StringAttr("mode", "quadratic")}).ok());
   EXPECT_FALSE(RunSingleNode("Resize", 18, {x, Tensor(), scales}, {IntsAttr("axes", {3})}).ok());
 }
 
@@ -94,6 +95,65 @@ TEST(ImageKernelTest, ResizeOpset10AndUpsample) {
   ASSERT_TRUE(u7.ok()) << u7.status().ToString();
   EXPECT_EQ(Values<float>((*u7)[0]), (std::vector<float>{1, 1, 2, 2}));
   EXPECT_FALSE(RunSingleNode("Upsample", 7, {x}, {}).ok());
+}
+
+TEST(ImageKernelTest, UpsampleOpset1HeightAndWidthScales) {
+  // The spec's example: nearest, both scales 2.
+  Tensor x = Tensor::FromVector<float>({1, 2, 3, 4}, {1, 1, 2, 2});
+  auto u = RunSingleNode("Upsample", 1, {x},
+                         {FloatAttr("height_scale", 2), FloatAttr("width_scale", 2)});
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ((*u)[0].tensor.dims(), (std::vector<int64_t>{1, 1, 4, 4}));
+  EXPECT_EQ(Values<float>((*u)[0]),
+            (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+  // bilinear (asymmetric coordinates, as Upsample-7 linear): width 2 -> 4, height kept.
+  auto b = RunSingleNode(
+      "Upsample", 1, {Tensor::FromVector<float>({0, 4}, {1, 1, 1, 2})},
+      {FloatAttr("height_scale", 1), FloatAttr("width_scale", 2), StringAttr("mode", "bilinear")});
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(Values<float>((*b)[0]), (std::vector<float>{0, 2, 4, 4}));
+  // Both scales are required, and X must be 4-D.
+  EXPECT_FALSE(RunSingleNode("Upsample", 1, {x}, {FloatAttr("height_scale", 2)}).ok());
+  EXPECT_FALSE(RunSingleNode("Upsample", 1, {Tensor::FromVector<float>({1, 2}, {1, 2})},
+                             {FloatAttr("height_scale", 2), FloatAttr("width_scale", 2)})
+                   .ok());
+}
+
+TEST(ImageKernelTest, MaxRoiPoolMatchesOnnxRuntime) {
+  // X = (arange(60) % 17 - 5) as [1, 2, 6, 5]; four RoIs: the whole image, a fractional one, one
+  // partly outside the image and one that rounds to a single pixel. Expected values: ONNX Runtime
+  // 1.30's MaxRoiPool (opset 21) on the same inputs, pooled_shape [2, 3].
+  std::vector<float> xv(60);
+  for (int i = 0; i < 60; ++i) xv[i] = static_cast<float>(i % 17 - 5);
+  Tensor x = Tensor::FromVector<float>(xv, {1, 2, 6, 5});
+  Tensor rois = Tensor::FromVector<float>(
+      {0, 0, 0, 4, 5, 0, 1.4f, 0.6f, 3.2f, 2.5f, 0, 3, 4, 10, 10, 0, 0.5f, 0.5f, 1.2f, 0.8f},
+      {4, 5});
+  const std::vector<std::pair<float, std::vector<float>>> cases = {
+      {1.0f, {6, 8, 9, 11, 11, 7, 9, 11, 11, 11, 9, 10, 6, 7, 8, 11, 7, 8, 2,  3,  4,  7,  8,  9,
+              7, 0, 0, 0,  0,  0, 3, 0,  0,  0,  0, 0,  1, 1, 1, 1,  1, 1, -3, -3, -3, -3, -3, -3}},
+      {0.5f,
+       {0, 1, 2, 10, 11, 7, 8, 9,  10, 6, 7, 8, -4, -3, -3, 1,  2,  2,  9, 10, 10, -3, -2, -2,
+        8, 9, 9, 6,  7,  7, 9, 10, 10, 2, 3, 3, -5, -4, -4, -5, -4, -4, 8, 9,  9,  8,  9,  9}}};
+  for (int opset : {1, 22}) {
+    for (const auto& [scale, want] : cases) {
+      auto y = RunSingleNode("MaxRoiPool", opset, {x, rois},
+                             {IntsAttr("pooled_shape", {2, 3}), FloatAttr("spatial_scale", scale)});
+      ASSERT_TRUE(y.ok()) << y.status().ToString();
+      EXPECT_EQ((*y)[0].tensor.dims(), (std::vector<int64_t>{4, 2, 2, 3}));
+      EXPECT_EQ(Values<float>((*y)[0]), want) << "opset " << opset << " scale " << scale;
+    }
+  }
+  // pooled_shape is required and positive; rois must be [num_rois, 5] with a valid batch_id.
+  EXPECT_FALSE(RunSingleNode("MaxRoiPool", 22, {x, rois}, {}).ok());
+  EXPECT_FALSE(RunSingleNode("MaxRoiPool", 22, {x, rois}, {IntsAttr("pooled_shape", {0, 2})}).ok());
+  Status bad_batch =
+      RunErr("MaxRoiPool", 22, {x, Tensor::FromVector<float>({1, 0, 0, 1, 1}, {1, 5})},
+             {IntsAttr("pooled_shape", {1, 1})});
+  EXPECT_NE(bad_batch.ToString().find("batch_id"), std::string::npos) << bad_batch.ToString();
+  EXPECT_FALSE(RunSingleNode("MaxRoiPool", 22, {x, Tensor::FromVector<float>({0, 0, 0, 1}, {1, 4})},
+                             {IntsAttr("pooled_shape", {1, 1})})
+                   .ok());
 }
 
 TEST(ImageKernelTest, GridSampleIdentityAndZeros) {

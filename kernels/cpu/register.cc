@@ -20,6 +20,7 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterSequenceKernels(r);
   cpu::RegisterStringKernels(r);
   cpu::RegisterImageKernels(r);
+  cpu::RegisterImageDecoderKernels(r);
   cpu::RegisterRnnKernels(r);
   cpu::RegisterLinalgKernels(r);
   cpu::RegisterSignalKernels(r);
@@ -27,6 +28,9 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterMlKernels(r);
   cpu::RegisterAttentionKernels(r);
   cpu::RegisterFusedKernels(r);
+  cpu::RegisterTrainingKernels(r);
+  cpu::RegisterRandomKernels(r);
+  cpu::RegisterLinearAttentionKernels(r);
 }
 
 }  // namespace kiln

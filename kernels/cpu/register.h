@@ -23,6 +23,7 @@ void RegisterControlFlowKernels(KernelRegistry& r);    // control_flow.cc
 void RegisterSequenceKernels(KernelRegistry& r);       // sequence.cc
 void RegisterStringKernels(KernelRegistry& r);         // strings.cc
 void RegisterImageKernels(KernelRegistry& r);          // image.cc
+void RegisterImageDecoderKernels(KernelRegistry& r);   // image_decoder.cc
 void RegisterRnnKernels(KernelRegistry& r);            // rnn.cc
 void RegisterLinalgKernels(KernelRegistry& r);         // linalg.cc
 void RegisterSignalKernels(KernelRegistry& r);         // signal.cc
@@ -30,6 +31,9 @@ void RegisterDetectionKernels(KernelRegistry& r);      // detection.cc
 void RegisterMlKernels(KernelRegistry& r);             // ml.cc (ai.onnx.ml domain)
 void RegisterAttentionKernels(KernelRegistry& r);      // attention.cc
 void RegisterFusedKernels(KernelRegistry& r);          // fused.cc (kiln domain)
+void RegisterTrainingKernels(KernelRegistry& r);       // training.cc (ai.onnx.preview.training)
+void RegisterRandomKernels(KernelRegistry& r);         // random.cc
+void RegisterLinearAttentionKernels(KernelRegistry& r);  // linear_attention.cc
 
 }  // namespace kiln::cpu
 

@@ -41,6 +41,15 @@ def serialize_value(value, value_info):
     return numpy_helper.from_array(value, value_info.name).SerializeToString()
 
 
+def data_versions():
+    """The packages the generated data depends on: onnx builds the cases, numpy and ml_dtypes
+    compute expected outputs (ml_dtypes 0.7 changed out-of-range float -> int4/int2 casts, which
+    the spec leaves undefined, from wrapping to 0)."""
+    import ml_dtypes
+
+    return f"onnx {onnx.__version__} numpy {np.__version__} ml_dtypes {ml_dtypes.__version__}"
+
+
 def write_tolerances(case_dir, rtol, atol):
     if rtol != DEFAULT_RTOL or atol != DEFAULT_ATOL:
         with open(os.path.join(case_dir, "data.json"), "w") as f:
@@ -122,9 +131,12 @@ def main():
         counts[kind] = copy_kind(out, kind)
     counts["light"] = write_light_cases(out)
     with open(os.path.join(out, "onnx_version.txt"), "w") as f:
-        f.write(onnx.__version__ + "\n")
+        f.write(data_versions() + "\n")
     print("gen_data: onnx", onnx.__version__, ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--versions"]:
+        print(data_versions())
+    else:
+        main()
