@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kernels/cpu/element_copy.h"
+#include "kernels/cpu/numpy_random.h"
 #include "kernels/cpu/register.h"
 
 namespace kiln::cpu {
@@ -384,42 +385,8 @@ Status RangeRun(KernelContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 // Dropout
 
-// numpy's legacy RandomState (MT19937) so that seeded training-mode masks match numpy's.
-class Mt19937 {
- public:
-  explicit Mt19937(uint32_t seed) {
-    mt_[0] = seed;
-    for (int i = 1; i < 624; ++i) {
-      mt_[i] = 1812433253u * (mt_[i - 1] ^ (mt_[i - 1] >> 30)) + static_cast<uint32_t>(i);
-    }
-  }
-  uint32_t Next() {
-    if (pos_ >= 624) Twist();
-    uint32_t y = mt_[pos_++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
-  }
-  // Uniform in [0, 1) with 53 random bits.
-  double NextDouble() {
-    const uint32_t a = Next() >> 5, b = Next() >> 6;
-    return (a * 67108864.0 + b) / 9007199254740992.0;
-  }
-
- private:
-  void Twist() {
-    for (int i = 0; i < 624; ++i) {
-      const uint32_t y = (mt_[i] & 0x80000000u) | (mt_[(i + 1) % 624] & 0x7fffffffu);
-      mt_[i] = mt_[(i + 397) % 624] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
-    }
-    pos_ = 0;
-  }
-  uint32_t mt_[624];
-  int pos_ = 624;
-};
-
+// Training-mode masks draw from numpy's legacy RandomState (numpy_random.h), so seeded masks
+// match numpy's.
 class DropoutKernel : public Kernel {
  public:
   explicit DropoutKernel(const KernelInfo& info)
@@ -469,7 +436,8 @@ class DropoutKernel : public Kernel {
       return Status::Ok();
     }
     uint32_t seed = has_seed_ ? static_cast<uint32_t>(seed_) : std::random_device{}();
-    Mt19937 rng(seed);
+    NumpyRandomState rng;
+    rng.Seed(seed);
     Tensor* mask = nullptr;
     if (want_mask) {
       KILN_ASSIGN_OR_RETURN(mask, ctx.Output(1, DataType::kBool, x.dims()));
