@@ -36,9 +36,14 @@ std::string TypeInfo::ToString() const {
       return "seq(" + (inner ? inner->ToString() : "?") + ")";
     case Kind::kOptional:
       return "optional(" + (inner ? inner->ToString() : "?") + ")";
-    case Kind::kMap:
-      return std::string("map(") + DataTypeName(elem_type) + "," +
-             (inner ? inner->ToString() : "?") + ")";
+    case Kind::kMap: {
+      // A map's values are scalars in every op that uses maps: print "map(int64,float)".
+      std::string v = !inner ? "?"
+                      : inner->kind == Kind::kTensor && !inner->shape
+                          ? DataTypeName(inner->elem_type)
+                          : inner->ToString();
+      return std::string("map(") + DataTypeName(elem_type) + "," + v + ")";
+    }
   }
   return "?";
 }

@@ -53,8 +53,24 @@ struct TypeInfo {
     ti.shape = std::move(s);
     return ti;
   }
+  static TypeInfo Sequence(const TypeInfo& element) { return Wrap(Kind::kSequence, element); }
+  static TypeInfo Optional(const TypeInfo& element) { return Wrap(Kind::kOptional, element); }
+  // map(key, value): values are scalars of `value` (the form every map-using op has).
+  static TypeInfo Map(DataType key, DataType value) {
+    TypeInfo ti = Wrap(Kind::kMap, Tensor(value));
+    ti.elem_type = key;
+    return ti;
+  }
   bool is_tensor() const { return kind == Kind::kTensor; }
   std::string ToString() const;  // "float[N,3]", "seq(float[?])", "optional(int64)"
+
+ private:
+  static TypeInfo Wrap(Kind k, const TypeInfo& element) {
+    TypeInfo ti;
+    ti.kind = k;
+    ti.inner = std::make_shared<TypeInfo>(element);
+    return ti;
+  }
 };
 
 class Graph;

@@ -223,3 +223,186 @@ StatusOr<std::string> SerializeTensor(const Tensor& t, const std::string& name) 
 }
 
 }  // namespace kiln
+
+namespace kiln {
+namespace {
+
+Status ExportSequence(const AnyValue& v, const std::string& name, onnx::SequenceProto* sp);
+Status ExportMap(const AnyValue& v, const std::string& name, onnx::MapProto* mp);
+Status ExportOptional(const AnyValue& v, const std::string& name, onnx::OptionalProto* op);
+
+// The proto kind a value is written as: optional values (and None) as OptionalProto.
+enum class ProtoKind { kTensor, kSequence, kMap, kOptional };
+ProtoKind KindOf(const AnyValue& v) {
+  if (v.optional || v.kind == AnyValue::Kind::kNone) return ProtoKind::kOptional;
+  switch (v.kind) {
+    case AnyValue::Kind::kSequence:
+      return ProtoKind::kSequence;
+    case AnyValue::Kind::kMap:
+      return ProtoKind::kMap;
+    default:
+      return ProtoKind::kTensor;
+  }
+}
+
+Status ExportSequence(const AnyValue& v, const std::string& name, onnx::SequenceProto* sp) {
+  if (!name.empty()) sp->set_name(name);
+  ProtoKind kind =
+      v.sequence_map_key_type != DataType::kUndefined ? ProtoKind::kMap : ProtoKind::kTensor;
+  if (!v.sequence.empty()) kind = KindOf(v.sequence[0]);
+  switch (kind) {
+    case ProtoKind::kTensor:
+      sp->set_elem_type(onnx::SequenceProto::TENSOR);
+      break;
+    case ProtoKind::kSequence:
+      sp->set_elem_type(onnx::SequenceProto::SEQUENCE);
+      break;
+    case ProtoKind::kMap:
+      sp->set_elem_type(onnx::SequenceProto::MAP);
+      break;
+    case ProtoKind::kOptional:
+      sp->set_elem_type(onnx::SequenceProto::OPTIONAL);
+      break;
+  }
+  for (size_t i = 0; i < v.sequence.size(); ++i) {
+    const AnyValue& item = v.sequence[i];
+    if (KindOf(item) != kind) {
+      return InvalidArgument("sequence '" + name + "' mixes items of types " +
+                             v.sequence[0].TypeString() + " and " + item.TypeString());
+    }
+    switch (kind) {
+      case ProtoKind::kTensor:
+        KILN_RETURN_IF_ERROR(ExportTensor(item.tensor, "", sp->add_tensor_values()));
+        break;
+      case ProtoKind::kSequence:
+        KILN_RETURN_IF_ERROR(ExportSequence(item, "", sp->add_sequence_values()));
+        break;
+      case ProtoKind::kMap:
+        KILN_RETURN_IF_ERROR(ExportMap(item, "", sp->add_map_values()));
+        break;
+      case ProtoKind::kOptional:
+        KILN_RETURN_IF_ERROR(ExportOptional(item, "", sp->add_optional_values()));
+        break;
+    }
+  }
+  return Status::Ok();
+}
+
+// Element i of a 1-D integer key tensor as the int64 MapProto stores (uint64 keys above
+// INT64_MAX as their two's-complement bits).
+int64_t KeyAsInt64(const Tensor& keys, int64_t i) {
+  switch (keys.dtype()) {
+    case DataType::kInt8:
+      return keys.data<int8_t>()[i];
+    case DataType::kInt16:
+      return keys.data<int16_t>()[i];
+    case DataType::kInt32:
+      return keys.data<int32_t>()[i];
+    case DataType::kInt64:
+      return keys.data<int64_t>()[i];
+    case DataType::kUint8:
+      return keys.data<uint8_t>()[i];
+    case DataType::kUint16:
+      return keys.data<uint16_t>()[i];
+    case DataType::kUint32:
+      return keys.data<uint32_t>()[i];
+    case DataType::kUint64:
+      return static_cast<int64_t>(keys.data<uint64_t>()[i]);
+    default:
+      return 0;
+  }
+}
+
+Status ExportMap(const AnyValue& v, const std::string& name, onnx::MapProto* mp) {
+  const Tensor& keys = v.map_keys;
+  const Tensor& values = v.map_values;
+  if (!IsMapKeyType(keys.dtype()) || keys.rank() != 1 || values.rank() != 1 ||
+      keys.numel() != values.numel()) {
+    return InvalidArgument("map '" + name + "' is malformed: keys " + keys.TypeString() +
+                           ", values " + values.TypeString());
+  }
+  if (IsPacked(values.dtype())) {
+    return Unsupported("map '" + name + "': values of type " +
+                       std::string(DataTypeName(values.dtype())) + " cannot be written");
+  }
+  if (!name.empty()) mp->set_name(name);
+  mp->set_key_type(static_cast<int32_t>(keys.dtype()));
+  const int64_t n = keys.numel();
+  for (int64_t i = 0; i < n; ++i) {
+    if (keys.dtype() == DataType::kString) {
+      mp->add_string_keys(keys.data<std::string>()[i]);
+    } else {
+      mp->add_keys(KeyAsInt64(keys, i));
+    }
+  }
+  // As onnx.numpy_helper.from_dict: a sequence of one rank-0 tensor per value.
+  onnx::SequenceProto* vs = mp->mutable_values();
+  vs->set_elem_type(onnx::SequenceProto::TENSOR);
+  const size_t width = values.dtype() == DataType::kString
+                           ? 0
+                           : static_cast<size_t>(DataTypeBits(values.dtype()) / 8);
+  for (int64_t i = 0; i < n; ++i) {
+    Tensor scalar(values.dtype(), {});
+    if (values.dtype() == DataType::kString) {
+      scalar.data<std::string>()[0] = values.data<std::string>()[i];
+    } else {
+      std::memcpy(scalar.raw_data(), static_cast<const char*>(values.raw_data()) + i * width,
+                  width);
+    }
+    KILN_RETURN_IF_ERROR(ExportTensor(scalar, "", vs->add_tensor_values()));
+  }
+  return Status::Ok();
+}
+
+Status ExportOptional(const AnyValue& v, const std::string& name, onnx::OptionalProto* op) {
+  if (!name.empty()) op->set_name(name);
+  switch (v.kind) {
+    case AnyValue::Kind::kNone:
+      op->set_elem_type(onnx::OptionalProto::UNDEFINED);
+      break;
+    case AnyValue::Kind::kTensor:
+      op->set_elem_type(onnx::OptionalProto::TENSOR);
+      return ExportTensor(v.tensor, "", op->mutable_tensor_value());
+    case AnyValue::Kind::kSequence:
+      op->set_elem_type(onnx::OptionalProto::SEQUENCE);
+      return ExportSequence(v, "", op->mutable_sequence_value());
+    case AnyValue::Kind::kMap:
+      op->set_elem_type(onnx::OptionalProto::MAP);
+      return ExportMap(v, "", op->mutable_map_value());
+  }
+  return Status::Ok();
+}
+
+template <typename Proto>
+StatusOr<std::string> SerializeProto(const Proto& p, const std::string& name) {
+  std::string out;
+  if (!p.SerializeToString(&out)) return Internal("serializing value '" + name + "' failed");
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::string> SerializeValue(const AnyValue& v, const std::string& name) {
+  switch (KindOf(v)) {
+    case ProtoKind::kTensor:
+      return SerializeTensor(v.tensor, name);
+    case ProtoKind::kSequence: {
+      onnx::SequenceProto sp;
+      KILN_RETURN_IF_ERROR(ExportSequence(v, name, &sp));
+      return SerializeProto(sp, name);
+    }
+    case ProtoKind::kMap: {
+      onnx::MapProto mp;
+      KILN_RETURN_IF_ERROR(ExportMap(v, name, &mp));
+      return SerializeProto(mp, name);
+    }
+    case ProtoKind::kOptional: {
+      onnx::OptionalProto op;
+      KILN_RETURN_IF_ERROR(ExportOptional(v, name, &op));
+      return SerializeProto(op, name);
+    }
+  }
+  return Internal("unknown value kind");
+}
+
+}  // namespace kiln

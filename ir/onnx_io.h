@@ -1,4 +1,5 @@
-// ONNX import and export: ModelProto <-> kiln IR, TensorProto/SequenceProto/OptionalProto <-> values.
+// ONNX import and export: ModelProto <-> kiln IR, TensorProto/SequenceProto/MapProto/OptionalProto
+// <-> values.
 // These are the only files that see protobuf types.
 #pragma once
 
@@ -60,9 +61,18 @@ StatusOr<Tensor> ParseTensor(const std::string& bytes, const std::string& label)
 // Encodes a tensor as a serialized TensorProto.
 StatusOr<std::string> SerializeTensor(const Tensor& t, const std::string& name);
 
-// Reads a value file: a TensorProto, SequenceProto or OptionalProto, chosen by `type` (a tensor
-// when the type is unknown).
+// Decodes a serialized value: a TensorProto, SequenceProto, MapProto or OptionalProto, chosen by
+// `type` (a tensor when the type is unknown); `type` also types empty sequences and maps. Map
+// values must be scalars (see AnyValue); a MapProto stores them as a SequenceProto of one tensor
+// per key, as onnx.numpy_helper.from_dict writes them. `label` prefixes errors.
+StatusOr<AnyValue> ParseValue(const std::string& bytes, const TypeInfo& type,
+                              const std::string& label);
+// Reads a value file (e.g. a backend test's input_0.pb) with ParseValue.
 StatusOr<AnyValue> LoadValueFile(const std::string& path, const TypeInfo& type);
+// Encodes a value as the proto ParseValue reads back for its type: a TensorProto, a
+// SequenceProto, a MapProto (values as one rank-0 tensor per key), or an OptionalProto for a value
+// marked optional and for None.
+StatusOr<std::string> SerializeValue(const AnyValue& v, const std::string& name);
 
 // Reads a whole file.
 StatusOr<std::string> ReadFile(const std::string& path);

@@ -64,6 +64,39 @@ TEST(OnnxIoTest, ExportImportRoundTrip) {
   EXPECT_TRUE(g2.Verify().ok());
 }
 
+TEST(OnnxIoTest, RepeatedOpsetImport) {
+  Model m;
+  m.ir_version = 8;
+  m.opset_imports[""] = 17;
+  m.graph = std::make_unique<Graph>();
+  Graph& g = *m.graph;
+  g.name = "g";
+  Shape s;
+  s.dims = {Dim::Known(2)};
+  int x = *g.AddValue("x", TypeInfo::Tensor(DataType::kFloat, s));
+  int y = *g.AddValue("y", TypeInfo::Tensor(DataType::kFloat, s));
+  g.AddInput(x);
+  Node n;
+  n.op_type = "Relu";
+  n.opset = 17;
+  n.inputs = {x};
+  n.outputs = {y};
+  ASSERT_TRUE(g.AddNode(n).ok());
+  g.AddOutput(y);
+  auto bytes = SerializeModel(m);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  // A serialized field appended to a message adds one more element of a repeated field:
+  // opset_import (field 8) = {version (field 2): 17}, as skl2onnx writes the default domain twice.
+  auto same = ParseModel(*bytes + std::string("\x42\x02\x10\x11", 4), "", "twice");
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_EQ(same->OpsetFor(""), 17);
+  // Two different versions of one domain are an error naming both.
+  auto differ = ParseModel(*bytes + std::string("\x42\x02\x10\x0f", 4), "", "differ");
+  ASSERT_FALSE(differ.ok());
+  EXPECT_NE(differ.status().message().find("imported twice, as 17 and 15"), std::string::npos)
+      << differ.status().ToString();
+}
+
 TEST(OnnxIoTest, TensorRoundTripAndGarbage) {
   Tensor t = Tensor::FromVector<int64_t>({7, 8, 9}, {3, 1});
   auto bytes = SerializeTensor(t, "t");

@@ -4,6 +4,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -189,12 +190,136 @@ std::string Tensor::TypeString() const {
   return std::string(DataTypeName(dtype_)) + DimsToString(dims_);
 }
 
+bool IsMapKeyType(DataType t) {
+  switch (t) {
+    case DataType::kInt8:
+    case DataType::kInt16:
+    case DataType::kInt32:
+    case DataType::kInt64:
+    case DataType::kUint8:
+    case DataType::kUint16:
+    case DataType::kUint32:
+    case DataType::kUint64:
+    case DataType::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+// The flat index of a key that occurs twice in `keys` (a 1-D tensor of type T), or -1.
+template <typename T>
+int64_t DuplicateKey(const Tensor& keys) {
+  const T* k = keys.data<T>();
+  std::vector<int64_t> order(static_cast<size_t>(keys.numel()));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  std::stable_sort(order.begin(), order.end(), [k](int64_t a, int64_t b) { return k[a] < k[b]; });
+  for (size_t i = 1; i < order.size(); ++i) {
+    if (!(k[order[i - 1]] < k[order[i]])) return order[i];
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::string MapKeyToString(const Tensor& keys, int64_t i) {
+  switch (keys.dtype()) {
+    case DataType::kInt8:
+      return std::to_string(keys.data<int8_t>()[i]);
+    case DataType::kInt16:
+      return std::to_string(keys.data<int16_t>()[i]);
+    case DataType::kInt32:
+      return std::to_string(keys.data<int32_t>()[i]);
+    case DataType::kInt64:
+      return std::to_string(keys.data<int64_t>()[i]);
+    case DataType::kUint8:
+      return std::to_string(keys.data<uint8_t>()[i]);
+    case DataType::kUint16:
+      return std::to_string(keys.data<uint16_t>()[i]);
+    case DataType::kUint32:
+      return std::to_string(keys.data<uint32_t>()[i]);
+    case DataType::kUint64:
+      return std::to_string(keys.data<uint64_t>()[i]);
+    case DataType::kString:
+      return "'" + keys.data<std::string>()[i] + "'";
+    default:
+      return "?";
+  }
+}
+
+StatusOr<AnyValue> AnyValue::Map(Tensor keys, Tensor values) {
+  if (!IsMapKeyType(keys.dtype())) {
+    return InvalidArgument(std::string("map keys must be of an integer type or string, got ") +
+                           (keys.defined() ? keys.TypeString() : "no tensor"));
+  }
+  if (!values.defined()) return InvalidArgument("map values have no element type");
+  if (keys.rank() != 1 || values.rank() != 1 || keys.numel() != values.numel()) {
+    return InvalidArgument("a map needs 1-D keys and values of one length, got keys " +
+                           keys.TypeString() + " and values " + values.TypeString());
+  }
+  if (keys.device() != Device::kCpu || values.device() != Device::kCpu) {
+    return InvalidArgument("map keys and values must be on the cpu");
+  }
+  int64_t dup = -1;
+  switch (keys.dtype()) {
+    case DataType::kInt8:
+      dup = DuplicateKey<int8_t>(keys);
+      break;
+    case DataType::kInt16:
+      dup = DuplicateKey<int16_t>(keys);
+      break;
+    case DataType::kInt32:
+      dup = DuplicateKey<int32_t>(keys);
+      break;
+    case DataType::kInt64:
+      dup = DuplicateKey<int64_t>(keys);
+      break;
+    case DataType::kUint8:
+      dup = DuplicateKey<uint8_t>(keys);
+      break;
+    case DataType::kUint16:
+      dup = DuplicateKey<uint16_t>(keys);
+      break;
+    case DataType::kUint32:
+      dup = DuplicateKey<uint32_t>(keys);
+      break;
+    case DataType::kUint64:
+      dup = DuplicateKey<uint64_t>(keys);
+      break;
+    case DataType::kString:
+      dup = DuplicateKey<std::string>(keys);
+      break;
+    default:
+      break;
+  }
+  if (dup >= 0) return InvalidArgument("map key " + MapKeyToString(keys, dup) + " occurs twice");
+  AnyValue v;
+  v.kind = Kind::kMap;
+  v.map_keys = std::move(keys);
+  v.map_values = std::move(values);
+  return v;
+}
+
 std::string AnyValue::TypeString() const {
   switch (kind) {
     case Kind::kTensor:
       return tensor.TypeString();
     case Kind::kSequence:
+      // Items of a kind other than tensor name their own type: "seq(map(int64,float))".
+      if (!sequence.empty() && sequence[0].kind != Kind::kTensor &&
+          sequence[0].kind != Kind::kNone) {
+        return "seq(" + sequence[0].TypeString() + ")";
+      }
+      if (sequence.empty() && sequence_map_key_type != DataType::kUndefined) {
+        return std::string("seq(map(") + DataTypeName(sequence_map_key_type) + "," +
+               DataTypeName(sequence_elem_type) + "))";
+      }
       return std::string("seq(") + DataTypeName(sequence_elem_type) + ")";
+    case Kind::kMap:
+      return std::string("map(") + DataTypeName(map_keys.dtype()) + "," +
+             DataTypeName(map_values.dtype()) + ")";
     case Kind::kNone:
       return "none";
   }

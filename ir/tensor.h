@@ -133,14 +133,29 @@ class Tensor {
   size_t offset_ = 0;
 };
 
-// A run-time value: a tensor, a sequence of values, or None (an empty optional). `optional` marks a
-// value whose declared type is optional(...), so outputs keep their ONNX type.
+// A run-time value: a tensor, a sequence of values, a map, or None (an empty optional).
+// `optional` marks a value whose declared type is optional(...), so outputs keep their ONNX type.
+//
+// A map (kind kMap) is two 1-D tensors of the same length: `map_keys` (int8..int64, uint8..uint64
+// or string: the key types ONNX allows) and `map_values`, entry i mapping map_keys[i] to
+// map_values[i]. Keys are unique; their order carries no meaning (kernels that need an order sort
+// them, as ONNX Runtime's std::map does). Values are scalars of one element type: that covers
+// every map the ONNX operators make or take (ai.onnx.ml's ZipMap, DictVectorizer, CastMap:
+// float, double, int64 or string values) and keeps a map two flat arrays. ONNX also allows maps
+// whose values are tensors of any shape, sequences or maps; no operator uses those, and loading
+// one is reported as unsupported.
 struct AnyValue {
-  enum class Kind { kTensor, kSequence, kNone };
+  enum class Kind { kTensor, kSequence, kNone, kMap };
   Kind kind = Kind::kTensor;
   Tensor tensor;
   std::vector<AnyValue> sequence;
-  DataType sequence_elem_type = DataType::kUndefined;  // for empty sequences
+  // An empty sequence's element type: the element type of its tensors or, when
+  // `sequence_map_key_type` is set, the value type of its maps (map(sequence_map_key_type,
+  // sequence_elem_type)). Kernels that make sequences set them; items' own types win otherwise.
+  DataType sequence_elem_type = DataType::kUndefined;
+  DataType sequence_map_key_type = DataType::kUndefined;
+  Tensor map_keys;    // kMap: 1-D keys
+  Tensor map_values;  // kMap: 1-D values, as many as keys
   bool optional = false;
 
   AnyValue() = default;
@@ -152,6 +167,9 @@ struct AnyValue {
     v.sequence_elem_type = elem_type;
     return v;
   }
+  // A map of keys[i] -> values[i]. Errors unless both are 1-D tensors of one length on the CPU,
+  // the keys are of a map key type and unique, and the values have an element type.
+  static StatusOr<AnyValue> Map(Tensor keys, Tensor values);
   static AnyValue None() {
     AnyValue v;
     v.kind = Kind::kNone;
@@ -159,8 +177,16 @@ struct AnyValue {
     return v;
   }
   bool is_tensor() const { return kind == Kind::kTensor; }
-  // "float[2,3]", "seq(float)", "none"
+  bool is_map() const { return kind == Kind::kMap; }
+  // Number of entries of a map.
+  int64_t map_size() const { return map_keys.numel(); }
+  // "float[2,3]", "seq(float)", "map(int64,float)", "seq(map(string,float))", "none"
   std::string TypeString() const;
 };
+
+// Whether ONNX allows `t` as a map key type: the integer types and string.
+bool IsMapKeyType(DataType t);
+// Key i of a map's key tensor as text: "5", or "'cat'" for a string key.
+std::string MapKeyToString(const Tensor& keys, int64_t i);
 
 }  // namespace kiln

@@ -14,11 +14,17 @@
 namespace kiln {
 namespace {
 
-// Calls f(tensor) for every tensor held by `v` (itself, or the items of a sequence).
+// Calls f(tensor) for every tensor held by `v` (itself, the items of a sequence, a map's keys and
+// values).
 template <typename F>
 void ForEachTensor(const AnyValue& v, F&& f) {
   if (v.is_tensor()) {
     if (v.tensor.defined()) f(v.tensor);
+    return;
+  }
+  if (v.is_map()) {
+    if (v.map_keys.defined()) f(v.map_keys);
+    if (v.map_values.defined()) f(v.map_values);
     return;
   }
   for (const AnyValue& item : v.sequence) ForEachTensor(item, f);
@@ -29,6 +35,11 @@ template <typename F>
 void ForEachTensorMut(AnyValue& v, F&& f) {
   if (v.is_tensor()) {
     if (v.tensor.defined()) f(v.tensor);
+    return;
+  }
+  if (v.is_map()) {
+    if (v.map_keys.defined()) f(v.map_keys);
+    if (v.map_values.defined()) f(v.map_values);
     return;
   }
   for (AnyValue& item : v.sequence) ForEachTensorMut(item, f);

@@ -347,6 +347,46 @@ bool ShapeMatches(const Shape& declared, const std::vector<int64_t>& dims,
   return true;
 }
 
+// Whether a value fits a declared type that is not a tensor type; where it does not, `detail` may
+// say more than the two types do. Sequences must be sequences, and where their items are declared
+// maps each item is checked as a map; maps must be maps with the declared key and value element
+// types; an optional's value (unless None) is checked against the optional's element type when
+// that is not a tensor type. Unknown parts accept anything.
+bool FitsNonTensorType(const TypeInfo& t, const AnyValue& v, std::string* detail) {
+  switch (t.kind) {
+    case TypeInfo::Kind::kSequence:
+      if (v.kind != AnyValue::Kind::kSequence) return false;
+      if (t.inner && t.inner->kind == TypeInfo::Kind::kMap) {
+        for (size_t i = 0; i < v.sequence.size(); ++i) {
+          if (!FitsNonTensorType(*t.inner, v.sequence[i], detail)) {
+            *detail = " (item " + std::to_string(i) + " is " + v.sequence[i].TypeString() + ")";
+            return false;
+          }
+        }
+      }
+      return true;
+    case TypeInfo::Kind::kMap: {
+      if (v.kind != AnyValue::Kind::kMap) return false;
+      if (t.elem_type != DataType::kUndefined && v.map_keys.dtype() != t.elem_type) return false;
+      const TypeInfo* value = t.inner.get();
+      if (value == nullptr || value->kind == TypeInfo::Kind::kUnknown) return true;
+      if (!value->is_tensor()) {
+        *detail = " (kiln maps hold scalar tensor values)";
+        return false;
+      }
+      return value->elem_type == DataType::kUndefined || v.map_values.dtype() == value->elem_type;
+    }
+    case TypeInfo::Kind::kOptional:
+      if (v.kind == AnyValue::Kind::kNone || !t.inner || t.inner->is_tensor() ||
+          t.inner->kind == TypeInfo::Kind::kUnknown) {
+        return true;
+      }
+      return FitsNonTensorType(*t.inner, v, detail);
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 Session::~Session() = default;
@@ -513,9 +553,12 @@ StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& in
         return InvalidArgument("input '" + nv.name + "' is on " + DeviceName(x.device()) +
                                ", expected cpu");
       }
-    } else if (t.kind == TypeInfo::Kind::kSequence && nv.value.kind != AnyValue::Kind::kSequence) {
-      return InvalidArgument("input '" + nv.name + "': expected " + t.ToString() + ", got " +
-                             nv.value.TypeString());
+    } else {
+      std::string detail;
+      if (!FitsNonTensorType(t, nv.value, &detail)) {
+        return InvalidArgument("input '" + nv.name + "': expected " + t.ToString() + ", got " +
+                               nv.value.TypeString() + detail);
+      }
     }
     frame.values[id] = nv.value;
     frame.defined[id] = true;

@@ -197,6 +197,56 @@ std::string CompareTensors(const Tensor& e, const Tensor& a, double rtol, double
          FormatDouble(worst);
 }
 
+// Maps match when they have the same key and value types, the same set of keys, and the values
+// of each key agree as tensor elements do (strings exactly, numbers within rtol/atol). Entry order
+// does not matter.
+std::string CompareMaps(const AnyValue& e, const AnyValue& a, double rtol, double atol) {
+  if (e.map_keys.dtype() != a.map_keys.dtype() || e.map_values.dtype() != a.map_values.dtype()) {
+    return "got " + a.TypeString() + ", expected " + e.TypeString();
+  }
+  std::map<std::string, int64_t> actual;  // key text -> entry
+  for (int64_t i = 0; i < a.map_size(); ++i) actual[MapKeyToString(a.map_keys, i)] = i;
+  const bool strings = e.map_values.dtype() == DataType::kString;
+  if (e.map_values.dtype() == DataType::kBFloat16) rtol = std::max(rtol, 1.0 / 64);
+  std::set<std::string> seen;
+  int64_t bad = 0;
+  std::string first;
+  for (int64_t i = 0; i < e.map_size(); ++i) {
+    const std::string key = MapKeyToString(e.map_keys, i);
+    auto it = actual.find(key);
+    if (it == actual.end()) {
+      return "map has no key " + key + " (" + std::to_string(a.map_size()) + " entries, expected " +
+             std::to_string(e.map_size()) + ")";
+    }
+    seen.insert(key);
+    const int64_t j = it->second;
+    bool ok;
+    std::string got, want;
+    if (strings) {
+      got = "'" + a.map_values.data<std::string>()[j] + "'";
+      want = "'" + e.map_values.data<std::string>()[i] + "'";
+      ok = got == want;
+    } else {
+      const double av = ElementAsDouble(a.map_values, j), ev = ElementAsDouble(e.map_values, i);
+      got = FormatDouble(av);
+      want = FormatDouble(ev);
+      ok = Close(av, ev, rtol, atol);
+    }
+    if (!ok && bad++ == 0) first = "key " + key + ": got " + got + ", expected " + want;
+  }
+  for (int64_t i = 0; i < a.map_size(); ++i) {
+    const std::string key = MapKeyToString(a.map_keys, i);
+    if (!seen.count(key)) {
+      return "map has unexpected key " + key + " (" + std::to_string(a.map_size()) +
+             " entries, expected " + std::to_string(e.map_size()) + ")";
+    }
+  }
+  if (bad == 0) return "";
+  return std::to_string(bad) + " of " + std::to_string(e.map_size()) + " map values differ" +
+         (strings ? "" : " (rtol " + FormatDouble(rtol) + ", atol " + FormatDouble(atol) + ")") +
+         "; first at " + first;
+}
+
 }  // namespace
 
 std::string CompareValues(const AnyValue& e, const AnyValue& a, double rtol, double atol) {
@@ -216,6 +266,8 @@ std::string CompareValues(const AnyValue& e, const AnyValue& a, double rtol, dou
         if (!r.empty()) return "sequence item " + std::to_string(i) + ": " + r;
       }
       return "";
+    case AnyValue::Kind::kMap:
+      return CompareMaps(e, a, rtol, atol);
   }
   return "unknown value kind";
 }

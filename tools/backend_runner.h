@@ -4,7 +4,8 @@
 // with "rtol"/"atol". Results are compared the way onnx's own runner does: same number of
 // outputs, exact shape and element type, strings exactly, numbers with
 // |actual - expected| <= atol + rtol * |expected| (NaN equals NaN; bfloat16 with rtol at least
-// 2^-6), sequences and optionals element by element.
+// 2^-6), sequences and optionals element by element, maps by key (the same key set, each key's
+// value as a tensor element; entry order does not matter).
 #pragma once
 
 #include <string>

@@ -56,15 +56,22 @@ void PrintUsageWithPasses(const char* usage, FILE* out = stdout) {
 }
 
 const char* kRunUsage =
-    "usage: kiln run MODEL [--input NAME=FILE.npy]... [--random] [--output-dir DIR] [--memory]\n"
-    "                      [--runs N] [--top K] [--level N] [--disable NAME]...\n"
+    "usage: kiln run MODEL [--input NAME=FILE]... [--random] [--output-dir DIR] [--memory]\n"
+    "                      [--runs N] [--top K] [--seed N] [--level N] [--disable NAME]...\n"
     "\n"
-    "Inputs not given with --input are filled with seeded random values (symbolic dims = 1).\n"
+    "Inputs not given with --input are filled with seeded random values (symbolic dims = 1);\n"
+    "only tensor inputs can be made up.\n"
     "  --input NAME=FILE.npy  feed input NAME from a NumPy file\n"
+    "  --input NAME=FILE.pb   feed input NAME from a serialized TensorProto, SequenceProto,\n"
+    "                         MapProto or OptionalProto, read as the input's declared type\n"
     "  --random               fill every input randomly (the default for inputs not given)\n"
-    "  --output-dir DIR       write each tensor output to DIR/<name>.npy\n"
+    "  --output-dir DIR       write each tensor output to DIR/<name>.npy; string tensors,\n"
+    "                         sequences and maps to DIR/<name>.pb (TensorProto, SequenceProto,\n"
+    "                         MapProto)\n"
     "  --runs N               timed runs after one warm-up run (default 10)\n"
     "  --top K                print the K largest values of each output (default 5)\n"
+    "  --seed N               session seed of random ops without a seed attribute (reproducible\n"
+    "                         runs, as onnxruntime.set_seed); default: fresh values every run\n"
     "  --memory               print each memory plan (arena, lower bound, naive sum, and a\n"
     "                         drawing for small plans) and the process's peak "
     "RSS\n" KILN_PASS_OPTIONS_HELP;
@@ -344,10 +351,85 @@ Tensor RandomTensor(const TypeInfo& type, std::mt19937_64& rng) {
   return t;
 }
 
+// Element i of a 1-D tensor as text: "0.25", "7", "'cat'".
+std::string ElementText(const Tensor& t, int64_t i) {
+  char buf[64];
+  switch (t.dtype()) {
+    case DataType::kFloat:
+      std::snprintf(buf, sizeof buf, "%.6g", t.data<float>()[i]);
+      return buf;
+    case DataType::kDouble:
+      std::snprintf(buf, sizeof buf, "%.6g", t.data<double>()[i]);
+      return buf;
+    case DataType::kInt8:
+      return std::to_string(t.data<int8_t>()[i]);
+    case DataType::kInt16:
+      return std::to_string(t.data<int16_t>()[i]);
+    case DataType::kInt32:
+      return std::to_string(t.data<int32_t>()[i]);
+    case DataType::kInt64:
+      return std::to_string(t.data<int64_t>()[i]);
+    case DataType::kUint8:
+      return std::to_string(t.data<uint8_t>()[i]);
+    case DataType::kUint16:
+      return std::to_string(t.data<uint16_t>()[i]);
+    case DataType::kUint32:
+      return std::to_string(t.data<uint32_t>()[i]);
+    case DataType::kUint64:
+      return std::to_string(t.data<uint64_t>()[i]);
+    case DataType::kBool:
+      return t.data<uint8_t>()[i] ? "true" : "false";
+    case DataType::kString:
+      return "'" + t.data<std::string>()[i] + "'";
+    default:
+      return "?";
+  }
+}
+
+// A map's entries as "{2: 0.9, 5: 0.1}", the first `max_entries` of them.
+std::string MapText(const AnyValue& m, int64_t max_entries) {
+  std::string s = "{";
+  for (int64_t i = 0; i < m.map_size(); ++i) {
+    if (i == max_entries) {
+      s += ", ... " + std::to_string(m.map_size() - i) + " more";
+      break;
+    }
+    if (i) s += ", ";
+    s += MapKeyToString(m.map_keys, i) + ": " + ElementText(m.map_values, i);
+  }
+  return s + "}";
+}
+
+// Prints a value that is not a tensor: its type; a map's entries; a sequence's length and, for a
+// sequence of maps, its first items.
+void PrintNonTensorSummary(const NamedValue& nv) {
+  constexpr int64_t kMaxEntries = 10;
+  constexpr size_t kMaxItems = 5;
+  const AnyValue& v = nv.value;
+  if (v.is_map()) {
+    std::printf("  %s: %s, %lld entries: %s\n", nv.name.c_str(), v.TypeString().c_str(),
+                static_cast<long long>(v.map_size()), MapText(v, kMaxEntries).c_str());
+    return;
+  }
+  if (v.kind != AnyValue::Kind::kSequence) {
+    std::printf("  %s: %s\n", nv.name.c_str(), v.TypeString().c_str());
+    return;
+  }
+  std::printf("  %s: %s, %zu item%s\n", nv.name.c_str(), v.TypeString().c_str(), v.sequence.size(),
+              v.sequence.size() == 1 ? "" : "s");
+  for (size_t i = 0; i < v.sequence.size() && i < kMaxItems; ++i) {
+    if (!v.sequence[i].is_map()) break;
+    std::printf("    [%zu] %s\n", i, MapText(v.sequence[i], kMaxEntries).c_str());
+  }
+  if (v.sequence.size() > kMaxItems && v.sequence[0].is_map()) {
+    std::printf("    ... %zu more\n", v.sequence.size() - kMaxItems);
+  }
+}
+
 void PrintSummary(const NamedValue& nv, int top) {
   const AnyValue& v = nv.value;
   if (!v.is_tensor()) {
-    std::printf("  %s: %s\n", nv.name.c_str(), v.TypeString().c_str());
+    PrintNonTensorSummary(nv);
     return;
   }
   const Tensor& t = v.tensor;
@@ -414,7 +496,8 @@ int Run(const std::vector<std::string>& args) {
       if (spec == "random") continue;
       size_t eq = spec.find('=');
       if (eq == std::string::npos) {
-        std::fprintf(stderr, "kiln run: --input expects NAME=FILE.npy, got '%s'\n", spec.c_str());
+        std::fprintf(stderr, "kiln run: --input expects NAME=FILE.npy or NAME=FILE.pb, got '%s'\n",
+                     spec.c_str());
         return 2;
       }
       npy_inputs[spec.substr(0, eq)] = spec.substr(eq + 1);
@@ -427,6 +510,16 @@ int Run(const std::vector<std::string>& args) {
       runs = std::max(1, std::atoi(next("--runs").c_str()));
     } else if (a == "--top") {
       top = std::max(0, std::atoi(next("--top").c_str()));
+    } else if (a == "--seed") {
+      const std::string v = next("--seed");
+      char* end = nullptr;
+      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || v[0] == '-') {
+        std::fprintf(stderr, "kiln run: --seed expects a non-negative integer, got '%s'\n",
+                     v.c_str());
+        return 2;
+      }
+      so.random_seed = seed;
     } else {
       std::fprintf(stderr, "kiln run: unknown option \'%s\'\n", a.c_str());
       PrintUsageWithPasses(kRunUsage, stderr);
@@ -444,14 +537,23 @@ int Run(const std::vector<std::string>& args) {
     const Value& v = g.value(id);
     auto it = npy_inputs.find(v.name);
     if (it != npy_inputs.end()) {
-      auto t = ReadNpy(it->second);
-      if (!t.ok()) return Fail(t.status());
-      feeds.push_back({v.name, AnyValue(std::move(t).value())});
+      const std::string& path = it->second;
+      if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pb") == 0) {
+        auto value = LoadValueFile(path, v.type);
+        if (!value.ok()) return Fail(value.status());
+        feeds.push_back({v.name, std::move(value).value()});
+      } else {
+        auto t = ReadNpy(path);
+        if (!t.ok()) return Fail(t.status());
+        feeds.push_back({v.name, AnyValue(std::move(t).value())});
+      }
       npy_inputs.erase(it);
     } else {
       if (!v.type.is_tensor()) {
-        std::fprintf(stderr, "kiln run: input '%s' (%s) needs a value; only tensors are made up\n",
-                     v.name.c_str(), v.type.ToString().c_str());
+        std::fprintf(stderr,
+                     "kiln run: input '%s' (%s) needs a value (--input %s=FILE.pb); only "
+                     "tensors are made up\n",
+                     v.name.c_str(), v.type.ToString().c_str(), v.name.c_str());
         return 2;
       }
       feeds.push_back({v.name, AnyValue(RandomTensor(v.type, rng))});
@@ -497,13 +599,27 @@ int Run(const std::vector<std::string>& args) {
   }
   if (!output_dir.empty()) {
     for (const auto& o : *outs) {
-      if (!o.value.is_tensor()) continue;
+      if (o.value.kind == AnyValue::Kind::kNone) continue;
       std::string safe = o.name;
       for (char& c : safe) {
         if (c == '/' || c == '\\') c = '_';
       }
-      Status s = WriteNpy(output_dir + "/" + safe + ".npy", o.value.tensor);
-      if (!s.ok()) return Fail(s);
+      if (o.value.is_tensor() && o.value.tensor.dtype() != DataType::kString) {
+        Status s = WriteNpy(output_dir + "/" + safe + ".npy", o.value.tensor);
+        if (!s.ok()) return Fail(s);
+        continue;
+      }
+      // What .npy cannot hold (sequences, maps, string tensors such as a classifier's labels) is
+      // written as the proto onnx reads (onnx.numpy_helper.to_list / to_dict / to_array) and
+      // `kiln run --input` and backend tests load.
+      auto bytes = SerializeValue(o.value, o.name);
+      if (!bytes.ok()) return Fail(bytes.status());
+      const std::string path = output_dir + "/" + safe + ".pb";
+      std::FILE* f = std::fopen(path.c_str(), "wb");
+      bool written =
+          f != nullptr && std::fwrite(bytes->data(), 1, bytes->size(), f) == bytes->size();
+      if (f != nullptr) written = std::fclose(f) == 0 && written;
+      if (!written) return Fail(IoError("cannot write " + path));
     }
     std::printf("wrote outputs to %s\n", output_dir.c_str());
   }

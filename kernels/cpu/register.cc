@@ -31,6 +31,8 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterTrainingKernels(r);
   cpu::RegisterRandomKernels(r);
   cpu::RegisterLinearAttentionKernels(r);
+  cpu::RegisterMlLinearKernels(r);
+  cpu::RegisterMlMapKernels(r);
 }
 
 }  // namespace kiln

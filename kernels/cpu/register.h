@@ -34,6 +34,8 @@ void RegisterFusedKernels(KernelRegistry& r);          // fused.cc (kiln domain)
 void RegisterTrainingKernels(KernelRegistry& r);       // training.cc (ai.onnx.preview.training)
 void RegisterRandomKernels(KernelRegistry& r);         // random.cc
 void RegisterLinearAttentionKernels(KernelRegistry& r);  // linear_attention.cc
+void RegisterMlLinearKernels(KernelRegistry& r);       // ml_linear.cc (ai.onnx.ml, tensor ops)
+void RegisterMlMapKernels(KernelRegistry& r);          // ml_map.cc (ai.onnx.ml, map values)
 
 }  // namespace kiln::cpu
 

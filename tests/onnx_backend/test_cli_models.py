@@ -202,6 +202,28 @@ def main():
             else:
                 passed += 1
                 print(f"ok   {fn.__name__}")
+        # --seed: an unseeded RandomNormal gives the same values for the same session seed, and
+        # fresh values without one.
+        d = os.path.join(tmp, "random_seed")
+        os.makedirs(d)
+        node = helper.make_node("RandomNormal", [], ["y"], shape=[64])
+        path = os.path.join(d, "model.onnx")
+        onnx.save(model([node], [], [vi("y", (64,))], opset=22), path)
+
+        def draw(tag, *extra):
+            out = os.path.join(d, tag)
+            os.makedirs(out)
+            r = subprocess.run([kiln, "run", path, "--runs", "1", "--output-dir", out, *extra],
+                               capture_output=True, text=True, timeout=60)
+            return np.load(os.path.join(out, "y.npy")) if r.returncode == 0 else None
+
+        a, b, c, e = draw("a", "--seed", "5"), draw("b", "--seed", "5"), draw("c"), draw("e")
+        if any(v is None for v in (a, b, c, e)) or not np.array_equal(a, b) or np.array_equal(c, e):
+            failed += 1
+            print("FAIL random_seed: --seed 5 twice must agree and two unseeded runs differ")
+        else:
+            passed += 1
+            print("ok   random_seed")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
