@@ -32,6 +32,8 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterRandomKernels(r);
   cpu::RegisterLinearAttentionKernels(r);
   cpu::RegisterMlLinearKernels(r);
+  cpu::RegisterMlSvmKernels(r);
+  cpu::RegisterMlTreeKernels(r);
   cpu::RegisterMlMapKernels(r);
 }
 

@@ -35,6 +35,8 @@ void RegisterTrainingKernels(KernelRegistry& r);       // training.cc (ai.onnx.p
 void RegisterRandomKernels(KernelRegistry& r);         // random.cc
 void RegisterLinearAttentionKernels(KernelRegistry& r);  // linear_attention.cc
 void RegisterMlLinearKernels(KernelRegistry& r);       // ml_linear.cc (ai.onnx.ml, tensor ops)
+void RegisterMlSvmKernels(KernelRegistry& r);          // ml_svm.cc (ai.onnx.ml)
+void RegisterMlTreeKernels(KernelRegistry& r);         // ml_tree.cc (ai.onnx.ml)
 void RegisterMlMapKernels(KernelRegistry& r);          // ml_map.cc (ai.onnx.ml, map values)
 
 }  // namespace kiln::cpu
