@@ -186,19 +186,6 @@ inline Status FeatureStride(const Tensor& x, KernelContext& ctx, int64_t* stride
 
 // X's elements as T (float or double), converted once into `holder` (planned scratch); a
 // T-typed input is read in place.
-// RowsCols for a model of `features` inputs per row: other row lengths are an error saying what
-// `expecter` ("the model", "the coefficients") expects.
-inline Status RowsOfFeatures(const Tensor& x, KernelContext& ctx, int64_t features,
-                             const char* expecter, int64_t* rows) {
-  int64_t cols = 0;
-  KILN_RETURN_IF_ERROR(RowsCols(x, ctx, rows, &cols));
-  if (cols != features) {
-    return ctx.InvalidArgument("X " + x.TypeString() + " has " + Str(cols) + " features; " +
-                               expecter + " " + Str(features));
-  }
-  return Status::Ok();
-}
-
 template <typename T>
 StatusOr<const T*> InputAs(const Tensor& x, KernelContext& ctx, Tensor* holder) {
   if (x.dtype() == DataTypeOf<T>::value) return x.data<T>();
@@ -212,6 +199,20 @@ StatusOr<const T*> InputAs(const Tensor& x, KernelContext& ctx, Tensor* holder) 
   });
   if (!ok) return ctx.Unsupported("unsupported input type " + x.TypeString());
   return static_cast<const T*>(out);
+}
+
+// X as float rows for a model of `features` inputs per row (RowsCols, then InputAs<float>): other
+// row lengths are an error saying what `expecter` ("the model expects") expects.
+inline StatusOr<const float*> FloatFeatureRows(const Tensor& x, KernelContext& ctx,
+                                               int64_t features, const char* expecter,
+                                               int64_t* rows, Tensor* holder) {
+  int64_t cols = 0;
+  KILN_RETURN_IF_ERROR(RowsCols(x, ctx, rows, &cols));
+  if (cols != features) {
+    return ctx.InvalidArgument("X " + x.TypeString() + " has " + Str(cols) + " features; " +
+                               expecter + " " + Str(features));
+  }
+  return InputAs<float>(x, ctx, holder);
 }
 
 // Class labels: exactly one of `<strings_name>` and `<ints_name>` is set.

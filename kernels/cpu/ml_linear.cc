@@ -306,10 +306,11 @@ class LinearRegressorKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
     int64_t rows = 0;
-    KILN_RETURN_IF_ERROR(RowsOfFeatures(x, ctx, features_, "the coefficients expect", &rows));
-    const int64_t cols = features_;
     Tensor holder;
-    KILN_ASSIGN_OR_RETURN(const float* xf, InputAs<float>(x, ctx, &holder));
+    KILN_ASSIGN_OR_RETURN(
+        const float* xf,
+        FloatFeatureRows(x, ctx, features_, "the coefficients expect", &rows, &holder));
+    const int64_t cols = features_;
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kFloat, {rows, targets_}));
     float* out = y->data<float>();
     LinearScores(xf, rows, cols, coefficients_, intercepts_, targets_, out);

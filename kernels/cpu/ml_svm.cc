@@ -129,10 +129,10 @@ class SvmRegressorKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
     int64_t rows = 0;
-    KILN_RETURN_IF_ERROR(RowsOfFeatures(x, ctx, features_, "the model expects", &rows));
-    const int64_t cols = features_;
     Tensor holder;
-    KILN_ASSIGN_OR_RETURN(const float* xf, InputAs<float>(x, ctx, &holder));
+    KILN_ASSIGN_OR_RETURN(const float* xf,
+                          FloatFeatureRows(x, ctx, features_, "the model expects", &rows, &holder));
+    const int64_t cols = features_;
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kFloat, {rows, 1}));
     float* out = y->data<float>();
     std::vector<float> kern(vectors_);
@@ -274,7 +274,9 @@ class SvmClassifierKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
     int64_t rows = 0;
-    KILN_RETURN_IF_ERROR(RowsOfFeatures(x, ctx, features_, "the model expects", &rows));
+    Tensor holder;
+    KILN_ASSIGN_OR_RETURN(const float* xf,
+                          FloatFeatureRows(x, ctx, features_, "the model expects", &rows, &holder));
     const int64_t cols = features_;
     const int64_t c = static_cast<int64_t>(labels_.size());
     const int64_t pairs = c * (c - 1) / 2;
@@ -283,8 +285,6 @@ class SvmClassifierKernel : public Kernel {
     // Score columns: one per class (liblinear, or probabilities), else one per class pair
     // (two for a binary model).
     const int64_t zc = (!svc || proba) ? c : (c > 2 ? pairs : 2);
-    Tensor holder;
-    KILN_ASSIGN_OR_RETURN(const float* xf, InputAs<float>(x, ctx, &holder));
     KILN_ASSIGN_OR_RETURN(Tensor * y, LabelOutput(ctx, labels_, rows));
     Tensor z_holder;
     Tensor* z = nullptr;
