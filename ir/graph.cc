@@ -165,6 +165,18 @@ StatusOr<int> Graph::AddNode(Node node) {
   return nodes_.back().id;
 }
 
+Status Graph::RenameValue(int id, const std::string& new_name) {
+  if (id < 0 || id >= static_cast<int>(values_.size())) return Internal("RenameValue: bad value id");
+  if (values_[id].name == new_name) return Status::Ok();
+  if (!new_name.empty() && by_name_.count(new_name)) {
+    return InvalidModel("graph '" + name + "': value name '" + new_name + "' is defined twice");
+  }
+  if (!values_[id].name.empty()) by_name_.erase(values_[id].name);
+  values_[id].name = new_name;
+  if (!new_name.empty()) by_name_[new_name] = id;
+  return Status::Ok();
+}
+
 std::string Graph::UniqueName(const std::string& prefix) const {
   if (!prefix.empty() && !by_name_.count(prefix)) return prefix;
   for (size_t i = values_.size();; ++i) {

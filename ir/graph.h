@@ -158,6 +158,9 @@ class Graph {
   StatusOr<int> AddValue(const std::string& value_name, TypeInfo type = {});
   // Finds a value by name; -1 if absent.
   int FindValue(const std::string& value_name) const;
+  // Gives value `id` the name `new_name`, which no other value of this graph may have. Subgraphs
+  // that read the old name from the outer scope are not updated.
+  Status RenameValue(int id, const std::string& new_name);
   // A value name not used in this graph, built from `prefix`.
   std::string UniqueName(const std::string& prefix) const;
   // Adds a new initializer value named UniqueName(prefix) holding `t`; returns its id.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -61,7 +62,23 @@ std::shared_ptr<Storage> Storage::Borrow(void* data, size_t bytes, Device device
   return s;
 }
 
+std::shared_ptr<Storage> Storage::Adopt(void* data, size_t bytes, Device device,
+                                        std::function<void(void*)> release) {
+  std::shared_ptr<Storage> s(new Storage());
+  s->data_ = data;
+  s->bytes_ = bytes;
+  s->owned_ = false;
+  s->device_ = device;
+  s->release_ = std::move(release);
+  if (data != nullptr) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
 Storage::~Storage() {
+  if (release_) {
+    if (data_ != nullptr) release_(data_);
+    return;
+  }
   if (!owned_) return;
   auto* strs = static_cast<std::string*>(data_);
   for (size_t i = 0; i < strings_; ++i) strs[i].~basic_string();
@@ -175,6 +192,11 @@ StatusOr<Tensor> Tensor::Reshaped(std::vector<int64_t> dims) const {
 
 Tensor Tensor::Clone() const {
   if (!defined()) return Tensor();
+  if (device() != Device::kCpu) {
+    std::fprintf(stderr, "kiln internal error: Tensor::Clone of a %s tensor (%s)\n",
+                 DeviceName(device()), TypeString().c_str());
+    std::abort();
+  }
   Tensor t(dtype_, dims_);
   if (dtype_ == DataType::kString) {
     const std::string* src = data<std::string>();

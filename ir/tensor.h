@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ class Storage {
   static StatusOr<std::shared_ptr<Storage>> AllocateUninitialized(size_t bytes);
   // Borrows memory the caller keeps alive for the Storage's lifetime.
   static std::shared_ptr<Storage> Borrow(void* data, size_t bytes, Device device = Device::kCpu);
+  // Takes ownership of memory a device backend allocated (runtime/device.h): `release(data)` runs
+  // when the Storage is destroyed. Counted by allocation_count like any owned block.
+  static std::shared_ptr<Storage> Adopt(void* data, size_t bytes, Device device,
+                                        std::function<void(void*)> release);
   // How many owned blocks of at least one byte were allocated in this process so far (for
   // tests that check a steady-state run allocates nothing).
   static int64_t allocation_count();
@@ -50,6 +55,7 @@ class Storage {
   size_t strings_ = 0;  // number of constructed std::string objects (string tensors)
   bool owned_ = false;
   Device device_ = Device::kCpu;
+  std::function<void(void*)> release_;  // Adopt: frees device memory
 };
 
 // Number of elements of `dims`, or an error if a dim is negative or the product overflows int64.
@@ -118,7 +124,8 @@ class Tensor {
 
   // A view with new dims and the same number of elements, sharing storage.
   StatusOr<Tensor> Reshaped(std::vector<int64_t> dims) const;
-  // A deep copy into new storage.
+  // A deep copy into new host storage. Only for tensors in host memory (device() == kCpu): the
+  // runtime copies device tensors through their DeviceBackend (runtime/device.h).
   Tensor Clone() const;
   // "float[2,3]"
   std::string TypeString() const;

@@ -36,6 +36,19 @@ std::string KernelDef::ToString() const {
   return s + " (" + DeviceName(device) + ")";
 }
 
+Device KernelDef::InputDevice(int i) const {
+  if (device == Device::kCpu) return Device::kCpu;
+  return std::find(host_inputs.begin(), host_inputs.end(), i) != host_inputs.end() ? Device::kCpu
+                                                                                  : device;
+}
+
+Device KernelDef::OutputDevice(int i) const {
+  if (device == Device::kCpu) return Device::kCpu;
+  return std::find(host_outputs.begin(), host_outputs.end(), i) != host_outputs.end()
+             ? Device::kCpu
+             : device;
+}
+
 static const TypeInfo kUnknownType;
 
 const TypeInfo& KernelInfo::input_type(int i) const {
@@ -104,18 +117,33 @@ StatusOr<Tensor*> KernelContext::Output(int i, DataType dtype, std::vector<int64
     return Error(StatusCode::kInternal, "kernel wrote output " + std::to_string(i) + " of " +
                                             std::to_string(num_outputs()));
   }
+  const Device device = def_ != nullptr && backend_ != nullptr ? def_->OutputDevice(i) : Device::kCpu;
+  if (device != Device::kCpu && dtype == DataType::kString) {
+    return Error(StatusCode::kInternal, "string output " + std::to_string(i) + " on " +
+                                            DeviceName(device));
+  }
+  auto n = CheckedNumElements(dims);
+  auto bytes = n.ok() ? CheckedByteSize(dtype, *n) : StatusOr<size_t>(n.status());
+  if (!bytes.ok()) {
+    return bytes.status().WithPrefix("node " + node_.Describe() + ": output " + std::to_string(i));
+  }
   if (allocator_ != nullptr && dtype != DataType::kString && node_.outputs[i] != kNoValue) {
-    auto n = CheckedNumElements(dims);
-    auto bytes = n.ok() ? CheckedByteSize(dtype, *n) : StatusOr<size_t>(n.status());
-    if (!bytes.ok()) {
-      return bytes.status().WithPrefix("node " + node_.Describe() + ": output " +
-                                       std::to_string(i));
-    }
-    Tensor planned = allocator_->Allocate(node_, i, dtype, dims, *bytes);
+    Tensor planned = allocator_->Allocate(node_, i, dtype, dims, *bytes, device);
     if (planned.defined()) {
       (*outputs_)[i] = AnyValue(std::move(planned));
       return &(*outputs_)[i].tensor;
     }
+  }
+  if (device != Device::kCpu) {
+    auto storage = backend_->Allocate(*bytes);
+    if (!storage.ok()) {
+      return storage.status().WithPrefix("node " + node_.Describe() + ": output " +
+                                         std::to_string(i));
+    }
+    auto t = Tensor::View(std::move(storage).value(), 0, dtype, std::move(dims));
+    if (!t.ok()) return t.status().WithPrefix("node " + node_.Describe());
+    (*outputs_)[i] = AnyValue(std::move(t).value());
+    return &(*outputs_)[i].tensor;
   }
   auto t = Tensor::Create(dtype, std::move(dims));
   if (!t.ok())
@@ -126,17 +154,24 @@ StatusOr<Tensor*> KernelContext::Output(int i, DataType dtype, std::vector<int64
 
 StatusOr<Tensor*> KernelContext::OutputZeroed(int i, DataType dtype, std::vector<int64_t> dims) {
   KILN_ASSIGN_OR_RETURN(Tensor * t, Output(i, dtype, std::move(dims)));
-  if (t->dtype() != DataType::kString && t->nbytes() > 0)
+  if (t->dtype() == DataType::kString || t->nbytes() == 0) return t;
+  if (t->device() != Device::kCpu) {
+    Status s = stream_->Fill(t->raw_data(), 0, t->nbytes());
+    if (!s.ok()) return s.WithPrefix("node " + node_.Describe());
+  } else {
     std::memset(t->raw_data(), 0, t->nbytes());
+  }
   return t;
 }
 
 StatusOr<Tensor> KernelContext::Scratch(size_t nbytes) {
+  const Device device = this->device();
   if (allocator_ != nullptr) {
-    Tensor planned = allocator_->Scratch(node_, nbytes);
+    Tensor planned = allocator_->Scratch(node_, nbytes, device);
     if (planned.defined()) return planned;
   }
-  auto storage = Storage::AllocateUninitialized(nbytes);
+  auto storage = device != Device::kCpu ? backend_->Allocate(nbytes)
+                                        : Storage::AllocateUninitialized(nbytes);
   if (!storage.ok()) return storage.status().WithPrefix("node " + node_.Describe() + ": scratch");
   auto t =
       Tensor::View(std::move(storage).value(), 0, DataType::kUint8, {static_cast<int64_t>(nbytes)});
@@ -212,6 +247,30 @@ StatusOr<const KernelRegistry::Entry*> KernelRegistry::Find(const std::string& d
   rejected.pop_back();
   return Unsupported("no " + std::string(DeviceName(device)) + " kernel for " + what +
                      "; candidates:" + rejected);
+}
+
+void KernelRegistry::RegisterDevice(std::shared_ptr<const DeviceBackend> backend) {
+  if (backend == nullptr || backend->device() == Device::kCpu) {
+    if (status_.ok()) status_ = Internal("RegisterDevice: a backend of a device other than cpu");
+    return;
+  }
+  if (Backend(backend->device()) != nullptr) {
+    if (status_.ok()) {
+      status_ = Internal(std::string("device ") + DeviceName(backend->device()) +
+                         " registered twice");
+    }
+    return;
+  }
+  const Device d = backend->device();
+  backends_.push_back(std::move(backend));
+  RegisterCopyKernels(*this, d);
+}
+
+const DeviceBackend* KernelRegistry::Backend(Device device) const {
+  for (const auto& b : backends_) {
+    if (b->device() == device) return b.get();
+  }
+  return nullptr;
 }
 
 std::vector<const KernelRegistry::Entry*> KernelRegistry::Sorted() const {

@@ -25,6 +25,7 @@
 #include "ir/graph.h"
 #include "ir/status.h"
 #include "ir/tensor.h"
+#include "runtime/device.h"
 
 namespace kiln {
 
@@ -52,7 +53,11 @@ struct KernelDef {
   // address (element i of Y written only after element i of X, and nothing else, was read).
   std::vector<std::pair<int, int>> inplace;
   std::vector<std::pair<int, int>> aliases;  // (input, output): output is a view of input
-  std::vector<int> host_inputs;              // inputs read on the host (shape tensors)
+  // Inputs a kernel of another device reads on the host (shape tensors: Reshape's shape). The
+  // placement step copies them to the host when they were computed on the device.
+  std::vector<int> host_inputs;
+  // Outputs a kernel of another device writes in host memory (Shape's result, MemcpyToHost).
+  std::vector<int> host_outputs;
 
   explicit KernelDef(std::string op, std::string dom = "") : domain(std::move(dom)), op_type(std::move(op)) {}
   KernelDef& Opsets(int since, int end = kMaxOpset) {
@@ -80,6 +85,13 @@ struct KernelDef {
     host_inputs = std::move(inputs);
     return *this;
   }
+  KernelDef& HostOutputs(std::vector<int> outputs) {
+    host_outputs = std::move(outputs);
+    return *this;
+  }
+  // Where input / output i lives: the host for the CPU, host_inputs and host_outputs; else device.
+  Device InputDevice(int i) const;
+  Device OutputDevice(int i) const;
   // "Add@7-12 (cpu)"
   std::string ToString() const;
 };
@@ -104,6 +116,13 @@ class KernelInfo {
   // SessionOptions::random_seed: where set, random ops without a `seed` attribute derive their
   // generator from it (and the node), so a session's runs are reproducible.
   std::optional<uint64_t> random_seed() const { return random_seed_; }
+  // The device backend the kernel runs on (nullptr on the CPU), e.g. to upload packed weights.
+  const DeviceBackend* backend() const { return backend_; }
+  void set_backend(const DeviceBackend* b) { backend_ = b; }
+  // SessionOptions::allow_tf32: float32 matrix products and convolutions may round their inputs
+  // to TF32 on GPUs that have it.
+  bool allow_tf32() const { return allow_tf32_; }
+  void set_allow_tf32(bool v) { allow_tf32_ = v; }
   const std::string& op_type() const { return node_.op_type; }
   int opset() const { return node_.opset; }
   int num_inputs() const { return static_cast<int>(node_.inputs.size()); }
@@ -144,6 +163,8 @@ class KernelInfo {
   const Graph& graph_;
   const std::vector<const Tensor*>& constants_;
   std::optional<uint64_t> random_seed_;
+  const DeviceBackend* backend_ = nullptr;
+  bool allow_tf32_ = false;
   mutable Status status_;
 };
 
@@ -160,13 +181,13 @@ class SubgraphRunner {
 class OutputAllocator {
  public:
   virtual ~OutputAllocator() = default;
-  // Memory for output `i` of `node` (`nbytes` bytes, never a string tensor); an undefined Tensor
-  // means "allocate it on the heap".
+  // Memory on `device` for output `i` of `node` (`nbytes` bytes, never a string tensor); an
+  // undefined Tensor means "allocate it on the heap" (the device backend's, off the CPU).
   virtual Tensor Allocate(const Node& node, int i, DataType dtype,
-                          const std::vector<int64_t>& dims, size_t nbytes) = 0;
-  // Temporary memory of `nbytes` for the node now running; an undefined Tensor means "allocate it
-  // on the heap".
-  virtual Tensor Scratch(const Node& node, size_t nbytes) { return Tensor(); }
+                          const std::vector<int64_t>& dims, size_t nbytes, Device device) = 0;
+  // Temporary memory of `nbytes` on `device` for the node now running; an undefined Tensor means
+  // "allocate it on the heap".
+  virtual Tensor Scratch(const Node& node, size_t nbytes, Device device) { return Tensor(); }
 };
 
 // What a kernel sees while it runs.
@@ -185,6 +206,18 @@ class KernelContext {
   int opset() const { return node_.opset; }
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   int num_outputs() const { return static_cast<int>(outputs_->size()); }
+  // Off the CPU: the kernel's definition (where its outputs live), its device's backend and the
+  // run's stream on that device. Set by the runtime before Run; CPU kernels never see them.
+  void SetDevice(const KernelDef* def, const DeviceBackend* backend, DeviceStream* stream) {
+    def_ = def;
+    backend_ = backend;
+    stream_ = stream;
+  }
+  // The device the kernel runs on (kCpu unless SetDevice was given a device kernel).
+  Device device() const { return backend_ != nullptr ? backend_->device() : Device::kCpu; }
+  const DeviceBackend* backend() const { return backend_; }
+  // The run's stream on the kernel's device; nullptr on the CPU.
+  DeviceStream* stream() const { return stream_; }
   // True when input i is given (not omitted).
   bool has_input(int i) const { return i < num_inputs() && inputs_[i] != nullptr; }
   // Input i as a tensor; nullptr when omitted or not a tensor.
@@ -196,14 +229,15 @@ class KernelContext {
   // False when the model omits output i (the kernel may skip computing it).
   bool output_requested(int i) const { return i < num_outputs() && node_.outputs[i] != kNoValue; }
 
-  // Allocates output i. Its bytes are NOT initialized (they may come from the session's arena,
-  // holding an earlier value's data, or a poison pattern in tests): a kernel writes every
-  // element, or asks for OutputZeroed. Errors name the node (e.g. on size overflow).
+  // Allocates output i: in device memory for a device kernel (unless the definition puts the
+  // output on the host), else in host memory. Its bytes are NOT initialized (they may come from
+  // the session's arena, holding an earlier value's data, or a poison pattern in tests): a kernel
+  // writes every element, or asks for OutputZeroed. Errors name the node (e.g. on size overflow).
   StatusOr<Tensor*> Output(int i, DataType dtype, std::vector<int64_t> dims);
   // As Output, with every byte zero (string tensors: empty strings).
   StatusOr<Tensor*> OutputZeroed(int i, DataType dtype, std::vector<int64_t> dims);
-  // Temporary memory for this run of the kernel only: a uint8 tensor of `nbytes` uninitialized
-  // bytes, 64-byte aligned, that the kernel holds while it uses the memory (not past Run). It is
+  // Temporary memory for this run of the kernel only, on the kernel's device: a uint8 tensor of
+  // `nbytes` uninitialized bytes, 64-byte aligned (the device's alignment off the CPU), that the kernel holds while it uses the memory (not past Run). It is
   // planned in the session's arena like an intermediate that lives one step, so a steady-state
   // run allocates none; without a plan it comes from the heap. Errors name the node.
   StatusOr<Tensor> Scratch(size_t nbytes);
@@ -226,6 +260,9 @@ class KernelContext {
   std::vector<AnyValue>* outputs_;
   SubgraphRunner* subgraphs_;
   OutputAllocator* allocator_;
+  const KernelDef* def_ = nullptr;
+  const DeviceBackend* backend_ = nullptr;
+  DeviceStream* stream_ = nullptr;
 };
 
 class Kernel {
@@ -269,6 +306,11 @@ class KernelRegistry {
   // Registers a kernel. An overlapping definition (same domain, op, device and an intersecting
   // opset range) is a registration error, recorded in status().
   void Register(KernelDef def, KernelFactory factory);
+  // Registers the backend of a device other than the CPU (one per device), and the runtime's copy
+  // kernels MemcpyToDevice and MemcpyToHost (domain kiln) for it.
+  void RegisterDevice(std::shared_ptr<const DeviceBackend> backend);
+  // The backend of `device`; nullptr for the CPU and for devices not registered.
+  const DeviceBackend* Backend(Device device) const;
   // The first registration error, if any.
   const Status& status() const { return status_; }
 
@@ -285,8 +327,18 @@ class KernelRegistry {
 
  private:
   std::vector<Entry> entries_;
+  std::vector<std::shared_ptr<const DeviceBackend>> backends_;
   Status status_;
 };
+
+// The domain of kiln's own operators (docs/kiln_ops.md), and the copy operators that placement
+// inserts at device boundaries: MemcpyToDevice(X) -> Y copies a host tensor to the kernel's
+// device, MemcpyToHost(X) -> Y copies a device tensor to the host. Registered for each device by
+// KernelRegistry::RegisterDevice.
+constexpr char kKilnDomain[] = "kiln";
+constexpr char kMemcpyToDevice[] = "MemcpyToDevice";
+constexpr char kMemcpyToHost[] = "MemcpyToHost";
+void RegisterCopyKernels(KernelRegistry& r, Device device);
 
 // Checks the element types of a node's tensor inputs against a definition's constraints; the
 // error names the input, the type found and the types accepted.

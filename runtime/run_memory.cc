@@ -45,8 +45,12 @@ void ForEachTensorMut(AnyValue& v, F&& f) {
   for (AnyValue& item : v.sequence) ForEachTensorMut(item, f);
 }
 
-int64_t Padded(int64_t bytes) {
-  const int64_t a = static_cast<int64_t>(kTensorAlignment);
+int64_t AlignmentOf(Device d) {
+  return d == Device::kCpu ? kHostArenaAlignment : kDeviceArenaAlignment;
+}
+
+int64_t Padded(int64_t bytes, Device d) {
+  const int64_t a = AlignmentOf(d);
   return (bytes + a - 1) / a * a;
 }
 
@@ -62,6 +66,7 @@ RunRecorder::RunRecorder(std::vector<bool> plannable, std::vector<int> last_use,
       num_steps_(num_steps),
       requested_(plannable_.size(), false),
       bytes_(plannable_.size(), -1),
+      device_(plannable_.size(), Device::kCpu),
       first_step_(plannable_.size(), -1),
       produced_(plannable_.size(), -1),
       views_(plannable_.size()),
@@ -89,15 +94,15 @@ void RunRecorder::BeginStep(int step, const KernelDef& def,
 }
 
 Tensor RunRecorder::Allocate(const Node& node, int i, DataType, const std::vector<int64_t>&,
-                             size_t) {
+                             size_t, Device) {
   const int v = node.outputs[i];
   if (v >= 0 && plannable_[v]) requested_[v] = true;
   return Tensor();  // the recording run allocates on the heap
 }
 
-Tensor RunRecorder::Scratch(const Node&, size_t nbytes) {
+Tensor RunRecorder::Scratch(const Node&, size_t nbytes, Device device) {
   if (step_ >= 0 && step_ < static_cast<int>(scratch_.size())) {
-    scratch_[step_].push_back(static_cast<int64_t>(nbytes));
+    scratch_[step_].emplace_back(static_cast<int64_t>(nbytes), device);
   }
   return Tensor();  // the recording run allocates on the heap
 }
@@ -114,9 +119,10 @@ void RunRecorder::AfterStep(int step, const Node& node, const std::vector<AnyVal
         OwnerOf(out.tensor.storage()) < 0) {
       owner_[out.tensor.storage().get()] = {out.tensor.storage(), v};
       bytes_[v] = static_cast<int64_t>(out.tensor.nbytes());
+      device_[v] = out.tensor.device();
       first_step_[v] = step;
       for (const auto& [index, o] : candidates_) {
-        if (index == static_cast<int>(i) && bytes_[o] == bytes_[v]) {
+        if (index == static_cast<int>(i) && bytes_[o] == bytes_[v] && device_[o] == device_[v]) {
           inplace_of_[v] = o;
           break;
         }
@@ -164,6 +170,15 @@ StatusOr<RunPlan> RunRecorder::Finish(const std::string& signature,
   std::stable_sort(by_step.begin(), by_step.end(),
                    [&](int a, int b) { return first_step_[a] < first_step_[b]; });
   RunPlan plan;
+  plan.arenas.emplace_back();  // the CPU's, always first
+  auto arena_for = [&](Device d) {
+    for (size_t k = 0; k < plan.arenas.size(); ++k) {
+      if (plan.arenas[k].device == d) return static_cast<int>(k);
+    }
+    plan.arenas.emplace_back();
+    plan.arenas.back().device = d;
+    return static_cast<int>(plan.arenas.size() - 1);
+  };
   for (int v : by_step) {
     const int o = inplace_of_[v];
     if (o < 0) continue;
@@ -171,9 +186,10 @@ StatusOr<RunPlan> RunRecorder::Finish(const std::string& signature,
     if (slot_last[root] != first_step_[v] || bytes_[root] != bytes_[v]) continue;
     slot[v] = root;
     slot_last[root] = std::max(slot_last[root], last[v]);
-    ++plan.inplace_values;
+    ++plan.arenas[arena_for(device_[v])].inplace_values;
   }
   plan.signature = signature;
+  plan.arena.assign(n, -1);
   plan.offset.assign(n, -1);
   plan.bytes.assign(n, 0);
   plan.views = views_;
@@ -181,74 +197,104 @@ StatusOr<RunPlan> RunRecorder::Finish(const std::string& signature,
   std::vector<int> request_of(n, -1);
   for (int v : by_step) {
     if (slot[v] != v) continue;
-    request_of[v] = static_cast<int>(plan.requests.size());
-    plan.requests.push_back({bytes_[v], first_step_[v], slot_last[v]});
+    RunArena& a = plan.arenas[arena_for(device_[v])];
+    request_of[v] = static_cast<int>(a.requests.size());
+    a.requests.push_back({bytes_[v], first_step_[v], slot_last[v]});
   }
-  const size_t value_requests = plan.requests.size();
   for (size_t step = 0; step < scratch_.size(); ++step) {
-    for (int64_t b : scratch_[step]) {
-      plan.requests.push_back({b, static_cast<int>(step), static_cast<int>(step)});
+    for (const auto& [b, d] : scratch_[step]) {
+      const int k = arena_for(d);
+      plan.scratch[step].push_back({k, static_cast<int64_t>(plan.arenas[k].requests.size()), b});
+      plan.arenas[k].requests.push_back({b, static_cast<int>(step), static_cast<int>(step)});
     }
   }
-  KILN_ASSIGN_OR_RETURN(plan.plan, PlanMemory(plan.requests, kTensorAlignment));
-  for (int v : by_step) {
-    const int r = request_of[slot[v]];
-    plan.offset[v] = plan.plan.offsets[r];
-    plan.bytes[v] = plan.requests[r].bytes;
-    ++plan.planned_values;
-    plan.naive_bytes += Padded(bytes_[v]);
+  for (RunArena& a : plan.arenas) {
+    KILN_ASSIGN_OR_RETURN(a.plan, PlanMemory(a.requests, AlignmentOf(a.device)));
   }
-  size_t r = value_requests;
-  for (size_t step = 0; step < scratch_.size(); ++step) {
-    for (size_t k = 0; k < scratch_[step].size(); ++k, ++r) {
-      plan.scratch[step].emplace_back(plan.plan.offsets[r], plan.requests[r].bytes);
-      ++plan.scratch_requests;
-      plan.naive_bytes += Padded(plan.requests[r].bytes);
+  for (int v : by_step) {
+    const int k = arena_for(device_[v]);
+    RunArena& a = plan.arenas[k];
+    const int r = request_of[slot[v]];
+    plan.arena[v] = k;
+    plan.offset[v] = a.plan.offsets[r];
+    plan.bytes[v] = a.requests[r].bytes;
+    ++a.planned_values;
+    a.naive_bytes += Padded(bytes_[v], a.device);
+  }
+  for (auto& step : plan.scratch) {
+    for (ScratchSlot& sc : step) {
+      RunArena& a = plan.arenas[sc.arena];
+      const int64_t r = sc.offset;  // the request index, until now
+      sc.offset = a.plan.offsets[r];
+      ++a.scratch_requests;
+      a.naive_bytes += Padded(sc.bytes, a.device);
     }
   }
   return plan;
 }
 
-ArenaRun::ArenaRun(const RunPlan& plan, std::shared_ptr<Storage> arena)
-    : plan_(plan), arena_(std::move(arena)) {
-  KILN_POISON(arena_->data(), arena_->bytes());
+ArenaRun::ArenaRun(const RunPlan& plan, std::vector<std::shared_ptr<Storage>> arenas,
+                   DeviceCloner clone)
+    : plan_(plan), arenas_(std::move(arenas)), clone_(std::move(clone)) {
+  for (const auto& a : arenas_) {
+    if (a->device() == Device::kCpu) KILN_POISON(a->data(), a->bytes());
+  }
 }
 
-ArenaRun::~ArenaRun() { KILN_UNPOISON(arena_->data(), arena_->bytes()); }
+ArenaRun::~ArenaRun() {
+  for (const auto& a : arenas_) {
+    if (a->device() == Device::kCpu) KILN_UNPOISON(a->data(), a->bytes());
+  }
+}
 
 Tensor ArenaRun::Allocate(const Node& node, int i, DataType dtype, const std::vector<int64_t>& dims,
-                          size_t nbytes) {
+                          size_t nbytes, Device device) {
   const int v = node.outputs[i];
-  if (v < 0 || plan_.offset[v] < 0 || static_cast<int64_t>(nbytes) > plan_.bytes[v]) {
+  if (v < 0 || plan_.arena[v] < 0 || static_cast<int64_t>(nbytes) > plan_.bytes[v] ||
+      plan_.arenas[plan_.arena[v]].device != device) {
     return Tensor();
   }
-  return Place(plan_.offset[v], dtype, dims, nbytes);
+  return Place(plan_.arena[v], plan_.offset[v], dtype, dims, nbytes);
 }
 
-Tensor ArenaRun::Scratch(const Node&, size_t nbytes) {
+Tensor ArenaRun::Scratch(const Node&, size_t nbytes, Device device) {
   if (step_ < 0 || step_ >= static_cast<int>(plan_.scratch.size())) return Tensor();
   const auto& requests = plan_.scratch[step_];
   const size_t k = scratch_index_++;
-  if (k >= requests.size() || static_cast<int64_t>(nbytes) > requests[k].second) return Tensor();
-  return Place(requests[k].first, DataType::kUint8, {static_cast<int64_t>(nbytes)}, nbytes);
+  if (k >= requests.size() || static_cast<int64_t>(nbytes) > requests[k].bytes ||
+      plan_.arenas[requests[k].arena].device != device) {
+    return Tensor();
+  }
+  return Place(requests[k].arena, requests[k].offset, DataType::kUint8,
+               {static_cast<int64_t>(nbytes)}, nbytes);
 }
 
-Tensor ArenaRun::Place(int64_t offset, DataType dtype, const std::vector<int64_t>& dims,
+Tensor ArenaRun::Place(int k, int64_t offset, DataType dtype, const std::vector<int64_t>& dims,
                        size_t nbytes) {
-  auto t = Tensor::View(arena_, static_cast<size_t>(offset), dtype, dims);
+  const auto& arena = arenas_[k];
+  auto t = Tensor::View(arena, static_cast<size_t>(offset), dtype, dims);
   if (!t.ok()) return Tensor();
-  KILN_UNPOISON(static_cast<char*>(arena_->data()) + offset, nbytes);
+  if (arena->device() == Device::kCpu) {
+    KILN_UNPOISON(static_cast<char*>(arena->data()) + offset, nbytes);
+  }
   return std::move(t).value();
 }
 
+bool ArenaRun::InArena(const Tensor& t) const {
+  for (const auto& a : arenas_) {
+    if (t.storage() == a) return true;
+  }
+  return false;
+}
+
 bool ArenaRun::Covers(int value, const Tensor& t) const {
-  if (t.storage() != arena_) return true;  // not in the arena
-  const int64_t begin =
-      static_cast<const char*>(t.raw_data()) - static_cast<const char*>(arena_->data());
+  if (!InArena(t)) return true;
+  const int64_t begin = static_cast<const char*>(t.raw_data()) -
+                        static_cast<const char*>(t.storage()->data());
   const int64_t end = begin + static_cast<int64_t>(t.nbytes());
   auto inside = [&](int slot) {
-    return plan_.offset[slot] >= 0 && begin >= plan_.offset[slot] &&
-           end <= plan_.offset[slot] + plan_.bytes[slot];
+    return plan_.arena[slot] >= 0 && arenas_[plan_.arena[slot]] == t.storage() &&
+           begin >= plan_.offset[slot] && end <= plan_.offset[slot] + plan_.bytes[slot];
   };
   if (inside(value)) return true;
   for (int o : plan_.views[value]) {
@@ -257,20 +303,42 @@ bool ArenaRun::Covers(int value, const Tensor& t) const {
   return false;
 }
 
-void ArenaRun::AfterStep(const Node& node, std::vector<AnyValue>& outputs) const {
+StatusOr<Tensor> ArenaRun::CloneOut(const Tensor& t) const {
+  if (t.device() == Device::kCpu) return t.Clone();
+  if (!clone_) return Internal("a device tensor in the arena and no device to copy it with");
+  return clone_(t);
+}
+
+Status ArenaRun::AfterStep(const Node& node, std::vector<AnyValue>& outputs) const {
+  Status status;
   for (size_t i = 0; i < node.outputs.size() && i < outputs.size(); ++i) {
     const int v = node.outputs[i];
     if (v == kNoValue) continue;
     ForEachTensorMut(outputs[i], [&](Tensor& t) {
-      if (!Covers(v, t)) t = t.Clone();
+      if (!status.ok() || Covers(v, t)) return;
+      auto c = CloneOut(t);
+      if (c.ok()) {
+        t = std::move(c).value();
+      } else {
+        status = c.status();
+      }
     });
   }
+  return status;
 }
 
-void ArenaRun::Detach(AnyValue& v) const {
+Status ArenaRun::Detach(AnyValue& v) const {
+  Status status;
   ForEachTensorMut(v, [&](Tensor& t) {
-    if (t.storage() == arena_) t = t.Clone();
+    if (!status.ok() || !InArena(t)) return;
+    auto c = CloneOut(t);
+    if (c.ok()) {
+      t = std::move(c).value();
+    } else {
+      status = c.status();
+    }
   });
+  return status;
 }
 
 std::shared_ptr<PlanCache::Entry> PlanCache::Find(const std::string& signature) const {
@@ -298,7 +366,8 @@ std::vector<std::shared_ptr<PlanCache::Entry>> PlanCache::All() const {
   return entries_;
 }
 
-StatusOr<std::shared_ptr<Storage>> PlanCache::Acquire(Entry& e) {
+StatusOr<std::vector<std::shared_ptr<Storage>>> PlanCache::Acquire(Entry& e,
+                                                                   const ArenaAllocator& allocate) {
   {
     std::lock_guard<std::mutex> lock(e.mu);
     if (!e.free.empty()) {
@@ -307,12 +376,18 @@ StatusOr<std::shared_ptr<Storage>> PlanCache::Acquire(Entry& e) {
       return a;
     }
   }
-  return Storage::AllocateUninitialized(static_cast<size_t>(e.plan.plan.arena_bytes));
+  std::vector<std::shared_ptr<Storage>> arenas;
+  for (const RunArena& a : e.plan.arenas) {
+    KILN_ASSIGN_OR_RETURN(auto storage,
+                          allocate(a.device, static_cast<size_t>(a.plan.arena_bytes)));
+    arenas.push_back(std::move(storage));
+  }
+  return arenas;
 }
 
-void PlanCache::Release(Entry& e, std::shared_ptr<Storage> arena) {
+void PlanCache::Release(Entry& e, std::vector<std::shared_ptr<Storage>> arenas) {
   std::lock_guard<std::mutex> lock(e.mu);
-  e.free.push_back(std::move(arena));
+  e.free.push_back(std::move(arenas));
 }
 
 }  // namespace kiln

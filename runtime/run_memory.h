@@ -19,6 +19,7 @@
 // Internal to runtime/ (session.cc); not part of the public API.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,23 +34,41 @@
 
 namespace kiln {
 
-// The plan of one input-shape signature.
+// One arena of a plan: the requests of one device and where the planner put them.
+struct RunArena {
+  Device device = Device::kCpu;
+  std::vector<BufferRequest> requests;  // one per slot and per scratch request
+  MemoryPlan plan;
+  int planned_values = 0;    // values placed in this arena
+  int inplace_values = 0;    // of which written into their input's slot
+  int scratch_requests = 0;  // scratch requests placed in this arena
+  // Every planned value and scratch request in a buffer of its own (padded): what a run without
+  // planning allocates. plan.naive_bytes counts slots instead.
+  int64_t naive_bytes = 0;
+};
+
+// Where one scratch request of a step goes.
+struct ScratchSlot {
+  int arena = 0;
+  int64_t offset = 0;
+  int64_t bytes = 0;
+};
+
+// Alignment of planned offsets: 64 bytes on the CPU, 256 on other devices (cuBLAS, cuDNN and
+// vector loads want 256-byte aligned buffers; DeviceBackend::alignment() must divide it).
+constexpr int64_t kHostArenaAlignment = 64;
+constexpr int64_t kDeviceArenaAlignment = 256;
+
+// The plan of one input-shape signature: one arena per device that has planned values, the CPU's
+// always first (arenas[0], possibly empty).
 struct RunPlan {
   std::string signature;
-  std::vector<int64_t> offset;          // per value id; -1 when the value is not planned
+  std::vector<int> arena;               // per value id: its arena; -1 when the value is not planned
+  std::vector<int64_t> offset;          // per value id: offset in its arena
   std::vector<int64_t> bytes;           // per value id: the size of its slot
   std::vector<std::vector<int>> views;  // per value id: planned values whose slots it may view
-  // Per step: (offset, bytes) of each scratch request, in the order the kernel made them.
-  std::vector<std::vector<std::pair<int64_t, int64_t>>> scratch;
-  // One request per slot (values written in place share their input's slot) and per scratch.
-  std::vector<BufferRequest> requests;
-  int planned_values = 0;    // values placed in the arena
-  int inplace_values = 0;    // of which written into their input's slot
-  int scratch_requests = 0;  // scratch requests placed in the arena
-  // Every planned value and scratch request in a buffer of its own (64-byte padded): what a run
-  // without planning allocates. plan.naive_bytes counts slots instead.
-  int64_t naive_bytes = 0;
-  MemoryPlan plan;
+  std::vector<std::vector<ScratchSlot>> scratch;  // per step, in the order the kernel asked
+  std::vector<RunArena> arenas;
 };
 
 // Records a run (heap allocations) and builds its RunPlan.
@@ -61,11 +80,11 @@ class RunRecorder : public OutputAllocator {
   // Called before each step with the step's kernel definition and inputs.
   void BeginStep(int step, const KernelDef& def, const std::vector<const AnyValue*>& inputs);
   Tensor Allocate(const Node& node, int i, DataType dtype, const std::vector<int64_t>& dims,
-                  size_t nbytes) override;
-  Tensor Scratch(const Node& node, size_t nbytes) override;
+                  size_t nbytes, Device device) override;
+  Tensor Scratch(const Node& node, size_t nbytes, Device device) override;
   // Called after each step with the node's outputs.
   void AfterStep(int step, const Node& node, const std::vector<AnyValue>& outputs);
-  // The plan (64-byte aligned); `kept[v]` marks values alive to the end of the run.
+  // The plan; `kept[v]` marks values alive to the end of the run.
   StatusOr<RunPlan> Finish(const std::string& signature, const std::vector<bool>& kept) const;
 
  private:
@@ -76,46 +95,56 @@ class RunRecorder : public OutputAllocator {
   int step_ = -1;
   std::vector<bool> requested_;  // Output() was called for the value this step
   std::vector<int64_t> bytes_;
+  std::vector<Device> device_;  // where each recorded buffer lives
   std::vector<int> first_step_;
   std::vector<int> produced_;  // the step that produced each value
   std::vector<std::vector<int>> views_;
   // This step's in-place candidates: (output index, the value owning the input's whole buffer).
   std::vector<std::pair<int, int>> candidates_;
   std::vector<int> inplace_of_;                // per value: the value it may overwrite, or -1
-  std::vector<std::vector<int64_t>> scratch_;  // per step: bytes of each scratch request
+  // Per step: bytes and device of each scratch request.
+  std::vector<std::vector<std::pair<int64_t, Device>>> scratch_;
   // storage block -> the value that allocated it; the weak pointer tells a live block from a
   // freed one whose address the heap has reused.
   std::map<const Storage*, std::pair<std::weak_ptr<Storage>, int>> owner_;
 };
 
-// Places planned values and scratch in an arena during a run, and keeps views of the arena honest.
-// In AddressSanitizer builds the arena starts each run poisoned and each placement unpoisons
-// exactly the bytes asked for, so a kernel reading or writing past its output or scratch into
-// padding or a slot not yet handed out is reported.
+// A copy of a device tensor in new memory of its device (DeviceBackend + DeviceStream of the run).
+using DeviceCloner = std::function<StatusOr<Tensor>(const Tensor&)>;
+
+// Places planned values and scratch in a plan's arenas during a run, and keeps views of the arenas
+// honest. In AddressSanitizer builds the CPU arena starts each run poisoned and each placement
+// unpoisons exactly the bytes asked for, so a kernel reading or writing past its output or scratch
+// into padding or a slot not yet handed out is reported.
 class ArenaRun : public OutputAllocator {
  public:
-  ArenaRun(const RunPlan& plan, std::shared_ptr<Storage> arena);
-  ~ArenaRun() override;  // unpoisons the arena: destroy before the arena goes back to its pool
+  // `arenas[k]` holds plan.arenas[k]; `clone` copies device tensors (unused for a CPU-only plan).
+  ArenaRun(const RunPlan& plan, std::vector<std::shared_ptr<Storage>> arenas, DeviceCloner clone);
+  ~ArenaRun() override;  // unpoisons the arena: destroy before the arenas go back to their pool
   // Called before each step.
   void BeginStep(int step) {
     step_ = step;
     scratch_index_ = 0;
   }
   Tensor Allocate(const Node& node, int i, DataType dtype, const std::vector<int64_t>& dims,
-                  size_t nbytes) override;
-  Tensor Scratch(const Node& node, size_t nbytes) override;
-  // Copies to the heap every output of the step that views the arena outside a slot planned to
-  // outlive it.
-  void AfterStep(const Node& node, std::vector<AnyValue>& outputs) const;
-  // Copies `v` (and tensors inside it) out of the arena if it points into it.
-  void Detach(AnyValue& v) const;
+                  size_t nbytes, Device device) override;
+  Tensor Scratch(const Node& node, size_t nbytes, Device device) override;
+  // Copies out of the arenas (to the heap of the same device) every output of the step that
+  // views an arena outside a slot planned to outlive it.
+  Status AfterStep(const Node& node, std::vector<AnyValue>& outputs) const;
+  // Copies `v` (and tensors inside it) out of the arenas if it points into one.
+  Status Detach(AnyValue& v) const;
 
  private:
   bool Covers(int value, const Tensor& t) const;
-  // A view of `nbytes` at `offset` of the arena, unpoisoned for AddressSanitizer.
-  Tensor Place(int64_t offset, DataType dtype, const std::vector<int64_t>& dims, size_t nbytes);
+  bool InArena(const Tensor& t) const;
+  StatusOr<Tensor> CloneOut(const Tensor& t) const;
+  // A view of `nbytes` at `offset` of arena k, unpoisoned for AddressSanitizer.
+  Tensor Place(int k, int64_t offset, DataType dtype, const std::vector<int64_t>& dims,
+               size_t nbytes);
   const RunPlan& plan_;
-  std::shared_ptr<Storage> arena_;
+  std::vector<std::shared_ptr<Storage>> arenas_;
+  DeviceCloner clone_;
   int step_ = 0;
   size_t scratch_index_ = 0;
 };
@@ -127,16 +156,19 @@ class PlanCache {
   struct Entry {
     RunPlan plan;
     std::mutex mu;
-    std::vector<std::shared_ptr<Storage>> free;  // arenas not in use
+    std::vector<std::vector<std::shared_ptr<Storage>>> free;  // arena sets not in use
   };
   explicit PlanCache(size_t capacity) : capacity_(capacity) {}
   std::shared_ptr<Entry> Find(const std::string& signature) const;
   // Adds a plan unless one for its signature exists; returns the cached entry.
   std::shared_ptr<Entry> Insert(RunPlan plan);
   std::vector<std::shared_ptr<Entry>> All() const;
-  // An arena of the entry's size (from the pool, or newly allocated), and its return.
-  static StatusOr<std::shared_ptr<Storage>> Acquire(Entry& e);
-  static void Release(Entry& e, std::shared_ptr<Storage> arena);
+  // Allocates an arena of `bytes` on `device` (the CPU's heap, or the device backend).
+  using ArenaAllocator = std::function<StatusOr<std::shared_ptr<Storage>>(Device, size_t)>;
+  // A set of arenas for the entry's plan (from the pool, or newly allocated), and its return.
+  static StatusOr<std::vector<std::shared_ptr<Storage>>> Acquire(Entry& e,
+                                                                 const ArenaAllocator& allocate);
+  static void Release(Entry& e, std::vector<std::shared_ptr<Storage>> arenas);
 
  private:
   size_t capacity_;

@@ -9,7 +9,11 @@
 
 #include "ir/onnx_io.h"
 #include "kernels/cpu/register.h"
+#include "runtime/placement.h"
 #include "runtime/run_memory.h"
+#if defined(KILN_WITH_CUDA)
+#include "kernels/cuda/register.h"
+#endif
 
 namespace kiln {
 
@@ -17,10 +21,52 @@ const KernelRegistry& DefaultRegistry() {
   static const KernelRegistry* registry = [] {
     auto* r = new KernelRegistry();
     RegisterCpuKernels(*r);
+#if defined(KILN_WITH_CUDA)
+    RegisterCudaKernels(*r);
+#endif
     return r;
   }();
   return *registry;
 }
+
+Status DeviceStatus(Device device) {
+  if (device == Device::kCpu) return Status::Ok();
+  const DeviceBackend* b = DefaultRegistry().Backend(device);
+  if (b == nullptr) {
+    return Unsupported(std::string(DeviceName(device)) + ": not compiled into this build");
+  }
+  return b->Available();
+}
+
+std::string DeviceDescription(Device device) {
+  if (device == Device::kCpu) return "cpu";
+  const DeviceBackend* b = DefaultRegistry().Backend(device);
+  return b == nullptr ? std::string(DeviceName(device)) + " (not compiled in)" : b->Describe();
+}
+
+// The streams of one device, pooled: a run takes one for its duration, so concurrent runs never
+// share a stream.
+struct StreamPool {
+  const DeviceBackend* backend = nullptr;
+  std::mutex mu;
+  std::vector<std::unique_ptr<DeviceStream>> free;
+
+  StatusOr<std::unique_ptr<DeviceStream>> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!free.empty()) {
+        auto s = std::move(free.back());
+        free.pop_back();
+        return s;
+      }
+    }
+    return backend->CreateStream();
+  }
+  void Release(std::unique_ptr<DeviceStream> s) {
+    std::lock_guard<std::mutex> lock(mu);
+    free.push_back(std::move(s));
+  }
+};
 
 // One graph (the main graph or a subgraph) ready to execute.
 class CompiledGraph {
@@ -28,11 +74,16 @@ class CompiledGraph {
   struct Step {
     const Node* node = nullptr;
     const KernelDef* def = nullptr;
+    const DeviceBackend* backend = nullptr;  // nullptr on the CPU
     std::unique_ptr<Kernel> kernel;
     std::vector<int> release;  // value ids whose last reader is this step
   };
 
   const Graph* graph = nullptr;
+  // Streams of the devices other than the CPU that steps run on (the main graph only).
+  std::vector<std::unique_ptr<StreamPool>> streams;
+  // Initializers uploaded at load (their MemcpyToDevice nodes run once, not in the steps).
+  std::vector<std::pair<int, Tensor>> device_constants;
   std::vector<Step> steps;
   std::map<const Graph*, std::unique_ptr<CompiledGraph>> subgraphs;  // by nested graph
   std::vector<bool> keep;     // values never released (graph outputs)
@@ -53,6 +104,15 @@ struct Frame {
   // Memory of this run of the graph: recording it, or placing values in a planned arena.
   RunRecorder* recorder = nullptr;
   ArenaRun* arena = nullptr;
+  // This run's stream of each device in use, by backend.
+  std::vector<std::pair<const DeviceBackend*, DeviceStream*>> streams;
+
+  DeviceStream* StreamFor(const DeviceBackend* b) const {
+    for (const auto& [backend, stream] : streams) {
+      if (backend == b) return stream;
+    }
+    return nullptr;
+  }
 
   const AnyValue* Lookup(int id) const {
     if (defined[id]) return &values[id];
@@ -90,16 +150,59 @@ std::string Signature(const std::vector<std::string>& names,
 StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
                                          const std::string& signature) {
   const Graph& g = *cg.graph;
+  // Streams first (a run on a device needs one for its copies and kernels), released last.
+  std::vector<std::pair<StreamPool*, std::unique_ptr<DeviceStream>>> held;
+  for (const auto& pool : cg.streams) {
+    KILN_ASSIGN_OR_RETURN(auto stream, pool->Acquire());
+    frame.streams.emplace_back(pool->backend, stream.get());
+    held.emplace_back(pool.get(), std::move(stream));
+  }
+  struct ReleaseStreams {
+    std::vector<std::pair<StreamPool*, std::unique_ptr<DeviceStream>>>& held;
+    ~ReleaseStreams() {
+      for (auto& [pool, stream] : held) pool->Release(std::move(stream));
+    }
+  } release_streams{held};
+  for (const auto& [id, t] : cg.device_constants) {
+    frame.values[id] = AnyValue(t);
+    frame.defined[id] = true;
+  }
+  auto stream_of = [&frame](Device d) -> std::pair<const DeviceBackend*, DeviceStream*> {
+    for (const auto& [b, st] : frame.streams) {
+      if (b->device() == d) return {b, st};
+    }
+    return {nullptr, nullptr};
+  };
   std::shared_ptr<PlanCache::Entry> entry;
-  std::shared_ptr<Storage> arena;
+  std::vector<std::shared_ptr<Storage>> arenas;
   std::unique_ptr<ArenaRun> arena_run;
   std::unique_ptr<RunRecorder> recorder;
   if (cg.plans != nullptr && !signature.empty()) {
     entry = cg.plans->Find(signature);
     if (entry != nullptr) {
-      KILN_ASSIGN_OR_RETURN(arena, PlanCache::Acquire(*entry));
-      if (cg.poison_arena && arena->bytes() > 0) std::memset(arena->data(), 0xFF, arena->bytes());
-      arena_run = std::make_unique<ArenaRun>(entry->plan, arena);
+      auto allocate = [&](Device d, size_t bytes) -> StatusOr<std::shared_ptr<Storage>> {
+        if (d == Device::kCpu) return Storage::AllocateUninitialized(bytes);
+        const DeviceBackend* b = stream_of(d).first;
+        if (b == nullptr) return Internal(std::string("no stream for ") + DeviceName(d));
+        return b->Allocate(bytes);
+      };
+      KILN_ASSIGN_OR_RETURN(arenas, PlanCache::Acquire(*entry, allocate));
+      if (cg.poison_arena) {
+        for (const auto& a : arenas) {
+          if (a->bytes() == 0) continue;
+          if (a->device() == Device::kCpu) {
+            std::memset(a->data(), 0xFF, a->bytes());
+          } else {
+            KILN_RETURN_IF_ERROR(stream_of(a->device()).second->Fill(a->data(), 0xFF, a->bytes()));
+          }
+        }
+      }
+      DeviceCloner clone = [stream_of](const Tensor& t) -> StatusOr<Tensor> {
+        auto [b, st] = stream_of(t.device());
+        if (b == nullptr) return Internal("no stream to copy a device tensor with");
+        return CopyTensorOnDevice(t, *b, *st);
+      };
+      arena_run = std::make_unique<ArenaRun>(entry->plan, arenas, std::move(clone));
       frame.arena = arena_run.get();
     } else {
       std::vector<bool> plannable(g.values().size());
@@ -120,13 +223,19 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
       break;
     }
     outs.push_back(*v);
-    if (arena_run != nullptr) arena_run->Detach(outs.back());
+    if (arena_run != nullptr) status = arena_run->Detach(outs.back());
+  }
+  // Device work still queued may use the arenas: wait for it before they go back to the pool.
+  for (const auto& [b, st] : frame.streams) {
+    Status s = st->Synchronize();
+    if (status.ok() && !s.ok()) status = s;
   }
   frame.values.clear();
-  arena_run.reset();  // before the arena goes back: another run may take it at once
-  if (arena != nullptr) PlanCache::Release(*entry, std::move(arena));
+  arena_run.reset();  // before the arenas go back: another run may take them at once
+  if (!arenas.empty()) PlanCache::Release(*entry, std::move(arenas));
   frame.arena = nullptr;
   frame.recorder = nullptr;
+  frame.streams.clear();
   if (!status.ok()) return status;
   if (recorder != nullptr) {
     auto plan = recorder->Finish(signature, cg.keep);
@@ -195,6 +304,15 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
       }
     }
     KILN_RETURN_IF_ERROR(CheckInputTypes(*step.def, node, ins));
+    for (size_t i = 0; i < ins.size(); ++i) {
+      if (ins[i] == nullptr || !ins[i]->is_tensor() || !ins[i]->tensor.defined()) continue;
+      const Device want = step.def->InputDevice(static_cast<int>(i));
+      if (ins[i]->tensor.device() != want) {
+        return Internal("node " + node.Describe() + ": input " + std::to_string(i) + " is on " +
+                        DeviceName(ins[i]->tensor.device()) + ", its kernel reads it on " +
+                        DeviceName(want));
+      }
+    }
     if (frame.recorder != nullptr) {
       frame.recorder->BeginStep(static_cast<int>(step_index), *step.def, ins);
     }
@@ -202,12 +320,17 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
     outs.assign(node.outputs.size(), AnyValue());
     for (auto& o : outs) o.kind = AnyValue::Kind::kNone;  // marks "not written"
     KernelContext ctx(node, ins, &outs, &runner, allocator);
+    if (step.backend != nullptr) {
+      DeviceStream* stream = frame.StreamFor(step.backend);
+      if (stream == nullptr) return Internal("node " + node.Describe() + ": no device stream");
+      ctx.SetDevice(step.def, step.backend, stream);
+    }
     Status s = step.kernel->Run(ctx);
     if (!s.ok()) return s;
     if (frame.recorder != nullptr) {
       frame.recorder->AfterStep(static_cast<int>(step_index), node, outs);
     }
-    if (frame.arena != nullptr) frame.arena->AfterStep(node, outs);
+    if (frame.arena != nullptr) KILN_RETURN_IF_ERROR(frame.arena->AfterStep(node, outs));
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       int id = node.outputs[i];
       if (id == kNoValue) continue;
@@ -247,8 +370,11 @@ void CollectUnsupported(const Graph& g, const std::vector<Device>& devices,
   }
 }
 
+// Compiles `g`. `placement` gives the device of each node (the main graph); without it every
+// node runs on the CPU (subgraphs, CPU-only sessions).
 StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOptions& options,
-                                                 const KernelRegistry& reg) {
+                                                 const KernelRegistry& reg,
+                                                 const std::vector<Device>* placement = nullptr) {
   auto cg = std::make_unique<CompiledGraph>();
   cg->graph = &g;
   if (options.memory_planning) {
@@ -256,12 +382,52 @@ StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOp
   }
   cg->poison_arena = options.poison_arena;
   KILN_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
+  auto device_of = [&](int node_id) {
+    return placement != nullptr ? (*placement)[node_id] : Device::kCpu;
+  };
+  for (int id : order) {
+    const Device d = device_of(id);
+    if (d == Device::kCpu) continue;
+    bool listed = false;
+    for (const auto& p : cg->streams) listed = listed || p->backend->device() == d;
+    if (listed) continue;
+    const DeviceBackend* b = reg.Backend(d);
+    if (b == nullptr) return Internal(std::string("no backend for ") + DeviceName(d));
+    cg->streams.push_back(std::make_unique<StreamPool>());
+    cg->streams.back()->backend = b;
+  }
+  // Initializers bound for a device are copied now, once; their copy nodes leave the order.
+  std::vector<int> run_order;
+  for (int id : order) {
+    const Node& n = g.node(id);
+    const bool upload = n.domain == kKilnDomain && n.op_type == kMemcpyToDevice &&
+                        n.inputs.size() == 1 && g.initializer(n.inputs[0]) != nullptr;
+    if (!upload) {
+      run_order.push_back(id);
+      continue;
+    }
+    StreamPool* pool = nullptr;
+    for (const auto& p : cg->streams) {
+      if (p->backend->device() == device_of(id)) pool = p.get();
+    }
+    if (pool == nullptr) return Internal("node " + n.Describe() + ": no device");
+    KILN_ASSIGN_OR_RETURN(auto stream, pool->Acquire());
+    auto t = CopyTensorToDevice(*g.initializer(n.inputs[0]), *pool->backend, *stream);
+    Status synced = stream->Synchronize();
+    pool->Release(std::move(stream));
+    if (!t.ok()) return t.status().WithPrefix("uploading initializer '" +
+                                              g.value(n.inputs[0]).name + "'");
+    KILN_RETURN_IF_ERROR(synced);
+    cg->device_constants.emplace_back(n.outputs[0], std::move(t).value());
+  }
+  order = std::move(run_order);
   std::vector<int> last_use(g.values().size(), -1);
   cg->keep.assign(g.values().size(), false);
   for (int id : g.outputs()) cg->keep[id] = true;
   for (const Value& v : g.values()) {
     if (v.is_initializer || v.is_graph_input || v.outer_scope) cg->keep[v.id] = true;
   }
+  for (const auto& [id, t] : cg->device_constants) cg->keep[id] = true;
   for (size_t s = 0; s < order.size(); ++s) {
     const Node& node = g.node(order[s]);
     for (int in : node.inputs) {
@@ -293,23 +459,19 @@ StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOp
     const Node& node = g.node(order[s]);
     CompiledGraph::Step step;
     step.node = &node;
-    const KernelRegistry::Entry* entry = nullptr;
-    Status last;
-    for (Device d : options.devices) {
-      auto e = reg.Find(node.domain, node.op_type, node.opset, d);
-      if (e.ok()) {
-        entry = *e;
-        break;
-      }
-      last = e.status();
-    }
-    if (entry == nullptr) return last.WithPrefix("node " + node.Describe());
+    const Device device = device_of(order[s]);
+    auto found = reg.Find(node.domain, node.op_type, node.opset, device);
+    if (!found.ok()) return found.status().WithPrefix("node " + node.Describe());
+    const KernelRegistry::Entry* entry = *found;
+    step.backend = device == Device::kCpu ? nullptr : reg.Backend(device);
     step.def = &entry->def;
     std::vector<const Tensor*> constants(node.inputs.size(), nullptr);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] != kNoValue) constants[i] = g.initializer(node.inputs[i]);
     }
     KernelInfo info(node, g, constants, options.random_seed);
+    info.set_backend(step.backend);
+    info.set_allow_tf32(options.allow_tf32);
     auto kernel = entry->factory(info);
     if (!info.status().ok()) return info.status();
     if (!kernel.ok()) return kernel.status();
@@ -478,9 +640,15 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
   KILN_RETURN_IF_ERROR(reg.status());
   if (options.devices.empty()) return InvalidArgument("SessionOptions.devices is empty");
   for (Device d : options.devices) {
-    if (d != Device::kCpu) {
+    if (d == Device::kCpu) continue;
+    const DeviceBackend* b = reg.Backend(d);
+    if (b == nullptr) {
       return Unsupported(std::string("device '") + DeviceName(d) +
                          "' is not available in this build");
+    }
+    Status available = b->Available();
+    if (!available.ok()) {
+      return available.WithPrefix(std::string("device '") + DeviceName(d) + "' is not available");
     }
   }
   KILN_RETURN_IF_ERROR(model.graph->Verify());
@@ -511,7 +679,10 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
   for (int id : g.inputs()) {
     if (!g.value(id).is_initializer) s->required_inputs_.push_back(id);
   }
-  KILN_ASSIGN_OR_RETURN(s->main_, Compile(g, s->options_, reg));
+  std::vector<Device> placement;
+  KILN_ASSIGN_OR_RETURN(placement, PlaceGraph(*s->model_.graph, s->options_.devices, reg,
+                                              s->options_.strict_placement, &s->placement_));
+  KILN_ASSIGN_OR_RETURN(s->main_, Compile(g, s->options_, reg, &placement));
   return s;
 }
 
@@ -594,18 +765,22 @@ void CollectReports(const CompiledGraph& cg, const std::string& where,
   if (cg.plans != nullptr) {
     for (const auto& e : cg.plans->All()) {
       const RunPlan& p = e->plan;
-      MemoryReport r;
-      r.graph = where;
-      r.signature = p.signature;
-      r.arena_bytes = p.plan.arena_bytes;
-      r.lower_bound = p.plan.lower_bound;
-      r.naive_bytes = p.naive_bytes;
-      r.buffers = p.planned_values;
-      r.inplace = p.inplace_values;
-      r.scratch = p.scratch_requests;
-      r.slots = static_cast<int>(p.requests.size());
-      if (r.slots <= 40) r.drawing = DrawPlan(p.requests, p.plan, 64);
-      reports.push_back(std::move(r));
+      for (const RunArena& a : p.arenas) {
+        if (a.device != Device::kCpu && a.requests.empty()) continue;
+        MemoryReport r;
+        r.graph = where;
+        r.signature = p.signature;
+        r.device = a.device;
+        r.arena_bytes = a.plan.arena_bytes;
+        r.lower_bound = a.plan.lower_bound;
+        r.naive_bytes = a.naive_bytes;
+        r.buffers = a.planned_values;
+        r.inplace = a.inplace_values;
+        r.scratch = a.scratch_requests;
+        r.slots = static_cast<int>(a.requests.size());
+        if (r.slots <= 40) r.drawing = DrawPlan(a.requests, a.plan, 64);
+        reports.push_back(std::move(r));
+      }
     }
   }
   for (const auto& step : cg.steps) {  // in step order: deterministic
@@ -634,6 +809,15 @@ StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int op
                                               const std::vector<Tensor>& inputs,
                                               const std::vector<Attribute>& attributes,
                                               int num_outputs, const std::string& domain) {
+  return RunSingleNodeWith(SessionOptions(), op_type, opset, inputs, attributes, num_outputs,
+                           domain);
+}
+
+StatusOr<std::vector<AnyValue>> RunSingleNodeWith(const SessionOptions& options,
+                                                  const std::string& op_type, int opset,
+                                                  const std::vector<Tensor>& inputs,
+                                                  const std::vector<Attribute>& attributes,
+                                                  int num_outputs, const std::string& domain) {
   Model m;
   m.ir_version = 10;
   m.opset_imports[domain] = opset;
@@ -665,7 +849,7 @@ StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int op
   }
   KILN_RETURN_IF_ERROR(g.AddNode(std::move(node)).status());
   for (int i = 0; i < num_outputs; ++i) g.AddOutput(g.FindValue("out" + std::to_string(i)));
-  SessionOptions so;
+  SessionOptions so = options;
   so.optimization_level = 0;  // a kernel test runs the kernel, not the optimizer
   KILN_ASSIGN_OR_RETURN(auto session, Session::Create(std::move(m), so));
   KILN_ASSIGN_OR_RETURN(auto outs, session->Run(feeds));

@@ -20,6 +20,7 @@
 #include "ir/tensor.h"
 #include "passes/pipeline.h"
 #include "runtime/kernel.h"
+#include "runtime/placement.h"
 
 namespace kiln {
 
@@ -29,8 +30,17 @@ struct NamedValue {
 };
 
 struct SessionOptions {
-  // Devices in order of preference; each node runs on the first one with a kernel for it.
+  // Devices in order of preference; each node runs on the first one with a kernel for it that
+  // accepts its element types (runtime/placement.h). {kCuda, kCpu} runs on the GPU with the CPU
+  // for what it has no kernel for; copies are inserted where values cross devices.
   std::vector<Device> devices = {Device::kCpu};
+  // Fail at load, listing the nodes, when a node cannot run on the first device of `devices`
+  // (shape arithmetic the placement keeps on the CPU on purpose excepted).
+  bool strict_placement = false;
+  // float32 matrix products and convolutions on the GPU may round their inputs to TF32 (faster,
+  // about 3 decimal digits). Off by default, so float32 results match the CPU's within the ONNX
+  // suite's tolerances.
+  bool allow_tf32 = false;
   // Optimization level of the pass pipeline (passes/pipeline.h): 0 none, 1 basic clean-ups,
   // 2 standard-ONNX fusions, 3 (the default) also fusions into kiln's own ops.
   int optimization_level = 3;
@@ -58,10 +68,12 @@ struct SessionOptions {
   std::optional<uint64_t> random_seed;
 };
 
-// One cached memory plan (Session::MemoryReports).
+// One arena of a cached memory plan (Session::MemoryReports): a plan has one arena per device
+// its values live on, the CPU's always.
 struct MemoryReport {
   std::string graph;        // "main", or the path of a subgraph: "main/loop_node.body"
   std::string signature;    // the input shapes it was made for
+  Device device = Device::kCpu;
   int64_t arena_bytes = 0;  // one arena per concurrent run
   int64_t lower_bound = 0;  // the largest total of bytes live at one step
   int64_t naive_bytes = 0;  // every intermediate and scratch request in its own buffer
@@ -95,8 +107,11 @@ class Session {
 
   // The model as optimized by the pass pipeline.
   const Model& model() const { return model_; }
-  // The memory plans made so far: the main graph's, oldest first, then each subgraph's.
+  // The memory plans made so far: the main graph's, oldest first, then each subgraph's; one
+  // report per arena (CPU first).
   std::vector<MemoryReport> MemoryReports() const;
+  // Which device runs each node of the main graph, and the copies placement inserted.
+  const PlacementReport& placement() const { return placement_; }
   // What the pass pipeline did at load.
   const PassReport& pass_report() const { return pass_report_; }
   // Graph inputs a caller must feed (initializer-backed inputs excluded), in graph order.
@@ -108,11 +123,18 @@ class Session {
   SessionOptions options_;
   PassReport pass_report_;
   std::vector<int> required_inputs_;
+  PlacementReport placement_;
   std::unique_ptr<CompiledGraph> main_;
 };
 
 // The built-in kernel registry (CPU, plus CUDA when compiled in). Built once, thread-safe.
 const KernelRegistry& DefaultRegistry();
+
+// Whether `device` can run Sessions of the built-in registry here: Ok, or why not ("cuda: not
+// compiled into this build", "no CUDA device found (...)").
+Status DeviceStatus(Device device);
+// One line naming the device ("cpu", or the GPU's name, compute capability and memory).
+std::string DeviceDescription(Device device);
 
 // The pass options a session with `options` uses: its level and disabled passes, constant folding
 // through the CPU kernels of the session's registry, kernel queries on the session's devices.
@@ -127,5 +149,13 @@ StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int op
                                               const std::vector<Tensor>& inputs,
                                               const std::vector<Attribute>& attributes,
                                               int num_outputs = 1, const std::string& domain = "");
+// As RunSingleNode, with the devices, placement and registry of `options` (its optimization level
+// is forced to 0): device kernel tests, CUDA-versus-CPU parity.
+StatusOr<std::vector<AnyValue>> RunSingleNodeWith(const SessionOptions& options,
+                                                  const std::string& op_type, int opset,
+                                                  const std::vector<Tensor>& inputs,
+                                                  const std::vector<Attribute>& attributes,
+                                                  int num_outputs = 1,
+                                                  const std::string& domain = "");
 
 }  // namespace kiln

@@ -133,10 +133,12 @@ def export(name, spec, path, opset, keep_bn):
     mode = torch.onnx.TrainingMode.PRESERVE if keep_bn and spec.get("cnn") else \
         torch.onnx.TrainingMode.EVAL
     t = time.time()
+    kwargs = dict(opset_version=opset, input_names=spec["inputs"], output_names=spec["outputs"],
+                  dynamic_axes=spec["dynamic"], do_constant_folding=True, training=mode)
+    if int(torch.__version__.split(".")[0]) >= 2:
+        kwargs["dynamo"] = False  # torch 2's TorchScript exporter: the same graphs as torch 1.13's
     with torch.no_grad():
-        torch.onnx.export(spec["model"], spec["args"], path, opset_version=opset,
-                          input_names=spec["inputs"], output_names=spec["outputs"],
-                          dynamic_axes=spec["dynamic"], do_constant_folding=True, training=mode)
+        torch.onnx.export(spec["model"], spec["args"], path, **kwargs)
     return time.time() - t
 
 

@@ -23,7 +23,7 @@ jobs=$(nproc)
 configure() {  # folder, sanitizer
   if [ ! -f "$1/build.ninja" ]; then
     "$root/.venv/bin/cmake" -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_CXX_FLAGS_RELEASE="-O0 -g1" -DKILN_SANITIZE="$2" \
+      -DCMAKE_CXX_FLAGS_RELEASE="-O0 -g1" -DKILN_SANITIZE="$2" -DKILN_CUDA=OFF \
       -DKILN_ONNX_INSTALL_DIR="$build/_deps/onnx/install" \
       -DKILN_PYTHON="$root/.venv/bin/python" >/dev/null
   fi

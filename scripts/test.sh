@@ -24,7 +24,10 @@ echo "== unit tests (the optimize test reads the light models of the backend dat
 
 echo "== docs/operators.md is current"
 "$build/bin/kiln" ops --coverage > "$build/operators.md"
-if ! cmp -s "$build/operators.md" docs/operators.md; then
+if ! "$build/bin/kiln" ops | grep -q " cuda "; then
+  echo "this build has no CUDA backend (nvcc, cuBLAS or cuDNN not found): docs/operators.md,"
+  echo "which lists the CUDA kernels too, is not compared"
+elif ! cmp -s "$build/operators.md" docs/operators.md; then
   diff docs/operators.md "$build/operators.md" | head -20 || true
   echo "docs/operators.md is stale: regenerate it with: $build/bin/kiln ops --coverage > docs/operators.md"
   exit 1

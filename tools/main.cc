@@ -36,6 +36,12 @@ const char* kUsage =
     "\n"
     "run `kiln <command> --help` for a command's options.\n";
 
+#define KILN_DEVICE_OPTIONS_HELP                                                            \
+  "  --device DEV           cpu (default) or cuda: run on the GPU, the CPU taking what it has\n" \
+  "                         no kernel for\n"                                                  \
+  "  --strict-placement     with --device cuda: fail when a node would fall back to the CPU\n"  \
+  "  --tf32                 with --device cuda: let float32 matrix products use TF32\n"
+
 #define KILN_PASS_OPTIONS_HELP                                                              \
   "  --level N              optimization level: 0 none, 1 clean-ups, 2 standard fusions,\n" \
   "                         3 kiln fused ops too (default 3)\n"                             \
@@ -57,7 +63,8 @@ void PrintUsageWithPasses(const char* usage, FILE* out = stdout) {
 
 const char* kRunUsage =
     "usage: kiln run MODEL [--input NAME=FILE]... [--random] [--output-dir DIR] [--memory]\n"
-    "                      [--runs N] [--top K] [--seed N] [--level N] [--disable NAME]...\n"
+    "                      [--runs N] [--top K] [--seed N] [--device DEV] [--verbose]\n"
+    "                      [--level N] [--disable NAME]...\n"
     "\n"
     "Inputs not given with --input are filled with seeded random values (symbolic dims = 1);\n"
     "only tensor inputs can be made up.\n"
@@ -73,11 +80,12 @@ const char* kRunUsage =
     "  --seed N               session seed of random ops without a seed attribute (reproducible\n"
     "                         runs, as onnxruntime.set_seed); default: fresh values every run\n"
     "  --memory               print each memory plan (arena, lower bound, naive sum, and a\n"
-    "                         drawing for small plans) and the process's peak "
-    "RSS\n" KILN_PASS_OPTIONS_HELP;
+    "                         drawing for small plans) and the process's peak RSS\n"
+    "  --verbose              print where each node runs (placement) and the device\n"
+    KILN_DEVICE_OPTIONS_HELP KILN_PASS_OPTIONS_HELP;
 
 const char* kBackendUsage =
-    "usage: kiln backend-test DIR [--device cpu] [--filter REGEX] [--json FILE]\n"
+    "usage: kiln backend-test DIR [--device cpu|cuda] [--filter REGEX] [--json FILE]\n"
     "                         [--known-failures FILE] [--jobs N] [--timeout S] [--verbose]\n"
     "                         [--level N] [--disable NAME]... [--poison] [--single-run]\n"
     "\n"
@@ -91,12 +99,15 @@ const char* kBackendUsage =
 
 const char* kInspectUsage =
     "usage: kiln inspect MODEL [--level N] [--disable NAME]... [--graph] [--shapes]\n"
+    "                          [--placement] [--device DEV]\n"
     "\n"
     "Without --level: the model as imported. With --level: after the optimizer, with what each\n"
     "pass changed.\n"
     "  --graph                print every node: op, name, inputs and outputs with their types\n"
-    "  --shapes               print every value's inferred type, or why it has "
-    "none\n" KILN_PASS_OPTIONS_HELP;
+    "  --shapes               print every value's inferred type, or why it has none\n"
+    "  --placement            print the device of every node and the copies between devices\n"
+    "                         (with --device cuda; the default level is then 3)\n"
+    KILN_DEVICE_OPTIONS_HELP KILN_PASS_OPTIONS_HELP;
 
 const char* kOptimizeUsage =
     "usage: kiln optimize IN.onnx OUT.onnx [--level N] [--disable NAME]... [--kiln-ops]\n"
@@ -107,6 +118,34 @@ const char* kOptimizeUsage =
     "pass changed.\n"
     "  --kiln-ops             also apply fusions into kiln's own ops (docs/kiln_ops.md); the\n"
     "                         result then runs on kiln only\n" KILN_PASS_OPTIONS_HELP;
+
+// Parses --device / --strict-placement / --tf32 at args[i]; returns false if args[i] is none.
+bool ParseDeviceOption(const std::vector<std::string>& args, size_t& i, SessionOptions* so) {
+  const std::string& a = args[i];
+  if (a == "--strict-placement") {
+    so->strict_placement = true;
+    return true;
+  }
+  if (a == "--tf32") {
+    so->allow_tf32 = true;
+    return true;
+  }
+  if (a != "--device") return false;
+  if (i + 1 >= args.size()) {
+    std::fprintf(stderr, "kiln: --device needs a value (cpu or cuda)\n");
+    std::exit(2);
+  }
+  const std::string v = args[++i];
+  if (v == "cpu") {
+    so->devices = {Device::kCpu};
+  } else if (v == "cuda") {
+    so->devices = {Device::kCuda, Device::kCpu};
+  } else {
+    std::fprintf(stderr, "kiln: --device expects cpu or cuda, got '%s'\n", v.c_str());
+    std::exit(2);
+  }
+  return true;
+}
 
 // Parses --level / --disable at args[i]; returns false if args[i] is neither.
 bool ParsePassOption(const std::vector<std::string>& args, size_t& i, int* level,
@@ -186,10 +225,14 @@ int Inspect(const std::vector<std::string>& args) {
   }
   int level = -1;
   std::vector<std::string> disabled;
-  bool graph = false, shapes = false;
+  bool graph = false, shapes = false, placement = false;
+  SessionOptions so;
   for (size_t i = 1; i < args.size(); ++i) {
     if (ParsePassOption(args, i, &level, &disabled)) continue;
-    if (args[i] == "--graph") {
+    if (ParseDeviceOption(args, i, &so)) continue;
+    if (args[i] == "--placement") {
+      placement = true;
+    } else if (args[i] == "--graph") {
       graph = true;
     } else if (args[i] == "--shapes") {
       shapes = true;
@@ -200,13 +243,13 @@ int Inspect(const std::vector<std::string>& args) {
     }
   }
   if (shapes && level < 0) level = 1;  // types come from shape inference
+  if (placement && level < 0) level = kMaxOptimizationLevel;  // what a session runs
   std::unique_ptr<Session> session;
   StatusOr<Model> loaded = Model();
   if (level < 0) {
     loaded = LoadModel(args[0]);
     if (!loaded.ok()) return Fail(loaded.status());
   } else {
-    SessionOptions so;
     so.optimization_level = level;
     so.disabled_passes = disabled;
     auto s = Session::Load(args[0], so);
@@ -260,6 +303,7 @@ int Inspect(const std::vector<std::string>& args) {
   std::printf("parameters: %lld in %zu initializers, %.2f MiB\n", static_cast<long long>(params),
               g.initializers().size(), bytes / 1048576.0);
   if (session) PrintPassReport(session->pass_report());
+  if (placement) std::printf("%s", session->placement().ToString().c_str());
   if (graph) {
     std::printf("graph:\n");
     PrintGraph(g, "  ");
@@ -479,10 +523,11 @@ int Run(const std::vector<std::string>& args) {
   std::string model_path = args[0], output_dir;
   std::map<std::string, std::string> npy_inputs;
   int runs = 10, top = 5;
-  bool memory = false;
+  bool memory = false, verbose = false;
   SessionOptions so;
   for (size_t i = 1; i < args.size(); ++i) {
     if (ParsePassOption(args, i, &so.optimization_level, &so.disabled_passes)) continue;
+    if (ParseDeviceOption(args, i, &so)) continue;
     const std::string& a = args[i];
     auto next = [&](const char* what) -> std::string {
       if (i + 1 >= args.size()) {
@@ -503,6 +548,8 @@ int Run(const std::vector<std::string>& args) {
       npy_inputs[spec.substr(0, eq)] = spec.substr(eq + 1);
     } else if (a == "--memory") {
       memory = true;
+    } else if (a == "--verbose" || a == "-v") {
+      verbose = true;
     } else if (a == "--random") {
     } else if (a == "--output-dir") {
       output_dir = next("--output-dir");
@@ -530,6 +577,14 @@ int Run(const std::vector<std::string>& args) {
   auto session = Session::Load(model_path, so);
   if (!session.ok()) return Fail(session.status());
   auto t1 = std::chrono::steady_clock::now();
+  const Device device = so.devices.front();
+  if (verbose) {
+    std::printf("device: %s\n", DeviceDescription(device).c_str());
+    std::printf("%s", (*session)->placement().ToString().c_str());
+  } else if (device != Device::kCpu) {
+    std::printf("device: %s\nplacement: %s\n", DeviceDescription(device).c_str(),
+                (*session)->placement().Summary().c_str());
+  }
   const Graph& g = *(*session)->model().graph;
   std::mt19937_64 rng(0);
   std::vector<NamedValue> feeds;
@@ -581,11 +636,12 @@ int Run(const std::vector<std::string>& args) {
   std::sort(ms.begin(), ms.end());
   std::printf("outputs:\n");
   for (const auto& o : *outs) PrintSummary(o, top);
-  std::printf("latency: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (cpu)\n",
-              ms[ms.size() / 2], ms.front(), ms.back(), runs);
+  std::printf("latency: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (%s)\n",
+              ms[ms.size() / 2], ms.front(), ms.back(), runs, DeviceName(device));
   if (memory) {
     for (const MemoryReport& r : (*session)->MemoryReports()) {
-      std::printf("memory plan of %s for %s\n", r.graph.c_str(), r.signature.c_str());
+      std::printf("memory plan of %s for %s (%s)\n", r.graph.c_str(), r.signature.c_str(),
+                  DeviceName(r.device));
       std::printf(
           "  arena %.3f MiB for %d intermediates (%d written in place) and %d scratch"
           " requests; lower bound %.3f MiB (arena/bound %.3f); naive sum %.3f MiB\n",
@@ -667,10 +723,19 @@ int BackendTest(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (o.device != "cpu") {
-    std::fprintf(stderr, "kiln backend-test: device '%s' is not available in this build\n",
+  if (o.device != "cpu" && o.device != "cuda") {
+    std::fprintf(stderr, "kiln backend-test: --device expects cpu or cuda, got '%s'\n",
                  o.device.c_str());
     return 2;
+  }
+  if (o.device == "cuda") {
+    Status available = DeviceStatus(Device::kCuda);
+    if (!available.ok()) {
+      std::fprintf(stderr, "kiln backend-test: device 'cuda' is not available: %s\n",
+                   available.message().c_str());
+      return 2;
+    }
+    std::printf("device: %s\n", DeviceDescription(Device::kCuda).c_str());
   }
   return RunBackendTests(o);
 }
@@ -748,15 +813,17 @@ int Ops(const std::vector<std::string>& args) {
     return std::tie(a.domain, a.op_type, a.since_version) <
            std::tie(b.domain, b.op_type, b.since_version);
   });
-  int kernel = 0, function = 0, missing = 0;
+  int kernel = 0, function = 0, missing = 0, on_cuda = 0;
   std::printf(
       "# Operator coverage\n\n"
       "Generated by `kiln ops --coverage` from kiln's kernel registry and the operator schemas of\n"
       "the pinned onnx release; `scripts/test.sh` fails when this file is stale. Each row is one\n"
       "version of an operator: run by a kiln kernel, by inlining its function body from the "
       "schema\n"
-      "(on the kernels of the ops in the body), or missing.\n\n");
-  std::printf("| domain | op | since opset | kiln (cpu) |\n|---|---|---|---|\n");
+      "(on the kernels of the ops in the body), or missing. The cuda column marks the versions\n"
+      "with a CUDA kernel too (`--device cuda`: the others run on the CPU, or by function body).\n"
+      "\n");
+  std::printf("| domain | op | since opset | kiln (cpu) | cuda |\n|---|---|---|---|---|\n");
   for (const auto& s : schemas) {
     if (!s.domain.empty() && s.domain != "ai.onnx.ml" && s.domain != "ai.onnx.preview.training") {
       continue;
@@ -772,11 +839,14 @@ int Ops(const std::vector<std::string>& args) {
       how = s.deprecated ? "missing (deprecated op)" : "missing";
       ++missing;
     }
-    std::printf("| %s | %s | %d | %s |\n", s.domain.empty() ? "ai.onnx" : s.domain.c_str(),
-                s.op_type.c_str(), s.since_version, how);
+    const bool cuda = reg.Has(s.domain, s.op_type, s.since_version, Device::kCuda);
+    if (cuda) ++on_cuda;
+    std::printf("| %s | %s | %d | %s | %s |\n", s.domain.empty() ? "ai.onnx" : s.domain.c_str(),
+                s.op_type.c_str(), s.since_version, how, cuda ? "kernel" : "");
   }
-  std::printf("\n%d (op, opset) versions: %d with a kernel, %d by function body, %d missing\n",
-              kernel + function + missing, kernel, function, missing);
+  std::printf("\n%d (op, opset) versions: %d with a kernel, %d by function body, %d missing; "
+              "%d with a CUDA kernel\n",
+              kernel + function + missing, kernel, function, missing, on_cuda);
   std::printf(
       "\n## Registered kernels\n\n"
       "The kernel registry as `kiln ops` prints it: one row per registration, with the opsets it\n"

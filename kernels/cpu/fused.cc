@@ -17,7 +17,6 @@
 namespace kiln::cpu {
 namespace {
 
-constexpr char kKilnDomain[] = "kiln";
 
 class FusedGemmKernel : public Kernel {
  public:

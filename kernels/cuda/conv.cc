@@ -1,0 +1,745 @@
+// CUDA convolution kernels (cuDNN), float32 / float16 / bfloat16:
+//   Conv            1+  (group, dilations, strides, pads, auto_pad NOTSET / SAME_UPPER /
+//                        SAME_LOWER / VALID, kernel_shape; 1-3 spatial dims)
+//   ConvTranspose   1+  (as Conv, plus output_padding and output_shape)
+//   kiln FusedConv  1   (float32: activation(Conv(X, W, B?) + Z?), Z of Y's shape; Y may share
+//                        Z's buffer)
+// Attribute parsing, geometry and error messages follow kernels/cpu/conv.cc.
+//
+// Conv runs cudnnConvolutionForward (4-D / 5-D descriptors: a 1-D convolution is a 2-D one with
+// height 1); ConvTranspose runs cudnnConvolutionBackwardData, the adjoint of the convolution from
+// Y to X. Descriptors are locals of each Run (RAII). The algorithm is the first one of cuDNN's
+// heuristics (cudnnGet*Algorithm_v7, no benchmarking) whose workspace fits kMaxWorkspaceBytes;
+// the workspace is kernel scratch (planned in the session's arena). cuDNN takes symmetric pads
+// only: a Conv with pad_begin != pad_end runs on a zero-padded copy of X (scratch), and a
+// ConvTranspose whose pads cuDNN cannot express (asymmetric, negative from output_shape, or an
+// output_padding cuDNN refuses) computes the unpadded result into scratch and crops it. Compute
+// type is float; math type: CUDNN_FMA_MATH for float32 (no TF32) unless the session allows TF32
+// (CUDNN_DEFAULT_MATH), CUDNN_TENSOR_OP_MATH for float16 / bfloat16. Where cuDNN reports a
+// configuration as unsupported (or a tensor exceeds its 32-bit sizes), a direct CUDA kernel
+// computes the same result, slowly. Bias, the residual Z (through the convolution's beta = 1) and
+// the activation follow in one epilogue kernel.
+#include "kernels/cuda/conv.cuh"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/cuda/activation.h"
+#include "kernels/cuda/cuda_common.h"
+#include "kernels/cuda/register.h"
+
+namespace kiln::cuda {
+namespace {
+
+constexpr size_t kMaxWorkspaceBytes = size_t{512} << 20;
+
+size_t ElemSize(FloatElem e) { return e == FloatElem::kFloat ? 4 : 2; }
+
+// ---- Window geometry (as kernels/cpu/conv_pool_util.h, without ceil_mode) ----------------------
+
+enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
+
+struct WindowAttrs {
+  AutoPad auto_pad = AutoPad::kNotSet;
+  std::vector<int64_t> kernel_shape, strides, dilations, pads;
+};
+
+Status ParseWindowAttrs(const KernelInfo& info, WindowAttrs* w) {
+  const std::string ap = info.GetString("auto_pad", "NOTSET");
+  if (ap == "NOTSET" || ap.empty()) {
+    w->auto_pad = AutoPad::kNotSet;
+  } else if (ap == "SAME_UPPER") {
+    w->auto_pad = AutoPad::kSameUpper;
+  } else if (ap == "SAME_LOWER") {
+    w->auto_pad = AutoPad::kSameLower;
+  } else if (ap == "VALID") {
+    w->auto_pad = AutoPad::kValid;
+  } else {
+    return info.InvalidModel("unknown auto_pad '" + ap + "'");
+  }
+  w->kernel_shape = info.GetInts("kernel_shape");
+  w->strides = info.GetInts("strides");
+  w->dilations = info.GetInts("dilations");
+  w->pads = info.GetInts("pads");
+  for (int64_t v : w->kernel_shape) {
+    if (v <= 0) return info.InvalidModel("kernel_shape values must be positive");
+  }
+  for (int64_t v : w->strides) {
+    if (v <= 0) return info.InvalidModel("strides must be positive");
+  }
+  for (int64_t v : w->dilations) {
+    if (v <= 0) return info.InvalidModel("dilations must be positive");
+  }
+  for (int64_t v : w->pads) {
+    if (v < 0) return info.InvalidModel("pads must be non-negative");
+  }
+  return info.status();
+}
+
+struct Geometry {
+  int nd = 0;
+  std::vector<int64_t> in, kernel, stride, dilation, pad_begin, pad_end, out;
+  int64_t EffectiveKernel(int d) const { return (kernel[d] - 1) * dilation[d] + 1; }
+};
+
+// `v` (an attribute with `want` values) or `want` copies of `def` when absent.
+Status TakeValues(const KernelContext& ctx, const std::vector<int64_t>& v, size_t want, int64_t def,
+                  const char* name, std::vector<int64_t>* out) {
+  if (v.empty()) {
+    out->assign(want, def);
+    return Status::Ok();
+  }
+  if (v.size() != want) {
+    return ctx.InvalidArgument(std::string(name) + " has " + std::to_string(v.size()) +
+                               " values, expected " + std::to_string(want));
+  }
+  *out = v;
+  return Status::Ok();
+}
+
+Status ResolveGeometry(const KernelContext& ctx, const WindowAttrs& w,
+                       const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,
+                       Geometry* g) {
+  const int nd = static_cast<int>(in.size());
+  g->nd = nd;
+  g->in = in;
+  g->kernel = kernel;
+  if (static_cast<int>(kernel.size()) != nd) {
+    return ctx.InvalidArgument("kernel has " + std::to_string(kernel.size()) +
+                               " spatial dims, input has " + std::to_string(nd));
+  }
+  KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, w.strides, nd, 1, "strides", &g->stride));
+  KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, w.dilations, nd, 1, "dilations", &g->dilation));
+  std::vector<int64_t> pads;
+  KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, w.pads, 2 * nd, 0, "pads", &pads));
+  g->pad_begin.assign(pads.begin(), pads.begin() + nd);
+  g->pad_end.assign(pads.begin() + nd, pads.end());
+  g->out.assign(nd, 0);
+  for (int d = 0; d < nd; ++d) {
+    const int64_t k = g->EffectiveKernel(d), s = g->stride[d];
+    switch (w.auto_pad) {
+      case AutoPad::kSameUpper:
+      case AutoPad::kSameLower: {
+        g->out[d] = (in[d] + s - 1) / s;
+        const int64_t total = std::max<int64_t>(0, (g->out[d] - 1) * s + k - in[d]);
+        const int64_t small = total / 2;
+        g->pad_begin[d] = w.auto_pad == AutoPad::kSameUpper ? small : total - small;
+        g->pad_end[d] = total - g->pad_begin[d];
+        break;
+      }
+      case AutoPad::kValid:
+        g->pad_begin[d] = g->pad_end[d] = 0;
+        [[fallthrough]];
+      case AutoPad::kNotSet: {
+        const int64_t span = in[d] + g->pad_begin[d] + g->pad_end[d] - k;
+        if (span < 0) {
+          return ctx.InvalidArgument("window (effective size " + std::to_string(k) +
+                                     ") is larger than the padded input along spatial dim " +
+                                     std::to_string(d) + " (input " + DimsToString(in) + ")");
+        }
+        g->out[d] = span / s + 1;
+        break;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Floor division by 2 (output_shape can make the total padding negative).
+int64_t FloorDiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+
+// ---- cuDNN plumbing --------------------------------------------------------------------------
+
+class TensorDesc {
+ public:
+  TensorDesc() = default;
+  ~TensorDesc() {
+    if (d_ != nullptr) cudnnDestroyTensorDescriptor(d_);
+  }
+  TensorDesc(const TensorDesc&) = delete;
+  TensorDesc& operator=(const TensorDesc&) = delete;
+  cudnnStatus_t Create() { return cudnnCreateTensorDescriptor(&d_); }
+  cudnnTensorDescriptor_t get() const { return d_; }
+
+ private:
+  cudnnTensorDescriptor_t d_ = nullptr;
+};
+
+class FilterDesc {
+ public:
+  FilterDesc() = default;
+  ~FilterDesc() {
+    if (d_ != nullptr) cudnnDestroyFilterDescriptor(d_);
+  }
+  FilterDesc(const FilterDesc&) = delete;
+  FilterDesc& operator=(const FilterDesc&) = delete;
+  cudnnStatus_t Create() { return cudnnCreateFilterDescriptor(&d_); }
+  cudnnFilterDescriptor_t get() const { return d_; }
+
+ private:
+  cudnnFilterDescriptor_t d_ = nullptr;
+};
+
+class ConvDesc {
+ public:
+  ConvDesc() = default;
+  ~ConvDesc() {
+    if (d_ != nullptr) cudnnDestroyConvolutionDescriptor(d_);
+  }
+  ConvDesc(const ConvDesc&) = delete;
+  ConvDesc& operator=(const ConvDesc&) = delete;
+  cudnnStatus_t Create() { return cudnnCreateConvolutionDescriptor(&d_); }
+  cudnnConvolutionDescriptor_t get() const { return d_; }
+
+ private:
+  cudnnConvolutionDescriptor_t d_ = nullptr;
+};
+
+// Statuses after which a direct kernel (or the next algorithm) is tried instead of failing.
+bool CudnnRefused(cudnnStatus_t s) {
+  return CUDNN_STATUS_CATEGORY(s) == CUDNN_STATUS_NOT_SUPPORTED ||
+         s == CUDNN_STATUS_BAD_PARAM_MISALIGNED_POINTER;
+}
+
+cudnnDataType_t CudnnType(FloatElem e) {
+  switch (e) {
+    case FloatElem::kFloat:
+      return CUDNN_DATA_FLOAT;
+    case FloatElem::kHalf:
+      return CUDNN_DATA_HALF;
+    case FloatElem::kBFloat16:
+      return CUDNN_DATA_BFLOAT16;
+  }
+  return CUDNN_DATA_FLOAT;
+}
+
+cudnnMathType_t ConvMathType(FloatElem e, bool allow_tf32) {
+  if (e == FloatElem::kFloat) return allow_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+  return CUDNN_TENSOR_OP_MATH;
+}
+
+// A convolution as cuDNN sees it: from `x` [N, C, in...] with filter `w` [K, C/g, k...] to `y`
+// [N, K, out...], symmetric pads; 1-D promoted to 2-D. For ConvTranspose, x is the op's output
+// (cuDNN's dx) and y its input (dy).
+struct CudnnConv {
+  int nb = 0;  // tensor rank: 4 or 5
+  int x[5] = {}, w[5] = {}, y[5] = {};
+  int pad[3] = {}, stride[3] = {}, dilation[3] = {};
+  int group = 1;
+};
+
+bool ToInt(int64_t v, int* out) {
+  if (v < 0 || v > std::numeric_limits<int>::max()) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+bool Representable(const std::vector<int64_t>& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d > std::numeric_limits<int>::max()) return false;
+    n *= d;
+    if (n > std::numeric_limits<int>::max()) return false;
+  }
+  return true;
+}
+
+// False when a size exceeds cuDNN's 32-bit limits.
+bool MakeCudnnConv(const std::vector<int64_t>& x, const std::vector<int64_t>& w,
+                   const std::vector<int64_t>& y, const std::vector<int64_t>& pad,
+                   const Geometry& g, int64_t group, CudnnConv* c) {
+  if (!Representable(x) || !Representable(w) || !Representable(y)) return false;
+  const int nd = g.nd;
+  const int sd = nd < 2 ? 2 : nd;  // cuDNN's spatial dims
+  const int shift = sd - nd;
+  c->nb = sd + 2;
+  for (int i = 0; i < 2; ++i) {
+    if (!ToInt(x[i], &c->x[i]) || !ToInt(w[i], &c->w[i]) || !ToInt(y[i], &c->y[i])) return false;
+  }
+  for (int i = 0; i < sd; ++i) {
+    const int j = i - shift;
+    const bool real = j >= 0;
+    if (!ToInt(real ? x[2 + j] : 1, &c->x[2 + i]) || !ToInt(real ? w[2 + j] : 1, &c->w[2 + i]) ||
+        !ToInt(real ? y[2 + j] : 1, &c->y[2 + i]) || !ToInt(real ? pad[j] : 0, &c->pad[i]) ||
+        !ToInt(real ? g.stride[j] : 1, &c->stride[i]) ||
+        !ToInt(real ? g.dilation[j] : 1, &c->dilation[i])) {
+      return false;
+    }
+  }
+  return ToInt(group, &c->group);
+}
+
+// The descriptors of one CudnnConv.
+struct CudnnDescs {
+  TensorDesc x, y;
+  FilterDesc w;
+  ConvDesc conv;
+};
+
+cudnnStatus_t SetTensor(const TensorDesc& d, cudnnDataType_t t, int nb, const int* dims) {
+  int strides[5];
+  strides[nb - 1] = 1;
+  for (int i = nb - 2; i >= 0; --i) strides[i] = strides[i + 1] * dims[i + 1];
+  return cudnnSetTensorNdDescriptor(d.get(), t, nb, dims, strides);
+}
+
+// Creates and sets the descriptors; a refusal (unsupported type or layout) returns its status.
+cudnnStatus_t MakeDescs(const CudnnConv& c, FloatElem elem, bool allow_tf32, CudnnDescs* d) {
+  const cudnnDataType_t t = CudnnType(elem);
+  cudnnStatus_t s;
+  if ((s = d->x.Create()) != CUDNN_STATUS_SUCCESS) return s;
+  if ((s = d->y.Create()) != CUDNN_STATUS_SUCCESS) return s;
+  if ((s = d->w.Create()) != CUDNN_STATUS_SUCCESS) return s;
+  if ((s = d->conv.Create()) != CUDNN_STATUS_SUCCESS) return s;
+  if ((s = SetTensor(d->x, t, c.nb, c.x)) != CUDNN_STATUS_SUCCESS) return s;
+  if ((s = SetTensor(d->y, t, c.nb, c.y)) != CUDNN_STATUS_SUCCESS) return s;
+  s = cudnnSetFilterNdDescriptor(d->w.get(), t, CUDNN_TENSOR_NCHW, c.nb, c.w);
+  if (s != CUDNN_STATUS_SUCCESS) return s;
+  s = cudnnSetConvolutionNdDescriptor(d->conv.get(), c.nb - 2, c.pad, c.stride, c.dilation,
+                                      CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
+  if (s != CUDNN_STATUS_SUCCESS) return s;
+  if ((s = cudnnSetConvolutionGroupCount(d->conv.get(), c.group)) != CUDNN_STATUS_SUCCESS) {
+    return s;
+  }
+  return cudnnSetConvolutionMathType(d->conv.get(), ConvMathType(elem, allow_tf32));
+}
+
+// y = conv(x, w) + beta * y through cudnnConvolutionForward; *done is false (and nothing was
+// written) when cuDNN refuses every algorithm.
+Status CudnnForward(KernelContext& ctx, const CudnnConv& c, FloatElem elem, bool allow_tf32,
+                    const void* x, const void* w, void* y, float beta, bool* done) {
+  *done = false;
+  cudnnHandle_t h = Stream(ctx).cudnn();
+  CudnnDescs d;
+  cudnnStatus_t s = MakeDescs(c, elem, allow_tf32, &d);
+  if (CudnnRefused(s)) return Status::Ok();
+  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cuDNN convolution descriptors"));
+  // Sanity: cuDNN's output shape must be ours.
+  int out[5] = {};
+  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(
+      cudnnGetConvolutionNdForwardOutputDim(d.conv.get(), d.x.get(), d.w.get(), c.nb, out), ctx,
+      "cudnnGetConvolutionNdForwardOutputDim"));
+  for (int i = 0; i < c.nb; ++i) {
+    if (out[i] != c.y[i]) {
+      return ctx.Error(StatusCode::kInternal,
+                       "cuDNN's convolution output dim " + std::to_string(i) + " is " +
+                           std::to_string(out[i]) + ", expected " + std::to_string(c.y[i]));
+    }
+  }
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  int returned = 0;
+  s = cudnnGetConvolutionForwardAlgorithm_v7(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(),
+                                             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf);
+  if (CudnnRefused(s)) return Status::Ok();
+  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardAlgorithm_v7"));
+  const float alpha = 1.0f;
+  for (int i = 0; i < returned; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
+    size_t ws_bytes = 0;
+    s = cudnnGetConvolutionForwardWorkspaceSize(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(),
+                                                perf[i].algo, &ws_bytes);
+    if (CudnnRefused(s)) continue;
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardWorkspaceSize"));
+    if (ws_bytes > kMaxWorkspaceBytes) continue;
+    Tensor ws;
+    if (ws_bytes > 0) {
+      KILN_ASSIGN_OR_RETURN(ws, ctx.Scratch(ws_bytes));
+    }
+    s = cudnnConvolutionForward(h, &alpha, d.x.get(), x, d.w.get(), w, d.conv.get(), perf[i].algo,
+                                ws_bytes > 0 ? ws.raw_data() : nullptr, ws_bytes, &beta, d.y.get(),
+                                y);
+    if (CudnnRefused(s)) continue;
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnConvolutionForward"));
+    *done = true;
+    return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+// dx = conv_transpose(dy, w) (beta 0) through cudnnConvolutionBackwardData; c.x describes dx,
+// c.y describes dy. *done is false (and nothing was written) when cuDNN refuses every algorithm.
+Status CudnnBackwardData(KernelContext& ctx, const CudnnConv& c, FloatElem elem, bool allow_tf32,
+                         const void* dy, const void* w, void* dx, bool* done) {
+  *done = false;
+  cudnnHandle_t h = Stream(ctx).cudnn();
+  CudnnDescs d;
+  cudnnStatus_t s = MakeDescs(c, elem, allow_tf32, &d);
+  if (CudnnRefused(s)) return Status::Ok();
+  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cuDNN convolution descriptors"));
+  int out[5] = {};
+  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(
+      cudnnGetConvolutionNdForwardOutputDim(d.conv.get(), d.x.get(), d.w.get(), c.nb, out), ctx,
+      "cudnnGetConvolutionNdForwardOutputDim"));
+  for (int i = 0; i < c.nb; ++i) {
+    if (out[i] != c.y[i]) {
+      return ctx.Error(StatusCode::kInternal,
+                       "cuDNN's transposed convolution input dim " + std::to_string(i) + " is " +
+                           std::to_string(out[i]) + ", expected " + std::to_string(c.y[i]));
+    }
+  }
+  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  int returned = 0;
+  s = cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(),
+                                                  CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned,
+                                                  perf);
+  if (CudnnRefused(s)) return Status::Ok();
+  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataAlgorithm_v7"));
+  const float alpha = 1.0f, beta = 0.0f;
+  for (int i = 0; i < returned; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
+    size_t ws_bytes = 0;
+    s = cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w.get(), d.y.get(), d.conv.get(),
+                                                     d.x.get(), perf[i].algo, &ws_bytes);
+    if (CudnnRefused(s)) continue;
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataWorkspaceSize"));
+    if (ws_bytes > kMaxWorkspaceBytes) continue;
+    Tensor ws;
+    if (ws_bytes > 0) {
+      KILN_ASSIGN_OR_RETURN(ws, ctx.Scratch(ws_bytes));
+    }
+    s = cudnnConvolutionBackwardData(h, &alpha, d.w.get(), w, d.y.get(), dy, d.conv.get(),
+                                     perf[i].algo, ws_bytes > 0 ? ws.raw_data() : nullptr, ws_bytes,
+                                     &beta, d.x.get(), dx);
+    if (CudnnRefused(s)) continue;
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnConvolutionBackwardData"));
+    *done = true;
+    return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+// The direct kernels' parameters (3 promoted spatial dims). `in` / `out` are the op's input and
+// output spatial dims.
+ConvDirectParams DirectParams(int64_t n, int64_t c, int64_t m, int64_t group,
+                              const std::vector<int64_t>& in, const std::vector<int64_t>& out,
+                              const Geometry& g) {
+  ConvDirectParams p;
+  p.n = n;
+  p.c = c;
+  p.m = m;
+  p.group = group;
+  const int shift = 3 - g.nd;
+  for (int i = 0; i < 3; ++i) {
+    const int j = i - shift;
+    if (j < 0) continue;
+    p.in[i] = in[j];
+    p.out[i] = out[j];
+    p.k[i] = g.kernel[j];
+    p.s[i] = g.stride[j];
+    p.d[i] = g.dilation[j];
+    p.pb[i] = g.pad_begin[j];
+  }
+  return p;
+}
+
+// A window copy over `planes` planes of 1-3 spatial dims (promoted to 3).
+WindowCopy MakeWindowCopy(int64_t planes, const std::vector<int64_t>& src,
+                          const std::vector<int64_t>& dst, const std::vector<int64_t>& offset) {
+  WindowCopy w;
+  w.planes = planes;
+  const int nd = static_cast<int>(src.size());
+  for (int j = 0; j < nd; ++j) {
+    w.src_dims[3 - nd + j] = src[j];
+    w.dst_dims[3 - nd + j] = dst[j];
+    w.offset[3 - nd + j] = offset[j];
+  }
+  return w;
+}
+
+int64_t Product(const std::vector<int64_t>& v) {
+  int64_t p = 1;
+  for (int64_t x : v) p *= x;
+  return p;
+}
+
+// ---- The kernel ------------------------------------------------------------------------------
+
+class ConvKernel : public Kernel {
+ public:
+  // `fused`: kiln's FusedConv (residual input 3 and `act`).
+  ConvKernel(const KernelInfo& info, bool transpose, bool fused, FusedActivation act)
+      : transpose_(transpose), fused_(fused), allow_tf32_(info.allow_tf32()), act_(act) {
+    init_ = ParseWindowAttrs(info, &attrs_);
+    group_ = info.GetInt("group", 1);
+    output_padding_ = info.GetInts("output_padding");
+    output_shape_ = info.GetInts("output_shape");
+    if (init_.ok()) init_ = info.status();
+    if (init_.ok() && group_ < 1) init_ = info.InvalidModel("group must be >= 1");
+  }
+  const Status& init_status() const { return init_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.Input(0);
+    const Tensor* wt = ctx.Input(1);
+    const Tensor* b = ctx.Input(2);
+    const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
+    if (x == nullptr || wt == nullptr) return ctx.InvalidArgument("missing input X or W");
+    if (x->rank() < 3 || wt->rank() != x->rank()) {
+      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
+                                 DimsToString(wt->dims()) +
+                                 " must have the same rank >= 3 ([N, C, spatial...])");
+    }
+    const int nd = x->rank() - 2;
+    if (nd > 3) return ctx.Unsupported("convolution over more than 3 spatial dims");
+    const int64_t n = x->dim(0), c = x->dim(1);
+    const int64_t m = transpose_ ? wt->dim(1) * group_ : wt->dim(0);
+    const int64_t w_in_channels = transpose_ ? wt->dim(0) : wt->dim(1) * group_;
+    if (w_in_channels != c || (!transpose_ && m % group_ != 0)) {
+      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
+                                 DimsToString(wt->dims()) + " disagree on channels (group " +
+                                 std::to_string(group_) + ")");
+    }
+    if (b != nullptr && (b->rank() != 1 || b->dim(0) != m)) {
+      return ctx.InvalidArgument("B " + DimsToString(b->dims()) + " must be [" + std::to_string(m) +
+                                 "]");
+    }
+    std::vector<int64_t> kernel(wt->dims().begin() + 2, wt->dims().end());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
+      return ctx.InvalidArgument("kernel_shape " + DimsToString(attrs_.kernel_shape) +
+                                 " differs from W's spatial dims " + DimsToString(kernel));
+    }
+    const std::vector<int64_t> in(x->dims().begin() + 2, x->dims().end());
+    Geometry g;
+    if (transpose_) {
+      KILN_CUDA_RETURN_IF_ERROR(TransposeGeometry(ctx, in, kernel, &g));
+    } else {
+      KILN_CUDA_RETURN_IF_ERROR(ResolveGeometry(ctx, attrs_, in, kernel, &g));
+    }
+    std::vector<int64_t> y_dims = {n, m};
+    y_dims.insert(y_dims.end(), g.out.begin(), g.out.end());
+    if (x->dtype() != wt->dtype() || (b != nullptr && b->dtype() != x->dtype())) {
+      return ctx.InvalidArgument("X, W and B must share one element type");
+    }
+    if (fused_) {
+      if (x->dtype() != DataType::kFloat || (z != nullptr && z->dtype() != DataType::kFloat)) {
+        return ctx.Unsupported("FusedConv supports float32 only");
+      }
+      if (z != nullptr && z->dims() != y_dims) {
+        return ctx.InvalidArgument("Z " + DimsToString(z->dims()) + " must have Y's shape " +
+                                   DimsToString(y_dims));
+      }
+    }
+    FloatElem elem;
+    if (!ToFloatElem(x->dtype(), &elem)) {
+      return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
+    }
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), y_dims));
+    if (y->numel() == 0) return Status::Ok();
+    if (x->numel() == 0 || wt->numel() == 0) {
+      return ctx.InvalidArgument("empty X or W with a non-empty output");
+    }
+    if (transpose_) {
+      KILN_CUDA_RETURN_IF_ERROR(RunTranspose(ctx, elem, *x, *wt, g, y));
+    } else {
+      KILN_CUDA_RETURN_IF_ERROR(RunForward(ctx, elem, *x, *wt, z, g, y));
+    }
+    if (b == nullptr && act_.kind == FusedActivationKind::kNone) return Status::Ok();
+    return CudaStatus(
+        LaunchConvBiasActivation(elem, y->raw_data(), b != nullptr ? b->raw_data() : nullptr,
+                                 y->numel(), Product(g.out), m, act_, Stream(ctx).stream()),
+        ctx, "LaunchConvBiasActivation");
+  }
+
+ private:
+  // Y = conv(X, W) (+ Z when given); no bias.
+  Status RunForward(KernelContext& ctx, FloatElem elem, const Tensor& x, const Tensor& wt,
+                    const Tensor* z, const Geometry& g, Tensor* y) const {
+    cudaStream_t stream = Stream(ctx).stream();
+    float beta = 0.0f;
+    if (z != nullptr) {
+      // The residual enters through the convolution's beta; Y may already be Z's buffer.
+      if (z->raw_data() != y->raw_data()) {
+        KILN_CUDA_RETURN_IF_ERROR(
+            CudaStatus(cudaMemcpyAsync(y->raw_data(), z->raw_data(), y->nbytes(),
+                                       cudaMemcpyDeviceToDevice, stream),
+                       ctx, "cudaMemcpyAsync (Z to Y)"));
+      }
+      beta = 1.0f;
+    }
+    const int64_t n = x.dim(0), c = x.dim(1);
+    bool symmetric = true;
+    for (int d = 0; d < g.nd; ++d) symmetric = symmetric && g.pad_begin[d] == g.pad_end[d];
+    const void* src = x.raw_data();
+    std::vector<int64_t> src_dims = x.dims();
+    std::vector<int64_t> pads = g.pad_begin;
+    Tensor padded;
+    CudnnConv cc;
+    bool cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, group_, &cc);
+    if (cudnn_ok && !symmetric) {
+      // cuDNN pads symmetrically only: convolve a zero-padded copy of X with no padding.
+      std::vector<int64_t> sp(g.nd);
+      for (int d = 0; d < g.nd; ++d) sp[d] = g.in[d] + g.pad_begin[d] + g.pad_end[d];
+      src_dims = {n, c};
+      src_dims.insert(src_dims.end(), sp.begin(), sp.end());
+      pads.assign(g.nd, 0);
+      cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, group_, &cc);
+      if (cudnn_ok) {
+        const size_t bytes = static_cast<size_t>(Product(src_dims)) * ElemSize(elem);
+        KILN_ASSIGN_OR_RETURN(padded, ctx.Scratch(bytes));
+        KILN_CUDA_RETURN_IF_ERROR(
+            CudaStatus(LaunchWindowCopy(elem, padded.raw_data(), x.raw_data(),
+                                        MakeWindowCopy(n * c, g.in, sp, g.pad_begin), stream),
+                       ctx, "LaunchWindowCopy (pad X)"));
+        src = padded.raw_data();
+      }
+    }
+    bool done = false;
+    if (cudnn_ok) {
+      KILN_CUDA_RETURN_IF_ERROR(
+          CudnnForward(ctx, cc, elem, allow_tf32_, src, wt.raw_data(), y->raw_data(), beta, &done));
+    }
+    if (done) return Status::Ok();
+    const ConvDirectParams p = DirectParams(n, c, y->dim(1), group_, g.in, g.out, g);
+    return CudaStatus(
+        LaunchConvDirect(elem, x.raw_data(), wt.raw_data(), y->raw_data(), p, z != nullptr, stream),
+        ctx, "LaunchConvDirect");
+  }
+
+  // Y = conv_transpose(X, W); no bias.
+  Status RunTranspose(KernelContext& ctx, FloatElem elem, const Tensor& x, const Tensor& wt,
+                      const Geometry& g, Tensor* y) const {
+    cudaStream_t stream = Stream(ctx).stream();
+    const int64_t n = x.dim(0), c = x.dim(1), m = y->dim(1);
+    // Direct when cuDNN's forward convolution from Y (pads pad_begin) gives back X's size.
+    bool direct_fits = true;
+    for (int d = 0; d < g.nd; ++d) {
+      const int64_t span = g.out[d] + 2 * g.pad_begin[d] - g.EffectiveKernel(d);
+      direct_fits = direct_fits && g.pad_begin[d] == g.pad_end[d] && g.pad_begin[d] >= 0 &&
+                    span >= 0 && span / g.stride[d] + 1 == g.in[d];
+    }
+    bool done = false;
+    CudnnConv cc;
+    if (direct_fits) {
+      if (MakeCudnnConv(y->dims(), wt.dims(), x.dims(), g.pad_begin, g, group_, &cc)) {
+        KILN_CUDA_RETURN_IF_ERROR(CudnnBackwardData(ctx, cc, elem, allow_tf32_, x.raw_data(),
+                                                    wt.raw_data(), y->raw_data(), &done));
+      }
+    } else {
+      // The unpadded result (spatial stride * (in - 1) + effective kernel) into scratch, then
+      // crop [pad_begin, pad_begin + out) out of it (zeros where that leaves it).
+      std::vector<int64_t> full(g.nd);
+      for (int d = 0; d < g.nd; ++d) full[d] = g.stride[d] * (g.in[d] - 1) + g.EffectiveKernel(d);
+      std::vector<int64_t> full_dims = {n, m};
+      full_dims.insert(full_dims.end(), full.begin(), full.end());
+      const std::vector<int64_t> zero(g.nd, 0);
+      if (MakeCudnnConv(full_dims, wt.dims(), x.dims(), zero, g, group_, &cc)) {
+        const size_t bytes = static_cast<size_t>(Product(full_dims)) * ElemSize(elem);
+        KILN_ASSIGN_OR_RETURN(Tensor full_buf, ctx.Scratch(bytes));
+        KILN_CUDA_RETURN_IF_ERROR(CudnnBackwardData(ctx, cc, elem, allow_tf32_, x.raw_data(),
+                                                    wt.raw_data(), full_buf.raw_data(), &done));
+        if (done) {
+          std::vector<int64_t> offset(g.nd);
+          for (int d = 0; d < g.nd; ++d) offset[d] = -g.pad_begin[d];
+          KILN_CUDA_RETURN_IF_ERROR(
+              CudaStatus(LaunchWindowCopy(elem, y->raw_data(), full_buf.raw_data(),
+                                          MakeWindowCopy(n * m, full, g.out, offset), stream),
+                         ctx, "LaunchWindowCopy (crop Y)"));
+        }
+      }
+    }
+    if (done) return Status::Ok();
+    const ConvDirectParams p = DirectParams(n, c, m, group_, g.in, g.out, g);
+    return CudaStatus(
+        LaunchConvTransposeDirect(elem, x.raw_data(), wt.raw_data(), y->raw_data(), p, stream), ctx,
+        "LaunchConvTransposeDirect");
+  }
+
+  // ConvTranspose: resolves pads (from output_shape or auto_pad when given) and the output size
+  // into g->out (as kernels/cpu/conv.cc).
+  Status TransposeGeometry(const KernelContext& ctx, const std::vector<int64_t>& in,
+                           const std::vector<int64_t>& kernel, Geometry* g) const {
+    const int nd = static_cast<int>(in.size());
+    g->nd = nd;
+    g->in = in;
+    g->kernel = kernel;
+    std::vector<int64_t> pads, out_pad, out_shape;
+    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, attrs_.strides, nd, 1, "strides", &g->stride));
+    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, attrs_.dilations, nd, 1, "dilations", &g->dilation));
+    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, attrs_.pads, 2 * nd, 0, "pads", &pads));
+    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, output_padding_, nd, 0, "output_padding", &out_pad));
+    if (!output_shape_.empty()) {
+      out_shape = output_shape_;
+      if (static_cast<int>(out_shape.size()) == nd + 2) {
+        out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+      }
+      if (static_cast<int>(out_shape.size()) != nd) {
+        return ctx.InvalidArgument("output_shape " + DimsToString(output_shape_) + " must have " +
+                                   std::to_string(nd) + " spatial values");
+      }
+    }
+    g->pad_begin.assign(pads.begin(), pads.begin() + nd);
+    g->pad_end.assign(pads.begin() + nd, pads.end());
+    g->out.assign(nd, 0);
+    const bool same =
+        attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
+    for (int d = 0; d < nd; ++d) {
+      const int64_t full = g->stride[d] * (in[d] - 1) + out_pad[d] + g->EffectiveKernel(d);
+      if (!out_shape.empty() || same) {
+        const int64_t target = out_shape.empty() ? in[d] * g->stride[d] : out_shape[d];
+        const int64_t total = full - target;
+        if (attrs_.auto_pad == AutoPad::kSameUpper) {
+          g->pad_begin[d] = FloorDiv2(total);
+          g->pad_end[d] = total - g->pad_begin[d];
+        } else {
+          g->pad_end[d] = FloorDiv2(total);
+          g->pad_begin[d] = total - g->pad_end[d];
+        }
+      } else if (attrs_.auto_pad == AutoPad::kValid) {
+        g->pad_begin[d] = g->pad_end[d] = 0;
+      }
+      g->out[d] = full - g->pad_begin[d] - g->pad_end[d];
+      if (g->out[d] < 0) {
+        return ctx.InvalidArgument("ConvTranspose output size along spatial dim " +
+                                   std::to_string(d) + " is negative");
+      }
+    }
+    return Status::Ok();
+  }
+
+  bool transpose_;
+  bool fused_;
+  bool allow_tf32_;
+  FusedActivation act_;
+  WindowAttrs attrs_;
+  int64_t group_ = 1;
+  std::vector<int64_t> output_padding_, output_shape_;
+  Status init_;
+};
+
+KernelFactory ConvFactory(bool transpose, bool fused) {
+  return [transpose, fused](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+    FusedActivation act;
+    if (fused) {
+      KILN_ASSIGN_OR_RETURN(act, ParseCudaActivation(info));
+    }
+    auto k = std::make_unique<ConvKernel>(info, transpose, fused, act);
+    if (!k->init_status().ok()) return k->init_status();
+    return std::unique_ptr<Kernel>(std::move(k));
+  };
+}
+
+}  // namespace
+
+void RegisterConvKernels(KernelRegistry& r) {
+  r.Register(
+      KernelDef("Conv").Opsets(1).OnDevice(Device::kCuda).Types("T", {0, 1, 2}, kCudaFloatTypes),
+      ConvFactory(/*transpose=*/false, /*fused=*/false));
+  r.Register(KernelDef("ConvTranspose")
+                 .Opsets(1)
+                 .OnDevice(Device::kCuda)
+                 .Types("T", {0, 1, 2}, kCudaFloatTypes),
+             ConvFactory(/*transpose=*/true, /*fused=*/false));
+  r.Register(KernelDef("FusedConv", kKilnDomain)
+                 .Opsets(1)
+                 .OnDevice(Device::kCuda)
+                 .Types("T", {0, 1, 2, 3}, {DataType::kFloat})
+                 .Inplace(3, 0),
+             ConvFactory(/*transpose=*/false, /*fused=*/true));
+}
+
+}  // namespace kiln::cuda

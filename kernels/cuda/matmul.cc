@@ -1,0 +1,428 @@
+// CUDA matrix-product kernels (cuBLAS), float32 / float16 / bfloat16:
+//   MatMul              1+  (numpy semantics: 1-D operands, batched, broadcast batch dims)
+//   Gemm                1+  (transA, transB, alpha, beta; C optional, unidirectionally broadcast
+//                            to [M, N]; opsets < 7's `broadcast` attribute is ignored: C always
+//                            broadcasts, as on the CPU)
+//   kiln FusedMatMul    1   (float32: activation(MatMul(A, B) + Bias?), Bias [N])
+//   kiln FusedGemm      1   (float32: activation(alpha * op(A) * op(B) + beta * C?))
+// Semantics and error messages follow kernels/cpu/matmul.cc and kernels/cpu/fused.cc.
+//
+// Row-major products on column-major cuBLAS: C = op(A) op(B) is computed as C^T = op(B)^T op(A)^T,
+// i.e. cuBLAS sees B first. Compute type is CUBLAS_COMPUTE_32F (FAST_TF32 for float32 only when
+// the session allows TF32); half types accumulate in float and never use reduced-precision
+// split-K reductions. Batches use one cublasGemmStridedBatchedEx call over the innermost batch
+// dims that a single stride per operand describes (stride 0 for a broadcast operand) and loop
+// over the remaining outer batch dims; no allocation. Gemm copies (broadcasts) C into Y with a
+// small kernel and runs the GEMM with beta. The fused ops run one bias + activation kernel after
+// the GEMM (activation.cuh).
+#include "kernels/cuda/matmul.cuh"
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/cpu/common.h"
+#include "kernels/cuda/activation.h"
+#include "kernels/cuda/cuda_common.h"
+#include "kernels/cuda/register.h"
+
+namespace kiln::cuda {
+namespace {
+
+size_t ElemSize(FloatElem e) { return e == FloatElem::kFloat ? 4 : 2; }
+
+cudaDataType_t CublasType(FloatElem e) {
+  switch (e) {
+    case FloatElem::kFloat:
+      return CUDA_R_32F;
+    case FloatElem::kHalf:
+      return CUDA_R_16F;
+    case FloatElem::kBFloat16:
+      return CUDA_R_16BF;
+  }
+  return CUDA_R_32F;
+}
+
+bool FitsInt(int64_t v) { return v >= 0 && v <= std::numeric_limits<int>::max(); }
+
+const char* At(const void* p, int64_t elems, FloatElem e) {
+  return static_cast<const char*>(p) + elems * static_cast<int64_t>(ElemSize(e));
+}
+char* At(void* p, int64_t elems, FloatElem e) {
+  return static_cast<char*>(p) + elems * static_cast<int64_t>(ElemSize(e));
+}
+
+// One cuBLAS configuration for a node: the handle (bound to the run's stream), element type and
+// TF32 policy. Set() applies the math mode; call it before the products of a Run.
+class Blas {
+ public:
+  Blas(const KernelContext& ctx, FloatElem elem, bool allow_tf32)
+      : ctx_(ctx),
+        handle_(Stream(ctx).cublas()),
+        elem_(elem),
+        tf32_(allow_tf32 && elem == FloatElem::kFloat) {}
+
+  Status SetMathMode() const {
+    cublasMath_t mode = CUBLAS_DEFAULT_MATH;
+    if (elem_ == FloatElem::kFloat) {
+      mode = tf32_ ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
+    } else {
+      // Accumulate in float throughout: no split-K reductions in the output type.
+      mode = static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH |
+                                       CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION);
+    }
+    return CublasStatus(cublasSetMathMode(handle_, mode), ctx_, "cublasSetMathMode");
+  }
+
+  // Row-major c[i] (m x n, ldc n) = alpha * op(a[i]) op(b[i]) + beta * c[i] for i < batch, the
+  // matrices of each operand `stride_*` elements apart (0: the same matrix for every i). op(a) is
+  // [m, k] (a stored [k, m] when trans_a), op(b) is [k, n] (b stored [n, k] when trans_b). k > 0.
+  Status Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+              const void* a, int64_t stride_a, const void* b, int64_t stride_b, float beta, void* c,
+              int64_t stride_c, int64_t batch) const {
+    if (!FitsInt(m) || !FitsInt(n) || !FitsInt(k) || !FitsInt(batch)) {
+      return ctx_.Unsupported("matrix product of [" + std::to_string(m) + ", " + std::to_string(k) +
+                              "] x [" + std::to_string(k) + ", " + std::to_string(n) + "] (batch " +
+                              std::to_string(batch) + ") exceeds cuBLAS's 32-bit sizes");
+    }
+    const int lda = static_cast<int>(trans_a ? m : k);
+    const int ldb = static_cast<int>(trans_b ? k : n);
+    const int ldc = static_cast<int>(n);
+    const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cudaDataType_t t = CublasType(elem_);
+    const cublasComputeType_t compute = tf32_ ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    if (batch == 1) {
+      return CublasStatus(cublasGemmEx(handle_, op_b, op_a, static_cast<int>(n),
+                                       static_cast<int>(m), static_cast<int>(k), &alpha, b, t, ldb,
+                                       a, t, lda, &beta, c, t, ldc, compute, CUBLAS_GEMM_DEFAULT),
+                          ctx_, "cublasGemmEx");
+    }
+    return CublasStatus(
+        cublasGemmStridedBatchedEx(handle_, op_b, op_a, static_cast<int>(n), static_cast<int>(m),
+                                   static_cast<int>(k), &alpha, b, t, ldb, stride_b, a, t, lda,
+                                   stride_a, &beta, c, t, ldc, stride_c, static_cast<int>(batch),
+                                   compute, CUBLAS_GEMM_DEFAULT),
+        ctx_, "cublasGemmStridedBatchedEx");
+  }
+
+ private:
+  const KernelContext& ctx_;
+  cublasHandle_t handle_;
+  FloatElem elem_;
+  bool tf32_;
+};
+
+// ---- MatMul ----------------------------------------------------------------------------------
+
+// Batch layout of a (possibly broadcast) batched matrix product (as kernels/cpu/matmul.cc).
+struct MatMulPlan {
+  int64_t m = 0, k = 0, n = 0;
+  std::vector<int64_t> out_dims;          // final output dims (1-D operands' dims removed)
+  std::vector<int64_t> batch_dims;        // broadcast batch dims
+  std::vector<int64_t> a_batch, b_batch;  // operand batch dims (before broadcasting)
+  int64_t batch = 1;
+};
+
+Status PlanMatMul(const KernelContext& ctx, const std::vector<int64_t>& ad,
+                  const std::vector<int64_t>& bd, MatMulPlan* p) {
+  if (ad.empty() || bd.empty()) {
+    return ctx.InvalidArgument("MatMul operands must have rank >= 1, got A " + DimsToString(ad) +
+                               " and B " + DimsToString(bd));
+  }
+  std::vector<int64_t> a = ad, b = bd;
+  const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
+  if (a_vec) a.insert(a.begin(), 1);
+  if (b_vec) b.push_back(1);
+  p->m = a[a.size() - 2];
+  p->k = a[a.size() - 1];
+  p->n = b[b.size() - 1];
+  if (b[b.size() - 2] != p->k) {
+    return ctx.InvalidArgument("MatMul inner dimensions differ: A " + DimsToString(ad) + ", B " +
+                               DimsToString(bd));
+  }
+  p->a_batch.assign(a.begin(), a.end() - 2);
+  p->b_batch.assign(b.begin(), b.end() - 2);
+  auto bs = cpu::BroadcastShapes({p->a_batch, p->b_batch});
+  if (!bs.ok()) return ctx.InvalidArgument("MatMul batch dims: " + bs.status().message());
+  p->batch_dims = *bs;
+  p->batch = cpu::ProductOfDims(p->batch_dims, 0, static_cast<int>(p->batch_dims.size()));
+  p->out_dims = p->batch_dims;
+  if (!a_vec) p->out_dims.push_back(p->m);
+  if (!b_vec) p->out_dims.push_back(p->n);
+  return Status::Ok();
+}
+
+// Y = A x B per the plan, onto y (every element written).
+Status RunBatchedMatMul(KernelContext& ctx, const MatMulPlan& p, FloatElem elem, bool allow_tf32,
+                        const void* a, const void* b, void* y) {
+  const int64_t total = p.batch * p.m * p.n;
+  if (total == 0) return Status::Ok();
+  cudaStream_t stream = Stream(ctx).stream();
+  if (p.k == 0) {
+    return CudaStatus(cudaMemsetAsync(y, 0, static_cast<size_t>(total) * ElemSize(elem), stream),
+                      ctx, "cudaMemsetAsync");
+  }
+  Blas blas(ctx, elem, allow_tf32);
+  KILN_CUDA_RETURN_IF_ERROR(blas.SetMathMode());
+  const int64_t a_size = p.m * p.k, b_size = p.k * p.n, c_size = p.m * p.n;
+  const int64_t a_count = cpu::ProductOfDims(p.a_batch, 0, static_cast<int>(p.a_batch.size()));
+  const int64_t b_count = cpu::ProductOfDims(p.b_batch, 0, static_cast<int>(p.b_batch.size()));
+  // B shared by every batch and A not broadcast: one tall [batch * m, k] x [k, n] product.
+  if (b_count == 1 && a_count == p.batch && FitsInt(p.batch * p.m)) {
+    return blas.Gemm(false, false, p.batch * p.m, p.n, p.k, 1.0f, a, 0, b, 0, 0.0f, y, 0, 1);
+  }
+  // Operand batch dims right-aligned to the broadcast batch dims.
+  const int rank = static_cast<int>(p.batch_dims.size());
+  std::vector<int64_t> ad(rank, 1), bd(rank, 1);
+  for (size_t i = 0; i < p.a_batch.size(); ++i) ad[rank - p.a_batch.size() + i] = p.a_batch[i];
+  for (size_t i = 0; i < p.b_batch.size(); ++i) bd[rank - p.b_batch.size() + i] = p.b_batch[i];
+  // The longest suffix of batch dims [split, rank) over which each operand is either fully
+  // present (its matrices are consecutive) or fully broadcast (one matrix): one strided call.
+  int split = rank;
+  bool a_full = false, a_bcast = false, b_full = false, b_bcast = false;
+  while (split > 0) {
+    const int d = split - 1;
+    bool af = a_full, ab = a_bcast, bf = b_full, bb = b_bcast;
+    if (p.batch_dims[d] != 1) {
+      (ad[d] == p.batch_dims[d] ? af : ab) = true;
+      (bd[d] == p.batch_dims[d] ? bf : bb) = true;
+    }
+    if ((af && ab) || (bf && bb)) break;
+    a_full = af, a_bcast = ab, b_full = bf, b_bcast = bb;
+    split = d;
+  }
+  const int64_t inner = cpu::ProductOfDims(p.batch_dims, split, rank);
+  const int64_t outer = cpu::ProductOfDims(p.batch_dims, 0, split);
+  const int64_t stride_a = a_full ? a_size : 0, stride_b = b_full ? b_size : 0;
+  // Outer batch dims: matrix-index strides of each operand (0 on broadcast dims).
+  std::vector<int64_t> sa(rank, 0), sb(rank, 0);
+  int64_t ma = 1, mb = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    sa[d] = ad[d] == 1 ? 0 : ma;
+    sb[d] = bd[d] == 1 ? 0 : mb;
+    ma *= ad[d];
+    mb *= bd[d];
+  }
+  std::vector<int64_t> idx(split, 0);
+  for (int64_t o = 0; o < outer; ++o) {
+    int64_t ia = 0, ib = 0;
+    for (int d = 0; d < split; ++d) {
+      ia += idx[d] * sa[d];
+      ib += idx[d] * sb[d];
+    }
+    KILN_CUDA_RETURN_IF_ERROR(blas.Gemm(false, false, p.m, p.n, p.k, 1.0f, At(a, ia * a_size, elem),
+                                        stride_a, At(b, ib * b_size, elem), stride_b, 0.0f,
+                                        At(y, o * inner * c_size, elem), c_size, inner));
+    for (int d = split - 1; d >= 0; --d) {
+      if (++idx[d] < p.batch_dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return Status::Ok();
+}
+
+// The last dim of MatMul(A, B)'s result (1 when the result is a scalar), from the operands' shapes.
+int64_t MatMulLastDim(const Tensor& a, const Tensor& b) {
+  if (b.rank() >= 2) return b.dim(b.rank() - 1);
+  if (a.rank() >= 2) return a.dim(a.rank() - 2);
+  return 1;
+}
+
+class MatMulKernel : public Kernel {
+ public:
+  // `fused`: kiln's FusedMatMul (optional Bias at input 2, then `act`).
+  MatMulKernel(const KernelInfo& info, bool fused, FusedActivation act)
+      : fused_(fused), allow_tf32_(info.allow_tf32()), act_(act) {}
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* a = ctx.Input(0);
+    const Tensor* b = ctx.Input(1);
+    const Tensor* bias = fused_ ? ctx.Input(2) : nullptr;
+    if (a == nullptr || b == nullptr) {
+      return ctx.InvalidArgument(fused_ ? "FusedMatMul needs A and B"
+                                        : "MatMul needs inputs A and B");
+    }
+    if (bias != nullptr && a->rank() >= 1 && b->rank() >= 1) {
+      const int64_t n = MatMulLastDim(*a, *b);
+      if (bias->rank() != 1 || bias->dim(0) != n) {
+        return ctx.InvalidArgument("Bias " + DimsToString(bias->dims()) + " must be [" +
+                                   std::to_string(n) + "] (the last dim of A " +
+                                   DimsToString(a->dims()) + " x B " + DimsToString(b->dims()) +
+                                   ")");
+      }
+    }
+    if (a->dtype() != b->dtype()) {
+      return ctx.InvalidArgument(std::string("A and B types differ: ") + DataTypeName(a->dtype()) +
+                                 " vs " + DataTypeName(b->dtype()));
+    }
+    FloatElem elem;
+    if (!ToFloatElem(a->dtype(), &elem)) {
+      return ctx.Unsupported(std::string("MatMul: type ") + DataTypeName(a->dtype()));
+    }
+    if (fused_ &&
+        (elem != FloatElem::kFloat || (bias != nullptr && bias->dtype() != DataType::kFloat))) {
+      return ctx.Unsupported("FusedMatMul supports float32 only");
+    }
+    MatMulPlan p;
+    KILN_CUDA_RETURN_IF_ERROR(PlanMatMul(ctx, a->dims(), b->dims(), &p));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), p.out_dims));
+    if (y->numel() == 0) return Status::Ok();
+    KILN_CUDA_RETURN_IF_ERROR(
+        RunBatchedMatMul(ctx, p, elem, allow_tf32_, a->raw_data(), b->raw_data(), y->raw_data()));
+    if (!fused_ || (bias == nullptr && act_.kind == FusedActivationKind::kNone))
+      return Status::Ok();
+    return CudaStatus(
+        LaunchMatMulBiasActivation(elem, y->raw_data(),
+                                   bias != nullptr ? bias->raw_data() : nullptr, y->numel(),
+                                   bias != nullptr ? bias->dim(0) : 1, act_, Stream(ctx).stream()),
+        ctx, "LaunchMatMulBiasActivation");
+  }
+
+ private:
+  bool fused_;
+  bool allow_tf32_;
+  FusedActivation act_;
+};
+
+// ---- Gemm ------------------------------------------------------------------------------------
+
+struct GemmAttrs {
+  bool trans_a = false;
+  bool trans_b = false;
+  float alpha = 1.0f;
+  float beta = 1.0f;
+};
+
+GemmAttrs ReadGemmAttrs(const KernelInfo& info) {
+  GemmAttrs g;
+  g.trans_a = info.GetInt("transA", 0) != 0;
+  g.trans_b = info.GetInt("transB", 0) != 0;
+  g.alpha = info.GetFloat("alpha", 1.0f);
+  g.beta = info.GetFloat("beta", 1.0f);
+  return g;
+}
+
+class GemmKernel : public Kernel {
+ public:
+  // `fused`: kiln's FusedGemm (then `act`).
+  GemmKernel(const KernelInfo& info, bool fused, FusedActivation act)
+      : attrs_(ReadGemmAttrs(info)), fused_(fused), allow_tf32_(info.allow_tf32()), act_(act) {}
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* a = ctx.Input(0);
+    const Tensor* b = ctx.Input(1);
+    const Tensor* c = ctx.Input(2);
+    if (a == nullptr || b == nullptr) return ctx.InvalidArgument("Gemm needs inputs A and B");
+    if (a->rank() != 2 || b->rank() != 2) {
+      return ctx.InvalidArgument("Gemm expects 2-D A and B, got " + DimsToString(a->dims()) +
+                                 " and " + DimsToString(b->dims()));
+    }
+    if (a->dtype() != b->dtype() || (c != nullptr && c->dtype() != a->dtype())) {
+      return ctx.InvalidArgument("Gemm inputs must share one element type");
+    }
+    FloatElem elem;
+    if (!ToFloatElem(a->dtype(), &elem)) {
+      return ctx.Unsupported(std::string("Gemm: type ") + DataTypeName(a->dtype()));
+    }
+    if (fused_ && elem != FloatElem::kFloat) {
+      return ctx.Unsupported("FusedGemm supports float32 only");
+    }
+    const bool trans_a = attrs_.trans_a, trans_b = attrs_.trans_b;
+    const int64_t m = trans_a ? a->dim(1) : a->dim(0);
+    const int64_t k = trans_a ? a->dim(0) : a->dim(1);
+    const int64_t kb = trans_b ? b->dim(1) : b->dim(0);
+    const int64_t n = trans_b ? b->dim(0) : b->dim(1);
+    if (k != kb) {
+      return ctx.InvalidArgument("Gemm inner dimensions differ: A " + DimsToString(a->dims()) +
+                                 (trans_a ? " (transposed)" : "") + ", B " +
+                                 DimsToString(b->dims()) + (trans_b ? " (transposed)" : ""));
+    }
+    const std::vector<int64_t> out_dims = {m, n};
+    const bool use_c = c != nullptr && attrs_.beta != 0.0f;
+    int64_t c_rows = 1, c_cols = 1;
+    if (c != nullptr) {
+      bool ok = c->rank() <= 2;
+      for (int i = 0; ok && i < c->rank(); ++i) {
+        const int64_t want = out_dims[2 - c->rank() + i];
+        ok = c->dim(i) == want || c->dim(i) == 1;
+      }
+      if (!ok) {
+        return ctx.InvalidArgument("Gemm: C " + DimsToString(c->dims()) +
+                                   " cannot be broadcast to " + DimsToString(out_dims));
+      }
+      if (c->rank() == 2) c_rows = c->dim(0);
+      if (c->rank() >= 1) c_cols = c->dim(c->rank() - 1);
+    }
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), out_dims));
+    if (y->numel() == 0) return Status::Ok();
+    cudaStream_t stream = Stream(ctx).stream();
+    if (use_c) {
+      // Y = C broadcast (k > 0: the GEMM applies beta; k == 0: Y = beta * C and no GEMM).
+      KILN_CUDA_RETURN_IF_ERROR(
+          CudaStatus(LaunchGemmBroadcastC(elem, y->raw_data(), c->raw_data(), m, n, c_rows, c_cols,
+                                          k == 0 ? attrs_.beta : 1.0f, stream),
+                     ctx, "LaunchGemmBroadcastC"));
+    } else if (k == 0) {
+      KILN_CUDA_RETURN_IF_ERROR(CudaStatus(cudaMemsetAsync(y->raw_data(), 0, y->nbytes(), stream),
+                                           ctx, "cudaMemsetAsync"));
+    }
+    if (k > 0) {
+      Blas blas(ctx, elem, allow_tf32_);
+      KILN_CUDA_RETURN_IF_ERROR(blas.SetMathMode());
+      KILN_CUDA_RETURN_IF_ERROR(blas.Gemm(trans_a, trans_b, m, n, k, attrs_.alpha, a->raw_data(), 0,
+                                          b->raw_data(), 0, use_c ? attrs_.beta : 0.0f,
+                                          y->raw_data(), 0, 1));
+    }
+    if (!fused_ || act_.kind == FusedActivationKind::kNone) return Status::Ok();
+    return CudaStatus(
+        LaunchMatMulBiasActivation(elem, y->raw_data(), nullptr, y->numel(), 1, act_, stream), ctx,
+        "LaunchMatMulBiasActivation");
+  }
+
+ private:
+  GemmAttrs attrs_;
+  bool fused_;
+  bool allow_tf32_;
+  FusedActivation act_;
+};
+
+template <typename K>
+KernelFactory Factory(bool fused) {
+  return [fused](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+    FusedActivation act;
+    if (fused) {
+      KILN_ASSIGN_OR_RETURN(act, ParseCudaActivation(info));
+    }
+    auto k = std::make_unique<K>(info, fused, act);
+    KILN_CUDA_RETURN_IF_ERROR(info.status());
+    return std::unique_ptr<Kernel>(std::move(k));
+  };
+}
+
+}  // namespace
+
+void RegisterMatMulKernels(KernelRegistry& r) {
+  const std::vector<DataType> f32 = {DataType::kFloat};
+  r.Register(
+      KernelDef("MatMul").Opsets(1).OnDevice(Device::kCuda).Types("T", {0, 1}, kCudaFloatTypes),
+      Factory<MatMulKernel>(false));
+  r.Register(
+      KernelDef("Gemm").Opsets(1).OnDevice(Device::kCuda).Types("T", {0, 1, 2}, kCudaFloatTypes),
+      Factory<GemmKernel>(false));
+  r.Register(KernelDef("FusedMatMul", kKilnDomain)
+                 .Opsets(1)
+                 .OnDevice(Device::kCuda)
+                 .Types("T", {0, 1, 2}, f32),
+             Factory<MatMulKernel>(true));
+  r.Register(KernelDef("FusedGemm", kKilnDomain)
+                 .Opsets(1)
+                 .OnDevice(Device::kCuda)
+                 .Types("T", {0, 1, 2}, f32),
+             Factory<GemmKernel>(true));
+}
+
+}  // namespace kiln::cuda

@@ -1,0 +1,23 @@
+#include "kernels/cuda/register.h"
+
+namespace kiln {
+
+void RegisterCudaKernels(KernelRegistry& r) {
+  r.RegisterDevice(cuda::MakeCudaBackend());
+  RegisterCudaKernelFamilies(r);
+}
+
+void RegisterCudaKernelFamilies(KernelRegistry& r) {
+  cuda::RegisterElementwiseKernels(r);
+  cuda::RegisterMatMulKernels(r);
+  cuda::RegisterConvKernels(r);
+  cuda::RegisterPoolKernels(r);
+  cuda::RegisterSoftmaxKernels(r);
+  cuda::RegisterNormalizationKernels(r);
+  cuda::RegisterReduceKernels(r);
+  cuda::RegisterAttentionKernels(r);
+  cuda::RegisterMovementKernels(r);
+  cuda::RegisterShapeKernels(r);
+}
+
+}  // namespace kiln

@@ -1,0 +1,337 @@
+// The device layer without a GPU: a stand-in device ("cuda" in name, host memory underneath)
+// with a few kernels checks placement, copy insertion, initializer upload, host inputs and
+// outputs, the device arena of the memory planner, strict mode and concurrent runs.
+#include "runtime/device.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <thread>
+
+#include "kernels/cpu/register.h"
+#include "passes/pass_test_util.h"
+#include "runtime/fake_device_test_util.h"
+#include "runtime/session.h"
+
+namespace kiln::test {
+namespace {
+
+// Device kernels: they insist on device inputs (host ones where declared) and a stream.
+Status CheckOnDevice(const KernelContext& ctx, const std::vector<int>& host = {}) {
+  if (ctx.stream() == nullptr || ctx.device() != Device::kCuda) {
+    return ctx.Error(StatusCode::kInternal, "no device stream");
+  }
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    const Tensor* t = ctx.Input(i);
+    if (t == nullptr) continue;
+    const bool want_host = std::find(host.begin(), host.end(), i) != host.end();
+    if ((t->device() == Device::kCpu) != want_host) {
+      return ctx.Error(StatusCode::kInternal, "input " + std::to_string(i) + " on the wrong device");
+    }
+  }
+  return Status::Ok();
+}
+
+template <typename F>
+KernelFactory Elementwise(F f, bool binary) {
+  return Stateless([f, binary](KernelContext& ctx) -> Status {
+    KILN_RETURN_IF_ERROR(CheckOnDevice(ctx));
+    const Tensor& a = *ctx.Input(0);
+    if (binary && ctx.Input(1)->dims() != a.dims()) return ctx.Unsupported("no broadcasting");
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a.dtype(), a.dims()));
+    if (y->device() != Device::kCuda) return ctx.Error(StatusCode::kInternal, "host output");
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      const float b = binary ? ctx.Input(1)->data<float>()[i] : 0.f;
+      y->data<float>()[i] = f(a.data<float>()[i], b);
+    }
+    return Status::Ok();
+  });
+}
+
+void RegisterFakeDevice(KernelRegistry& r, FakeCounters* c, Status available = Status::Ok()) {
+  r.RegisterDevice(std::make_shared<FakeBackend>(c, std::move(available)));
+  const std::vector<DataType> f32 = {DataType::kFloat};
+  r.Register(KernelDef("Relu").Opsets(14).OnDevice(Device::kCuda).Types("T", {0}, f32),
+             Elementwise([](float x, float) { return x > 0 ? x : 0.f; }, false));
+  r.Register(
+      KernelDef("Add").Opsets(14).OnDevice(Device::kCuda).Types("T", {0, 1}, f32).Inplace(0, 0),
+      Elementwise([](float x, float y) { return x + y; }, true));
+  // Reshape reads its shape on the host and makes a view on the device.
+  r.Register(KernelDef("Reshape")
+                 .Opsets(14)
+                 .OnDevice(Device::kCuda)
+                 .Types("T", {0}, f32)
+                 .HostInputs({1})
+                 .Alias(0, 0),
+             Stateless([](KernelContext& ctx) -> Status {
+               KILN_RETURN_IF_ERROR(CheckOnDevice(ctx, {1}));
+               const Tensor& shape = *ctx.Input(1);
+               std::vector<int64_t> dims(shape.data<int64_t>(),
+                                         shape.data<int64_t>() + shape.numel());
+               int64_t known = 1, infer = -1;
+               for (size_t i = 0; i < dims.size(); ++i) {
+                 if (dims[i] == -1) {
+                   infer = static_cast<int64_t>(i);
+                 } else {
+                   known *= dims[i];
+                 }
+               }
+               if (infer >= 0) dims[infer] = ctx.Input(0)->numel() / known;
+               KILN_ASSIGN_OR_RETURN(Tensor v, ctx.Input(0)->Reshaped(dims));
+               return ctx.SetOutput(0, AnyValue(std::move(v)));
+             }));
+  // Shape reads only dims: its result is written on the host.
+  r.Register(KernelDef("Shape").Opsets(15).OnDevice(Device::kCuda).HostOutputs({0}),
+             Stateless([](KernelContext& ctx) -> Status {
+               KILN_RETURN_IF_ERROR(CheckOnDevice(ctx));
+               const Tensor& x = *ctx.Input(0);
+               KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, {x.rank()}));
+               if (y->device() != Device::kCpu) return ctx.Error(StatusCode::kInternal, "device");
+               for (int i = 0; i < x.rank(); ++i) y->data<int64_t>()[i] = x.dim(i);
+               return Status::Ok();
+             }));
+}
+
+struct Fixture {
+  FakeCounters counters;
+  KernelRegistry reg;
+  explicit Fixture(Status available = Status::Ok()) {
+    RegisterCpuKernels(reg);
+    RegisterFakeDevice(reg, &counters, std::move(available));
+  }
+  SessionOptions Options(int level = 0, bool strict = false) {
+    SessionOptions so;
+    so.devices = {Device::kCuda, Device::kCpu};
+    so.registry = &reg;
+    so.optimization_level = level;
+    so.strict_placement = strict;
+    return so;
+  }
+};
+
+Tensor Floats(std::vector<float> v, std::vector<int64_t> dims) {
+  return Tensor::FromVector<float>(v, std::move(dims));
+}
+
+std::vector<float> Values(const AnyValue& v) {
+  EXPECT_TRUE(v.is_tensor());
+  EXPECT_EQ(v.tensor.device(), Device::kCpu);
+  return std::vector<float>(v.tensor.data<float>(), v.tensor.data<float>() + v.tensor.numel());
+}
+
+// x[2,3] -> Relu -> Add(., w) -> Sigmoid (no device kernel) -> Add(., x) -> y
+Model Mixed() {
+  ModelBuilder b(17);
+  b.Input("x", {2, 3}).Init("w", Floats({1, -2, 3, -4, 5, -6}, {2, 3}));
+  b.Node("Relu", {"x"}, {"r"}).Node("Add", {"r", "w"}, {"a"});
+  b.Node("Sigmoid", {"a"}, {"s"}).Node("Add", {"s", "x"}, {"y"}).Output("y");
+  return b.Build();
+}
+
+std::vector<float> Expected(const std::vector<float>& x) {
+  const std::vector<float> w = {1, -2, 3, -4, 5, -6};
+  std::vector<float> y;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float a = std::max(x[i], 0.f) + w[i];
+    y.push_back(1.f / (1.f + std::exp(-a)) + x[i]);
+  }
+  return y;
+}
+
+TEST(Placement, NodesGoToTheFirstDeviceWithAKernelAndCopiesAreInserted) {
+  Fixture f;
+  auto s = Session::Create(Mixed(), f.Options());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const PlacementReport& p = (*s)->placement();
+  EXPECT_EQ(p.CountOn(Device::kCuda), 3);  // Relu, Add, Add
+  EXPECT_EQ(p.CountOn(Device::kCpu), 1);   // Sigmoid
+  // x and w to the device (w once, at load), a to the host for Sigmoid, s back, y to the host.
+  EXPECT_EQ(p.copies_to_device, 3);
+  EXPECT_EQ(p.uploads, 1);
+  EXPECT_EQ(p.copies_to_host, 2);
+  std::string text = p.ToString();
+  EXPECT_NE(text.find("cpu  Sigmoid 'Sigmoid_2'  (no cuda kernel)"), std::string::npos) << text;
+  EXPECT_NE(text.find("cuda: 3 nodes, cpu: 1 node (1 no cuda kernel)"), std::string::npos) << text;
+  const std::vector<float> x = {-1, 2, -3, 4, -5, 6};
+  auto out = (*s)->Run({{"x", Floats(x, {2, 3})}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].name, "y");
+  std::vector<float> got = Values((*out)[0].value), want = Expected(x);
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ(got[i], want[i]);
+  EXPECT_EQ(f.counters.to_device.load(), 3);  // w at load; x and s in the run
+  EXPECT_EQ(f.counters.to_host.load(), 2);
+}
+
+TEST(Placement, StrictModeNamesTheNodesThatWouldFallBack) {
+  Fixture f;
+  auto s = Session::Create(Mixed(), f.Options(0, /*strict=*/true));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.status().message().find(
+                "strict placement: 1 node cannot run on cuda: Sigmoid 'Sigmoid_2' (no cuda kernel)"),
+            std::string::npos)
+      << s.status().ToString();
+}
+
+TEST(Placement, UnavailableDeviceIsAnErrorAtLoad) {
+  Fixture f(Status(StatusCode::kUnsupported, "no CUDA device found (test)"));
+  auto s = Session::Create(Mixed(), f.Options());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("device 'cuda' is not available: no CUDA device found"),
+            std::string::npos)
+      << s.status().ToString();
+}
+
+TEST(Placement, CpuOnlySessionsAreUntouched) {
+  Fixture f;
+  SessionOptions so = f.Options();
+  so.devices = {Device::kCpu};
+  auto s = Session::Create(Mixed(), so);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->placement().copies_to_device + (*s)->placement().copies_to_host, 0);
+  EXPECT_EQ((*s)->placement().CountOn(Device::kCpu), 4);
+  EXPECT_EQ(f.counters.streams.load(), 0);
+}
+
+TEST(Placement, TypesWithoutADeviceKernelStayOnTheCpu) {
+  Fixture f;
+  ModelBuilder b(17);
+  b.Input("x", {4}, DataType::kDouble).Input("z", {4}, DataType::kDouble);
+  b.Node("Add", {"x", "z"}, {"y"}).Output("y");
+  auto s = Session::Create(b.Build(), f.Options());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->placement().CountOn(Device::kCpu), 1);
+  EXPECT_NE((*s)->placement().ToString().find("(no cuda kernel for double)"), std::string::npos)
+      << (*s)->placement().ToString();
+}
+
+// x[N,6] -> Shape (device, host output) -> Reshape(Relu(x), [-1, 3]) on the device: the shape
+// never visits the device, and only y comes back.
+TEST(Placement, HostInputsAndOutputsNeedNoCopies) {
+  Fixture f;
+  ModelBuilder b(17);
+  b.Input("x", {2, 6}).Init("shape", Tensor::FromVector<int64_t>({-1, 3}));
+  b.Node("Relu", {"x"}, {"r"}).Node("Reshape", {"r", "shape"}, {"v"});
+  b.Node("Shape", {"v"}, {"vs"}).Node("Relu", {"v"}, {"y"}).Output("y").Output("vs");
+  auto s = Session::Create(b.Build(), f.Options());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const PlacementReport& p = (*s)->placement();
+  EXPECT_EQ(p.CountOn(Device::kCuda), 4) << p.ToString();
+  EXPECT_EQ(p.copies_to_device, 1) << p.ToString();  // x only: the shape is read on the host
+  EXPECT_EQ(p.copies_to_host, 1) << p.ToString();    // y only: vs is made on the host
+  std::vector<float> x = {1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12};
+  auto out = (*s)->Run({{"x", Floats(x, {2, 6})}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0].value.tensor.dims(), (std::vector<int64_t>{4, 3}));
+  EXPECT_EQ(Values((*out)[0].value)[2], 3.f);
+  const Tensor& vs = (*out)[1].value.tensor;
+  EXPECT_EQ(vs.device(), Device::kCpu);
+  EXPECT_EQ(std::vector<int64_t>(vs.data<int64_t>(), vs.data<int64_t>() + 2),
+            (std::vector<int64_t>{4, 3}));
+}
+
+// Integer shape arithmetic whose inputs are on the host stays there, even when the device has a
+// kernel for it: a fake integer Add on the device must not be chosen.
+TEST(Placement, ShapeArithmeticStaysOnTheHost) {
+  Fixture f;
+  f.reg.Register(KernelDef("Mul").Opsets(14).OnDevice(Device::kCuda).Types(
+                     "T", {0, 1}, {DataType::kInt64}),
+                 Stateless([](KernelContext& ctx) -> Status {
+                   return ctx.Error(StatusCode::kInternal, "must not run on the device");
+                 }));
+  ModelBuilder b(17);
+  b.Input("n", {2}, DataType::kInt64).Input("x", {2, 6});
+  b.Init("two", Tensor::FromVector<int64_t>({1, 1}));
+  b.Node("Mul", {"n", "two"}, {"shape"}).Node("Relu", {"x"}, {"r"});
+  b.Node("Reshape", {"r", "shape"}, {"y"}).Output("y");
+  Model m = b.Build();
+  // Declared types let placement see integer tensors (shape inference does this in real models).
+  Graph& g = *m.graph;
+  g.mutable_value(g.FindValue("two")).type = TypeInfo::Tensor(DataType::kInt64);
+  g.mutable_value(g.FindValue("shape")).type = TypeInfo::Tensor(DataType::kInt64);
+  auto s = Session::Create(std::move(m), f.Options(0, /*strict=*/true));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_NE((*s)->placement().ToString().find("cpu  Mul 'Mul_0'  (shape arithmetic)"),
+            std::string::npos)
+      << (*s)->placement().ToString();
+  std::vector<float> x(12, 1.f);
+  auto out = (*s)->Run({{"n", Tensor::FromVector<int64_t>({3, 4})}, {"x", Floats(x, {2, 6})}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0].value.tensor.dims(), (std::vector<int64_t>{3, 4}));
+}
+
+TEST(DeviceMemory, SteadyStateRunsAllocateNoDeviceMemory) {
+  Fixture f;
+  auto s = Session::Create(Mixed(), f.Options());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::vector<float> x = {-1, 2, -3, 4, -5, 6};
+  ASSERT_TRUE((*s)->Run({{"x", Floats(x, {2, 3})}}).ok());  // recorded
+  ASSERT_TRUE((*s)->Run({{"x", Floats(x, {2, 3})}}).ok());  // planned: the arenas are allocated
+  const int device_before = f.counters.allocations.load();
+  const int streams_before = f.counters.streams.load();
+  for (int i = 0; i < 4; ++i) {
+    auto out = (*s)->Run({{"x", Floats(x, {2, 3})}});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    std::vector<float> got = Values((*out)[0].value), want = Expected(x);
+    for (size_t k = 0; k < want.size(); ++k) EXPECT_FLOAT_EQ(got[k], want[k]);
+  }
+  EXPECT_EQ(f.counters.allocations.load(), device_before);
+  EXPECT_EQ(f.counters.streams.load(), streams_before);  // the run's stream comes from the pool
+  auto reports = (*s)->MemoryReports();
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0].device, Device::kCpu);
+  EXPECT_EQ(reports[1].device, Device::kCuda);
+  // On the device: x's copy, r, a (in place over r: Add may overwrite its input), s's copy.
+  EXPECT_GE(reports[1].buffers, 3);
+  EXPECT_EQ(reports[1].arena_bytes % 256, 0);
+  EXPECT_LE(reports[1].lower_bound, reports[1].arena_bytes);
+}
+
+TEST(DeviceMemory, PoisonedDeviceArenasGiveTheSameResults) {
+  Fixture f;
+  SessionOptions so = f.Options(3);
+  so.poison_arena = true;
+  auto s = Session::Create(Mixed(), so);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::vector<float> x = {0.5f, -2, 3, 4, -5, 6};
+  for (int i = 0; i < 3; ++i) {
+    auto out = (*s)->Run({{"x", Floats(x, {2, 3})}});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    std::vector<float> got = Values((*out)[0].value), want = Expected(x);
+    for (size_t k = 0; k < want.size(); ++k) EXPECT_FLOAT_EQ(got[k], want[k]);
+  }
+}
+
+TEST(DeviceMemory, ConcurrentRunsUseOneStreamEach) {
+  Fixture f;
+  auto s = Session::Create(Mixed(), f.Options());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        std::vector<float> x = {float(t), float(-i), 1, 2, -3, float(i)};
+        auto out = (*s)->Run({{"x", Floats(x, {2, 3})}});
+        if (!out.ok()) {
+          ++failures;
+          continue;
+        }
+        std::vector<float> got = Values((*out)[0].value), want = Expected(x);
+        for (size_t k = 0; k < want.size(); ++k) {
+          if (std::fabs(got[k] - want[k]) > 1e-6f) ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LE(f.counters.streams.load(), 5);  // at most one per concurrent run (+1 at load)
+}
+
+}  // namespace
+}  // namespace kiln::test

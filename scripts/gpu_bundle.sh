@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds what the GPU machine runs and packs it into .gpu/bundle.tar.xz (under the device tool's
+# 64 MiB carry limit): kiln and the unit tests built for that machine (build-gpu/: no image codec
+# libraries, which Ubuntu's image there lacks), stripped, with oneDNN's shared library, which it
+# lacks too. scripts/gpu_check.sh unpacks and runs it there. Usage: scripts/gpu_bundle.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build="${KILN_GPU_BUILD_DIR:-$root/build-gpu}"
+if [ ! -f "$build/build.ninja" ]; then
+  "$root/.venv/bin/cmake" -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA=ON \
+    -DKILN_IMAGE_CODECS=OFF -DKILN_ONNX_INSTALL_DIR="$root/build/_deps/onnx/install" \
+    -DKILN_PYTHON="$root/.venv/bin/python" >/dev/null
+fi
+"$root/.venv/bin/cmake" --build "$build" -j "$(nproc)" --target kiln_cli kiln_unit_tests
+stage=$(mktemp -d)
+mkdir -p "$stage/bin" "$stage/lib"
+cp "$build/bin/kiln" "$build/kiln_unit_tests" "$stage/bin/"
+strip "$stage/bin/"*
+cp -L /lib/x86_64-linux-gnu/libdnnl.so.2 "$stage/lib/"
+mkdir -p .gpu
+tar -C "$stage" -cJf .gpu/bundle.tar.xz bin lib
+rm -rf "$stage"
+ls -la .gpu/bundle.tar.xz
