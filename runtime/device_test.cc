@@ -264,6 +264,38 @@ TEST(Placement, ShapeArithmeticStaysOnTheHost) {
   EXPECT_EQ((*out)[0].value.tensor.dims(), (std::vector<int64_t>{3, 4}));
 }
 
+// A device kernel that implements only some attribute values says so from its factory: the node
+// then runs on the CPU, and the report gives the kernel's reason.
+TEST(Placement, AFactoryThatRefusesAttributesSendsTheNodeToTheNextDevice) {
+  Fixture f;
+  f.reg.Register(KernelDef("LeakyRelu").Opsets(6).OnDevice(Device::kCuda).Types(
+                     "T", {0}, {DataType::kFloat}),
+                 [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+                   if (info.GetFloat("alpha", 0.01f) != 0.01f) {
+                     return info.Unsupported("only alpha = 0.01 here");
+                   }
+                   return Elementwise([](float x, float) { return x > 0 ? x : 0.01f * x; },
+                                      false)(info);
+                 });
+  ModelBuilder b(17);
+  b.Input("x", {3});
+  b.Node("LeakyRelu", {"x"}, {"a"}).Node("LeakyRelu", {"a"}, {"y"}, {FloatAttr("alpha", 0.5f)});
+  b.Output("y");
+  auto s = Session::Create(b.Build(), f.Options());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::string text = (*s)->placement().ToString();
+  EXPECT_EQ((*s)->placement().CountOn(Device::kCuda), 1) << text;
+  EXPECT_NE(text.find("cpu  LeakyRelu 'LeakyRelu_1'  (cuda kernel: node 'LeakyRelu_1' (LeakyRelu, "
+                      "opset 17): only alpha = 0.01 here)"),
+            std::string::npos)
+      << text;
+  auto out = (*s)->Run({{"x", Floats({-4, 0, 2}, {3})}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  std::vector<float> got = Values((*out)[0].value);
+  EXPECT_FLOAT_EQ(got[0], -4 * 0.01f * 0.5f);
+  EXPECT_FLOAT_EQ(got[2], 2.f);
+}
+
 TEST(DeviceMemory, SteadyStateRunsAllocateNoDeviceMemory) {
   Fixture f;
   auto s = Session::Create(Mixed(), f.Options());

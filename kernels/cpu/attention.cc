@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/attention_params.h"
 #include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
 
@@ -50,19 +51,6 @@ Round RoundOf() {
   if constexpr (std::is_same_v<T, BFloat16>) return Round::kBFloat;
   return Round::kNone;  // float and double are their own compute types
 }
-
-struct AttentionAttrs {
-  bool has_scale = false;
-  float scale = 0;
-  bool is_causal = false;
-  int64_t q_num_heads = 0;  // 0: absent
-  int64_t kv_num_heads = 0;
-  int64_t softmax_precision = 0;  // 0: absent
-  float softcap = 0;
-  int64_t qk_mode = 0;
-  int64_t left_window = -1;
-  int64_t right_window = -1;
-};
 
 // The geometry of a call the float fast path takes. Tensors are addressed per (batch, head) as
 // row-major matrices whose rows are `*_row` elements apart: 4-D [B, H, L, E] has rows E apart and
@@ -128,10 +116,7 @@ class AttentionKernel : public Kernel {
     const Tensor* q = ctx.Input(0);
     const Tensor* k = ctx.Input(1);
     const Tensor* v = ctx.Input(2);
-    if (!q || !k || !v) return ctx.InvalidArgument("Q, K and V are required tensors");
-    if (k->dtype() != q->dtype() || v->dtype() != q->dtype()) {
-      return ctx.Unsupported("Q, K and V must have the same element type");
-    }
+    KILN_RETURN_IF_ERROR(CheckAttentionInputs(ctx, q, k, v));
     FastPlan plan;
     if (PlanFast(ctx, *q, *k, *v, &plan)) return RunFast(ctx, *q, *k, *v, plan);
     Status st = Status::Ok();
@@ -230,8 +215,7 @@ class AttentionKernel : public Kernel {
     auto y_or = ctx.Output(0, DataType::kFloat, ydims);
     if (!y_or.ok()) return y_or.status();
     float* y = (*y_or)->data<float>();
-    const float scale =
-        a_.has_scale ? a_.scale : static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
+    const float scale = static_cast<float>(AttentionScale(a_, D));
     const int64_t group = p.q_heads / p.kv_heads;
     const int64_t q_row = p.three_d ? p.q_heads * D : D;
     const int64_t k_row = p.three_d ? p.kv_heads * D : D;
@@ -297,77 +281,18 @@ class AttentionKernel : public Kernel {
     using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
     constexpr C kNegInf = -std::numeric_limits<C>::infinity();
     const Round rt = RoundOf<T>();
-    const int rank = q.rank();
-    if ((rank != 3 && rank != 4) || k.rank() != rank || v.rank() != rank) {
-      return ctx.InvalidArgument("Q, K and V must all be 3-D or all be 4-D");
-    }
-    const int64_t B = q.dims()[0];
-    int64_t Hq, Hkv, Sq, Skv, D, Dk, Dv;
-    if (rank == 3) {
-      if (a_.q_num_heads <= 0 || a_.kv_num_heads <= 0) {
-        return ctx.InvalidArgument("3-D inputs need positive q_num_heads and kv_num_heads");
-      }
-      Hq = a_.q_num_heads;
-      Hkv = a_.kv_num_heads;
-      Sq = q.dims()[1];
-      Skv = k.dims()[1];
-      if (v.dims()[1] != Skv || k.dims()[0] != B || v.dims()[0] != B ||
-          q.dims()[2] % Hq != 0 || k.dims()[2] % Hkv != 0 || v.dims()[2] % Hkv != 0) {
-        return ctx.InvalidArgument("Q/K/V 3-D shapes do not match the head counts");
-      }
-      D = q.dims()[2] / Hq;
-      Dk = k.dims()[2] / Hkv;
-      Dv = v.dims()[2] / Hkv;
-    } else {
-      if (ctx.opset() >= 25 && (a_.q_num_heads > 0 || a_.kv_num_heads > 0)) {
-        return ctx.InvalidArgument("q_num_heads / kv_num_heads must not be set for 4-D inputs");
-      }
-      Hq = q.dims()[1];
-      Hkv = k.dims()[1];
-      Sq = q.dims()[2];
-      Skv = k.dims()[2];
-      D = q.dims()[3];
-      Dk = k.dims()[3];
-      Dv = v.dims()[3];
-      if (k.dims()[0] != B || v.dims()[0] != B || v.dims()[1] != Hkv || v.dims()[2] != Skv) {
-        return ctx.InvalidArgument("K and V 4-D shapes do not match");
-      }
-    }
-    if (Dk != D) return ctx.InvalidArgument("Q and K head sizes differ");
-    if (Hkv <= 0 || Hq % Hkv != 0) {
-      return ctx.InvalidArgument("q_num_heads must be a multiple of kv_num_heads");
-    }
+    AttentionDims g;
+    KILN_RETURN_IF_ERROR(ResolveAttentionHeads(ctx, a_, q, k, v, &g));
+    KILN_RETURN_IF_ERROR(ResolveAttentionCaches(ctx, q, &g));
+    const int rank = g.rank;
+    const int64_t B = g.batch, Hq = g.q_heads, Hkv = g.kv_heads, Sq = g.q_len, Skv = g.kv_len;
+    const int64_t D = g.head, Dv = g.v_head, Sp = g.past_len, St = g.total_len;
     const int64_t group = Hq / Hkv;
-
-    // Caches.
-    const Tensor* past_k = ctx.Input(4);
-    const Tensor* past_v = ctx.Input(5);
-    const Tensor* nonpad = ctx.opset() >= 24 ? ctx.Input(6) : nullptr;
-    if ((past_k == nullptr) != (past_v == nullptr)) {
-      return ctx.InvalidArgument("past_key and past_value must be given together");
-    }
-    if (nonpad && past_k) {
-      return ctx.InvalidArgument("nonpad_kv_seqlen cannot be combined with past_key/past_value");
-    }
-    int64_t Sp = 0;
-    if (past_k) {
-      if (past_k->dtype() != q.dtype() || past_v->dtype() != q.dtype()) {
-        return ctx.InvalidArgument("past_key/past_value element type differs from Q");
-      }
-      if (past_k->rank() != 4 || past_v->rank() != 4 || past_k->dims()[0] != B ||
-          past_k->dims()[1] != Hkv || past_k->dims()[3] != D || past_v->dims()[0] != B ||
-          past_v->dims()[1] != Hkv || past_v->dims()[3] != Dv ||
-          past_v->dims()[2] != past_k->dims()[2]) {
-        return ctx.InvalidArgument("past_key/past_value shapes do not match K/V");
-      }
-      Sp = past_k->dims()[2];
-    }
-    const int64_t St = Sp + Skv;
+    const Tensor* past_k = g.past_k;
+    const Tensor* past_v = g.past_v;
+    const Tensor* nonpad = g.nonpad;
     std::vector<int64_t> nonpad_len;
     if (nonpad) {
-      if (nonpad->rank() != 1 || nonpad->dims()[0] != B) {
-        return ctx.InvalidArgument("nonpad_kv_seqlen must have shape [batch_size]");
-      }
       nonpad_len.resize(B);
       for (int64_t b = 0; b < B; ++b) {
         nonpad_len[b] = static_cast<int64_t>(ReadAsDouble(*nonpad, b));
@@ -408,22 +333,9 @@ class AttentionKernel : public Kernel {
     int64_t ms[4] = {0, 0, 0, 0};  // strides over (b, h, i, j)
     Round pr = rt;                  // rounding of qk + bias (numpy type promotion with the mask)
     if (mask) {
-      const int mr = mask->rank();
-      if (mr < 1 || mr > 4) return ctx.InvalidArgument("attn_mask must have rank 1 to 4");
+      KILN_RETURN_IF_ERROR(ResolveAttentionMask(ctx, *mask, g, ms, &Lm));
       mask_bool = mask->dtype() == DataType::kBool;
       if (!mask_bool && mask->dtype() != q.dtype()) pr = Round::kNone;
-      Lm = mask->dims()[mr - 1];
-      if (Lm > St) return ctx.InvalidArgument("attn_mask's last dimension exceeds the kv length");
-      const int64_t full[4] = {B, Hq, Sq, Lm};
-      std::vector<int64_t> strides = ContiguousStrides(mask->dims());
-      for (int ax = 0; ax < mr; ++ax) {
-        const int o = 4 - mr + ax;
-        const int64_t dim = mask->dims()[ax];
-        if (dim != 1 && dim != full[o]) {
-          return ctx.InvalidArgument("attn_mask shape does not broadcast to the attention shape");
-        }
-        ms[o] = dim == 1 ? 0 : strides[ax];
-      }
     }
     Round sr = pr;  // softmax rounding
     bool cast_sp = false;
@@ -439,9 +351,7 @@ class AttentionKernel : public Kernel {
     }
 
     // Outputs.
-    std::vector<int64_t> ydims =
-        rank == 3 ? std::vector<int64_t>{B, Sq, Hq * Dv} : std::vector<int64_t>{B, Hq, Sq, Dv};
-    auto y_or = ctx.Output(0, q.dtype(), ydims);
+    auto y_or = ctx.Output(0, q.dtype(), AttentionOutputDims(g));
     if (!y_or.ok()) return y_or.status();
     T* y = (*y_or)->template data<T>();
     if (ctx.output_requested(1)) {
@@ -458,16 +368,14 @@ class AttentionKernel : public Kernel {
     }
     T* qk_out = nullptr;
     if (ctx.output_requested(3)) {
-      if (a_.qk_mode < 0 || a_.qk_mode > 3) {
-        return ctx.InvalidArgument("qk_matmul_output_mode must be 0, 1, 2 or 3");
-      }
+      KILN_RETURN_IF_ERROR(CheckQkOutputMode(ctx, a_));
       auto o = ctx.Output(3, q.dtype(), {B, Hq, Sq, St});
       if (!o.ok()) return o.status();
       qk_out = (*o)->template data<T>();
     }
 
     // Scale: sqrt(scale) applied to Q and K, rounded to T.
-    const double scale = a_.has_scale ? a_.scale : 1.0 / std::sqrt(static_cast<double>(D));
+    const double scale = AttentionScale(a_, D);
     const C s = static_cast<C>(ToDouble(FromDouble<T>(std::sqrt(scale))));
     std::vector<C> ks(pk.size()), vs(pv.size());
     for (size_t i = 0; i < pk.size(); ++i) {
@@ -589,26 +497,7 @@ class AttentionKernel : public Kernel {
 };
 
 StatusOr<std::unique_ptr<Kernel>> AttentionFactory(const KernelInfo& info) {
-  AttentionAttrs a;
-  a.has_scale = info.HasAttr("scale");
-  a.scale = info.GetFloat("scale", 0);
-  a.is_causal = info.GetInt("is_causal", 0) != 0;
-  a.q_num_heads = info.GetInt("q_num_heads", 0);
-  a.kv_num_heads = info.GetInt("kv_num_heads", 0);
-  a.softmax_precision = info.GetInt("softmax_precision", 0);
-  a.softcap = info.GetFloat("softcap", 0);
-  a.qk_mode = info.GetInt("qk_matmul_output_mode", 0);
-  if (info.opset() >= 25) {
-    a.left_window = info.GetInt("left_window_size", -1);
-    a.right_window = info.GetInt("right_window_size", -1);
-    if (a.left_window < -1 || a.right_window < -1) {
-      return info.InvalidModel("left_window_size / right_window_size must be -1 or nonnegative");
-    }
-  }
-  if (a.qk_mode < 0 || a.qk_mode > 3) {
-    return info.InvalidModel("qk_matmul_output_mode must be 0, 1, 2 or 3");
-  }
-  if (!info.status().ok()) return info.status();
+  KILN_ASSIGN_OR_RETURN(const AttentionAttrs a, ReadAttentionAttrs(info));
   return std::unique_ptr<Kernel>(new AttentionKernel(a));
 }
 

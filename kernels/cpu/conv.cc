@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cpu/conv_pool_util.h"
 #include "kernels/cpu/register.h"
 
@@ -170,9 +171,6 @@ std::vector<float> ToFloatVector(const T* p, int64_t n) {
   return v;
 }
 
-// Floor division (output_shape can make the total padding negative).
-int64_t FloorDiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
-
 enum class ConvMode { kConv, kTranspose, kInteger, kQLinear };
 
 // A oneDNN (de)convolution for one input shape; `ok` is false when oneDNN cannot express it.
@@ -233,13 +231,7 @@ class ConvKernel : public Kernel {
   // `fused`: kiln's FusedConv (float32 Conv with residual input 3 and `activation`).
   ConvKernel(const KernelInfo& info, ConvMode mode, bool fused = false, Activation activation = {})
       : mode_(mode), fused_(fused), activation_(std::move(activation)) {
-    init_ = ParseWindowAttrs(info, &attrs_);
-    attrs_.ceil_mode = false;
-    group_ = info.GetInt("group", 1);
-    output_padding_ = info.GetInts("output_padding");
-    output_shape_ = info.GetInts("output_shape");
-    if (init_.ok()) init_ = info.status();
-    if (init_.ok() && group_ < 1) init_ = info.InvalidModel("group must be >= 1");
+    init_ = ParseConvAttrs(info, &attrs_);
     const int w_index = mode == ConvMode::kQLinear ? 3 : 1;
     if (const Tensor* w = info.constant_input(w_index)) const_w_ = *w;
   }
@@ -251,63 +243,24 @@ class ConvKernel : public Kernel {
     const Tensor* wt = ctx.Input(q ? 3 : 1);
     const Tensor* b = mode_ == ConvMode::kInteger ? nullptr : ctx.Input(q ? 8 : 2);
     const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
-    if (x == nullptr || wt == nullptr) return ctx.InvalidArgument("missing input X or W");
-    if (x->rank() < 3 || wt->rank() != x->rank()) {
-      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
-                                 DimsToString(wt->dims()) +
-                                 " must have the same rank >= 3 ([N, C, spatial...])");
-    }
-    const int nd = x->rank() - 2;
-    if (nd > 3) return ctx.Unsupported("convolution over more than 3 spatial dims");
     const bool transpose = mode_ == ConvMode::kTranspose;
+    ConvShape shape;
+    KILN_RETURN_IF_ERROR(ResolveConvShape(ctx, attrs_, transpose, x, wt, b, &shape));
+    const Geometry& g = shape.g;
+    const std::vector<int64_t>& y_dims = shape.y_dims;
+    const std::vector<int64_t>& in = g.in;
+    const std::vector<int64_t>& y_spatial = g.out;
     ConvDims cd;
-    cd.n = x->dim(0);
-    cd.c = x->dim(1);
-    cd.group = group_;
-    cd.m = transpose ? wt->dim(1) * group_ : wt->dim(0);
-    const int64_t w_in_channels = transpose ? wt->dim(0) : wt->dim(1) * group_;
-    if (w_in_channels != cd.c || (!transpose && cd.m % group_ != 0)) {
-      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
-                                 DimsToString(wt->dims()) + " disagree on channels (group " +
-                                 std::to_string(group_) + ")");
-    }
-    if (b != nullptr && (b->rank() != 1 || b->dim(0) != cd.m)) {
-      return ctx.InvalidArgument("B " + DimsToString(b->dims()) + " must be [" +
-                                 std::to_string(cd.m) + "]");
-    }
-    std::vector<int64_t> kernel(wt->dims().begin() + 2, wt->dims().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
-      return ctx.InvalidArgument("kernel_shape " + DimsToString(attrs_.kernel_shape) +
-                                 " differs from W's spatial dims " + DimsToString(kernel));
-    }
-    std::vector<int64_t> in(x->dims().begin() + 2, x->dims().end());
-    Geometry g;
-    std::vector<int64_t> y_spatial;
-    if (transpose) {
-      KILN_RETURN_IF_ERROR(TransposeGeometry(ctx, in, kernel, &g, &y_spatial));
-    } else {
-      KILN_RETURN_IF_ERROR(ResolveGeometry(ctx, attrs_, in, kernel, &g));
-      y_spatial = g.out;
-    }
-    std::vector<int64_t> y_dims = {cd.n, cd.m};
-    y_dims.insert(y_dims.end(), y_spatial.begin(), y_spatial.end());
+    cd.n = shape.n;
+    cd.c = shape.c;
+    cd.m = shape.m;
+    cd.group = attrs_.group;
     // The forward window: conv slides over x; a transposed conv is the adjoint of a conv over y.
     const Win3 w3 = transpose ? MakeWin3(y_spatial, in, g) : MakeWin3(in, y_spatial, g);
 
     if (mode_ == ConvMode::kInteger || q) return RunQuantized(ctx, *x, *wt, b, w3, cd, y_dims);
 
-    if (x->dtype() != wt->dtype() || (b != nullptr && b->dtype() != x->dtype())) {
-      return ctx.InvalidArgument("X, W and B must share one element type");
-    }
-    if (fused_) {
-      if (x->dtype() != DataType::kFloat || (z != nullptr && z->dtype() != DataType::kFloat)) {
-        return ctx.Unsupported("FusedConv supports float32 only");
-      }
-      if (z != nullptr && z->dims() != y_dims) {
-        return ctx.InvalidArgument("Z " + DimsToString(z->dims()) + " must have Y's shape " +
-                                   DimsToString(y_dims));
-      }
-    }
+    KILN_RETURN_IF_ERROR(CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, y_dims));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), y_dims));
     if (y->numel() == 0) return Status::Ok();
     if (x->numel() == 0 || wt->numel() == 0) {
@@ -347,72 +300,6 @@ class ConvKernel : public Kernel {
   }
 
  private:
-  // ConvTranspose: resolves pads (from output_shape or auto_pad when given) and the output size.
-  Status TransposeGeometry(const KernelContext& ctx, const std::vector<int64_t>& in,
-                           const std::vector<int64_t>& kernel, Geometry* g,
-                           std::vector<int64_t>* y_spatial) const {
-    const int nd = static_cast<int>(in.size());
-    g->nd = nd;
-    g->in = in;
-    g->kernel = kernel;
-    auto take = [&](const std::vector<int64_t>& v, size_t want, int64_t def, const char* name,
-                    std::vector<int64_t>* out) -> Status {
-      if (v.empty()) {
-        out->assign(want, def);
-        return Status::Ok();
-      }
-      if (v.size() != want) {
-        return ctx.InvalidArgument(std::string(name) + " has " + std::to_string(v.size()) +
-                                   " values, expected " + std::to_string(want));
-      }
-      *out = v;
-      return Status::Ok();
-    };
-    std::vector<int64_t> pads, out_pad, out_shape;
-    KILN_RETURN_IF_ERROR(take(attrs_.strides, nd, 1, "strides", &g->stride));
-    KILN_RETURN_IF_ERROR(take(attrs_.dilations, nd, 1, "dilations", &g->dilation));
-    KILN_RETURN_IF_ERROR(take(attrs_.pads, 2 * nd, 0, "pads", &pads));
-    KILN_RETURN_IF_ERROR(take(output_padding_, nd, 0, "output_padding", &out_pad));
-    if (!output_shape_.empty()) {
-      out_shape = output_shape_;
-      if (static_cast<int>(out_shape.size()) == nd + 2) {
-        out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
-      }
-      if (static_cast<int>(out_shape.size()) != nd) {
-        return ctx.InvalidArgument("output_shape " + DimsToString(output_shape_) + " must have " +
-                                   std::to_string(nd) + " spatial values");
-      }
-    }
-    g->pad_begin.assign(pads.begin(), pads.begin() + nd);
-    g->pad_end.assign(pads.begin() + nd, pads.end());
-    y_spatial->assign(nd, 0);
-    const bool same =
-        attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
-    for (int d = 0; d < nd; ++d) {
-      const int64_t full = g->stride[d] * (in[d] - 1) + out_pad[d] + g->EffectiveKernel(d);
-      if (!out_shape.empty() || same) {
-        const int64_t target = out_shape.empty() ? in[d] * g->stride[d] : out_shape[d];
-        const int64_t total = full - target;
-        if (attrs_.auto_pad == AutoPad::kSameUpper) {
-          g->pad_begin[d] = FloorDiv2(total);
-          g->pad_end[d] = total - g->pad_begin[d];
-        } else {
-          g->pad_end[d] = FloorDiv2(total);
-          g->pad_begin[d] = total - g->pad_end[d];
-        }
-      } else if (attrs_.auto_pad == AutoPad::kValid) {
-        g->pad_begin[d] = g->pad_end[d] = 0;
-      }
-      (*y_spatial)[d] = full - g->pad_begin[d] - g->pad_end[d];
-      if ((*y_spatial)[d] < 0) {
-        return ctx.InvalidArgument("ConvTranspose output size along spatial dim " +
-                                   std::to_string(d) + " is negative");
-      }
-    }
-    g->out = *y_spatial;
-    return Status::Ok();
-  }
-
   // ConvInteger / QLinearConv: int32 accumulation of zero-point-shifted operands.
   Status RunQuantized(KernelContext& ctx, const Tensor& x, const Tensor& wt, const Tensor* b,
                       const Win3& w3, const ConvDims& cd,
@@ -625,20 +512,20 @@ class ConvKernel : public Kernel {
     std::vector<int64_t> ks(wt.dims().begin() + 2, wt.dims().end());
     if (!transpose) {
       // [M, C/g, k...] = goihw with G leading.
-      if (group_ == 1) {
+      if (attrs_.group == 1) {
         w_dims = {k0, k1};
         w_tag = nd == 1 ? tag::abc : nd == 2 ? tag::abcd : tag::abcde;
       } else {
-        w_dims = {group_, k0 / group_, k1};
+        w_dims = {attrs_.group, k0 / attrs_.group, k1};
         w_tag = nd == 1 ? tag::abcd : nd == 2 ? tag::abcde : tag::abcdef;
       }
     } else {
       // [C, M/g, k...]: oneDNN's (G,) O, I dims with I outermost.
-      if (group_ == 1) {
+      if (attrs_.group == 1) {
         w_dims = {k1, k0};
         w_tag = nd == 1 ? tag::bac : nd == 2 ? tag::bacd : tag::bacde;
       } else {
-        w_dims = {group_, k1, k0 / group_};
+        w_dims = {attrs_.group, k1, k0 / attrs_.group};
         w_tag = nd == 1 ? tag::acbd : nd == 2 ? tag::acbde : tag::acbdef;
       }
     }
@@ -707,9 +594,7 @@ class ConvKernel : public Kernel {
   ConvMode mode_;
   bool fused_;
   Activation activation_;
-  WindowAttrs attrs_;
-  int64_t group_ = 1;
-  std::vector<int64_t> output_padding_, output_shape_;
+  ConvAttrs attrs_;
   Tensor const_w_;
   Status init_;
   ShapeCache<DnnlConv> cache_;

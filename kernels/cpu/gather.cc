@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "kernels/cpu/element_copy.h"
+#include "kernels/cpu/movement_params.h"
 #include "kernels/cpu/register.h"
 
 namespace kiln::cpu {
@@ -59,17 +60,11 @@ class GatherKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
     const Tensor& ind = *ctx.Input(1);
-    if (x.rank() == 0) return ctx.InvalidArgument("data must have rank >= 1");
-    KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, x.rank(), ctx.node()));
-    const int64_t dim = x.dim(axis);
+    KILN_ASSIGN_OR_RETURN(GatherPlan p, PlanGather(ctx, axis_, x, ind));
+    const int64_t dim = x.dim(p.axis), outer = p.outer, inner = p.inner;
     KILN_ASSIGN_OR_RETURN(std::vector<int64_t> idx, ReadIndices(ctx, ind, dim, "indices"));
-    std::vector<int64_t> dims(x.dims().begin(), x.dims().begin() + axis);
-    dims.insert(dims.end(), ind.dims().begin(), ind.dims().end());
-    dims.insert(dims.end(), x.dims().begin() + axis + 1, x.dims().end());
-    const int64_t outer = ProductOfDims(x.dims(), 0, axis);
-    const int64_t inner = ProductOfDims(x.dims(), axis + 1, x.rank());
     const Tensor in = UnpackedView(x);
-    KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, x.dtype(), dims));
+    KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, x.dtype(), p.dims));
     bool ok = DispatchCopy(in.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* src = in.data<T>();

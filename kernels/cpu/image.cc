@@ -21,32 +21,13 @@
 
 #include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/resize_params.h"
 
 namespace kiln::cpu {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers.
-
-// Reads a float/double/float16 tensor into doubles.
-bool ReadDoubles(const Tensor& t, std::vector<double>* out) {
-  out->resize(t.numel());
-  return Dispatch<KILN_FLOAT_TYPES>(t.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) (*out)[i] = ToDouble(p[i]);
-  });
-}
-
-// Reads an integer tensor into int64s.
-bool ReadInts(const Tensor& t, std::vector<int64_t>* out) {
-  out->resize(t.numel());
-  return Dispatch<int32_t, int64_t>(t.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) (*out)[i] = static_cast<int64_t>(p[i]);
-  });
-}
 
 // Converts a computed double to T: floats directly, integers rounded half to even and saturated.
 template <typename T>
@@ -67,31 +48,6 @@ T SaturateFromDouble(double v) {
 // ---------------------------------------------------------------------------------------------
 // Resize / Upsample.
 
-enum class ResizeMode { kNearest, kLinear, kCubic };
-enum class CoordMode {
-  kHalfPixel,
-  kHalfPixelSymmetric,
-  kPytorchHalfPixel,
-  kAlignCorners,
-  kAsymmetric,
-  kTfHalfPixelForNn,
-  kTfCropAndResize
-};
-enum class NearestMode { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil };
-enum class AspectPolicy { kStretch, kNotLarger, kNotSmaller };
-
-struct ResizeParams {
-  ResizeMode mode = ResizeMode::kNearest;
-  CoordMode coord = CoordMode::kHalfPixel;
-  NearestMode nearest = NearestMode::kRoundPreferFloor;
-  AspectPolicy policy = AspectPolicy::kStretch;
-  double cubic_a = -0.75;
-  bool exclude_outside = false;
-  bool antialias = false;
-  double extrapolation = 0.0;
-  std::vector<int64_t> axes;  // as given (may be negative); empty: all
-};
-
 // One resized axis: per output index, a window start and `n` weights (nearest: n == 1, weight 1).
 struct AxisPlan {
   int axis = 0;
@@ -111,7 +67,7 @@ double CubicWeight(double x, double a) {
 }
 
 // Source coordinate of output index j along one axis.
-double SourceCoord(const ResizeParams& p, double j, double scale, int64_t in, int64_t out_int,
+double SourceCoord(const ResizeAttrs& p, double j, double scale, int64_t in, int64_t out_int,
                    double roi_start, double roi_end) {
   const double out_f = scale * static_cast<double>(in);
   switch (p.coord) {
@@ -139,7 +95,7 @@ double SourceCoord(const ResizeParams& p, double j, double scale, int64_t in, in
   return 0.0;
 }
 
-AxisPlan PlanAxis(const ResizeParams& p, int axis, int64_t in, int64_t out, double scale,
+AxisPlan PlanAxis(const ResizeAttrs& p, int axis, int64_t in, int64_t out, double scale,
                   double roi_start, double roi_end) {
   AxisPlan plan;
   plan.axis = axis;
@@ -237,23 +193,17 @@ void ApplyAxis(const AxisPlan& plan, const std::vector<int64_t>& dims, const dou
 
 // The resampling core shared by Resize and Upsample: `scales` and `out_dims` are per input axis;
 // roi (2 * rank values) is used by tf_crop_and_resize.
-Status ResampleInto(KernelContext& ctx, const ResizeParams& p, const Tensor& x,
+Status ResampleInto(KernelContext& ctx, const ResizeAttrs& p, const Tensor& x,
                     const std::vector<double>& scales, const std::vector<int64_t>& out_dims,
                     const std::vector<double>& roi) {
   const int rank = x.rank();
   KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x.dtype(), out_dims));
   if (y->numel() == 0) return Status::Ok();
+  KILN_ASSIGN_OR_RETURN(std::vector<ResizedAxis> axes,
+                        ResizedAxes(ctx, p, x, scales, out_dims, roi));
   std::vector<AxisPlan> plans;
-  for (int a = 0; a < rank; ++a) {
-    const int64_t in = x.dim(a);
-    const double rs = roi.empty() ? 0.0 : roi[a];
-    const double re = roi.empty() ? 1.0 : roi[a + rank];
-    const bool identity = std::fabs(scales[a] - 1.0) < 1e-9 && out_dims[a] == in &&
-                          (p.coord != CoordMode::kTfCropAndResize ||
-                           (std::fabs(rs) < 1e-9 && std::fabs(re - 1) < 1e-9));
-    if (identity) continue;
-    if (in == 0) return ctx.InvalidArgument("cannot resize an axis of size 0 to a non-empty size");
-    plans.push_back(PlanAxis(p, a, in, out_dims[a], scales[a], rs, re));
+  for (const ResizedAxis& a : axes) {
+    plans.push_back(PlanAxis(p, a.axis, a.in, a.out, a.scale, a.roi_start, a.roi_end));
   }
   if (p.mode == ResizeMode::kNearest) {
     // A pure gather: per output element, the source offset (or -1 for extrapolation).
@@ -330,182 +280,19 @@ Status ResampleInto(KernelContext& ctx, const ResizeParams& p, const Tensor& x,
 
 class ResizeKernel : public Kernel {
  public:
-  explicit ResizeKernel(const KernelInfo& info) : opset_(info.opset()) {
-    const std::string mode = info.GetString("mode", "nearest");
-    if (mode == "nearest") {
-      p_.mode = ResizeMode::kNearest;
-    } else if (mode == "linear" || (opset_ < 11 && mode == "bilinear")) {
-      p_.mode = ResizeMode::kLinear;
-    } else if (mode == "cubic" && opset_ >= 11) {
-      p_.mode = ResizeMode::kCubic;
-    } else {
-      init_ = info.InvalidModel("unsupported mode '" + mode + "'");
-      return;
-    }
-    if (opset_ < 11) {
-      p_.coord = CoordMode::kAsymmetric;
-      p_.nearest = NearestMode::kFloor;
-    } else {
-      const std::string ct = info.GetString("coordinate_transformation_mode", "half_pixel");
-      if (ct == "half_pixel") {
-        p_.coord = CoordMode::kHalfPixel;
-      } else if (ct == "half_pixel_symmetric" && opset_ >= 19) {
-        p_.coord = CoordMode::kHalfPixelSymmetric;
-      } else if (ct == "pytorch_half_pixel") {
-        p_.coord = CoordMode::kPytorchHalfPixel;
-      } else if (ct == "align_corners") {
-        p_.coord = CoordMode::kAlignCorners;
-      } else if (ct == "asymmetric") {
-        p_.coord = CoordMode::kAsymmetric;
-      } else if (ct == "tf_half_pixel_for_nn" && opset_ < 13) {
-        p_.coord = CoordMode::kTfHalfPixelForNn;
-      } else if (ct == "tf_crop_and_resize") {
-        p_.coord = CoordMode::kTfCropAndResize;
-      } else {
-        init_ = info.InvalidModel("unsupported coordinate_transformation_mode '" + ct + "'");
-        return;
-      }
-      const std::string nm = info.GetString("nearest_mode", "round_prefer_floor");
-      if (nm == "round_prefer_floor") {
-        p_.nearest = NearestMode::kRoundPreferFloor;
-      } else if (nm == "round_prefer_ceil") {
-        p_.nearest = NearestMode::kRoundPreferCeil;
-      } else if (nm == "floor") {
-        p_.nearest = NearestMode::kFloor;
-      } else if (nm == "ceil") {
-        p_.nearest = NearestMode::kCeil;
-      } else {
-        init_ = info.InvalidModel("unsupported nearest_mode '" + nm + "'");
-        return;
-      }
-      p_.cubic_a = info.GetFloat("cubic_coeff_a", -0.75f);
-      p_.exclude_outside = info.GetInt("exclude_outside", 0) != 0;
-      p_.extrapolation = info.GetFloat("extrapolation_value", 0.0f);
-    }
-    if (opset_ >= 18) {
-      p_.antialias = info.GetInt("antialias", 0) != 0;
-      p_.axes = info.GetInts("axes");
-      const std::string pol = info.GetString("keep_aspect_ratio_policy", "stretch");
-      if (pol == "stretch") {
-        p_.policy = AspectPolicy::kStretch;
-      } else if (pol == "not_larger") {
-        p_.policy = AspectPolicy::kNotLarger;
-      } else if (pol == "not_smaller") {
-        p_.policy = AspectPolicy::kNotSmaller;
-      } else {
-        init_ = info.InvalidModel("unsupported keep_aspect_ratio_policy '" + pol + "'");
-        return;
-      }
-      if (p_.antialias && p_.mode == ResizeMode::kNearest) {
-        init_ = info.InvalidModel("antialias is not supported with mode 'nearest'");
-        return;
-      }
-    }
-    init_ = info.status();
-  }
+  explicit ResizeKernel(const KernelInfo& info) : init_(ReadResizeAttrs(info, &p_)) {}
   const Status& init_status() const { return init_; }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("missing input X");
-    const int rank = x->rank();
-    if (rank == 0) return ctx.InvalidArgument("X must have rank >= 1");
-    // Resized axes.
-    std::vector<int> axes;
-    if (p_.axes.empty()) {
-      for (int a = 0; a < rank; ++a) axes.push_back(a);
-    } else {
-      std::vector<bool> seen(rank, false);
-      for (int64_t a : p_.axes) {
-        KILN_ASSIGN_OR_RETURN(int na, NormalizeAxis(a, rank, ctx.node()));
-        if (seen[na]) return ctx.InvalidArgument("axes contains a duplicate axis");
-        seen[na] = true;
-        axes.push_back(na);
-      }
-    }
-    const int naxes = static_cast<int>(axes.size());
-    const Tensor* roi_t = opset_ >= 11 ? ctx.Input(1) : nullptr;
-    const Tensor* scales_t = ctx.Input(opset_ >= 11 ? 2 : 1);
-    const Tensor* sizes_t = opset_ >= 11 ? ctx.Input(3) : nullptr;
-    if (scales_t != nullptr && scales_t->numel() == 0) scales_t = nullptr;
-    if (sizes_t != nullptr && sizes_t->numel() == 0) sizes_t = nullptr;
-    if ((scales_t == nullptr) == (sizes_t == nullptr)) {
-      return ctx.InvalidArgument("exactly one of 'scales' and 'sizes' must be given (non-empty)");
-    }
-    std::vector<double> scales(rank, 1.0);
-    std::vector<int64_t> out_dims = x->dims();
-    if (scales_t != nullptr) {
-      std::vector<double> s;
-      if (!ReadDoubles(*scales_t, &s)) return ctx.InvalidArgument("scales must be float");
-      if (static_cast<int>(s.size()) != naxes) {
-        return ctx.InvalidArgument("scales has " + std::to_string(s.size()) +
-                                   " values, expected " + std::to_string(naxes));
-      }
-      for (int i = 0; i < naxes; ++i) {
-        if (!(s[i] > 0) || !std::isfinite(s[i])) {
-          return ctx.InvalidArgument("scales must be positive and finite");
-        }
-        const int a = axes[i];
-        scales[a] = s[i];
-        const double o = std::floor(s[i] * static_cast<double>(x->dim(a)));
-        if (o > 9.0e15) return ctx.InvalidArgument("output size overflows");
-        out_dims[a] = static_cast<int64_t>(o);
-      }
-    } else {
-      std::vector<int64_t> s;
-      if (!ReadInts(*sizes_t, &s)) return ctx.InvalidArgument("sizes must be int64");
-      if (static_cast<int>(s.size()) != naxes) {
-        return ctx.InvalidArgument("sizes has " + std::to_string(s.size()) +
-                                   " values, expected " + std::to_string(naxes));
-      }
-      for (int i = 0; i < naxes; ++i) {
-        if (s[i] < 0) return ctx.InvalidArgument("sizes must be non-negative");
-        if (x->dim(axes[i]) == 0 && s[i] != 0) {
-          return ctx.InvalidArgument("cannot resize an axis of size 0 to a non-empty size");
-        }
-      }
-      for (int i = 0; i < naxes; ++i) {
-        const int a = axes[i];
-        out_dims[a] = s[i];
-        scales[a] = x->dim(a) == 0 ? 1.0
-                                   : static_cast<double>(s[i]) / static_cast<double>(x->dim(a));
-      }
-      if (p_.policy != AspectPolicy::kStretch) {
-        double sc = scales[axes[0]];
-        for (int a : axes) {
-          sc = p_.policy == AspectPolicy::kNotLarger ? std::min(sc, scales[a])
-                                                     : std::max(sc, scales[a]);
-        }
-        for (int a : axes) {
-          scales[a] = sc;
-          out_dims[a] = static_cast<int64_t>(sc * static_cast<double>(x->dim(a)) + 0.5);
-        }
-      }
-    }
-    std::vector<double> roi;
-    if (p_.coord == CoordMode::kTfCropAndResize) {
-      if (roi_t == nullptr || roi_t->numel() == 0) {
-        return ctx.InvalidArgument("roi is required with tf_crop_and_resize");
-      }
-      std::vector<double> r;
-      if (!ReadDoubles(*roi_t, &r)) return ctx.InvalidArgument("roi must be a float tensor");
-      if (static_cast<int>(r.size()) != 2 * naxes) {
-        return ctx.InvalidArgument("roi has " + std::to_string(r.size()) + " values, expected " +
-                                   std::to_string(2 * naxes));
-      }
-      roi.assign(2 * rank, 0.0);
-      for (int a = 0; a < rank; ++a) roi[rank + a] = 1.0;
-      for (int i = 0; i < naxes; ++i) {
-        roi[axes[i]] = r[i];
-        roi[rank + axes[i]] = r[naxes + i];
-      }
-    }
-    return ResampleInto(ctx, p_, *x, scales, out_dims, roi);
+    if (x->rank() == 0) return ctx.InvalidArgument("X must have rank >= 1");
+    KILN_ASSIGN_OR_RETURN(ResizeShape shape, PlanResizeShape(ctx, p_, *x));
+    return ResampleInto(ctx, p_, *x, shape.scales, shape.out_dims, shape.roi);
   }
 
  private:
-  int opset_;
-  ResizeParams p_;
+  ResizeAttrs p_;
   Status init_;
 };
 
@@ -574,7 +361,7 @@ class UpsampleKernel : public Kernel {
 
  private:
   int opset_;
-  ResizeParams p_;
+  ResizeAttrs p_;
   std::vector<double> attr_scales_;
   Status init_;
 };
@@ -963,7 +750,7 @@ class RoiAlignKernel : public Kernel {
     std::vector<double> r;
     if (!ReadDoubles(*rois, &r)) return ctx.InvalidArgument("rois must be a float tensor");
     std::vector<int64_t> batch;
-    if (!ReadInts(*bi, &batch)) return ctx.InvalidArgument("batch_indices must be int64");
+    if (!ReadInt64s(*bi, &batch)) return ctx.InvalidArgument("batch_indices must be int64");
     const int64_t channels = x->dim(1), height = x->dim(2), width = x->dim(3);
     for (int64_t b : batch) {
       if (b < 0 || b >= x->dim(0)) return ctx.InvalidArgument("batch index out of range");
@@ -1133,7 +920,7 @@ class MaxUnpoolKernel : public Kernel {
     }
     std::vector<int64_t> out_dims = inferred;
     if (const Tensor* os = ctx.Input(2)) {
-      if (!ReadInts(*os, &out_dims)) return ctx.InvalidArgument("output_shape must be int64");
+      if (!ReadInt64s(*os, &out_dims)) return ctx.InvalidArgument("output_shape must be int64");
       if (static_cast<int>(out_dims.size()) != k + 2) {
         return ctx.InvalidArgument("output_shape must have " + std::to_string(k + 2) + " values");
       }
@@ -1146,7 +933,7 @@ class MaxUnpoolKernel : public Kernel {
       }
     }
     std::vector<int64_t> idx;
-    if (!ReadInts(*ind, &idx)) return ctx.InvalidArgument("I must be int64");
+    if (!ReadInt64s(*ind, &idx)) return ctx.InvalidArgument("I must be int64");
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.OutputZeroed(0, x->dtype(), out_dims));
     const int64_t inferred_total = ProductOfDims(inferred, 0, k + 2);
     const std::vector<int64_t> out_strides = ContiguousStrides(out_dims);
@@ -1198,7 +985,7 @@ class Col2ImKernel : public Kernel {
     const Tensor* bs = ctx.Input(2);
     if (x == nullptr || is == nullptr || bs == nullptr) return ctx.InvalidArgument("missing input");
     std::vector<int64_t> image, block;
-    if (!ReadInts(*is, &image) || !ReadInts(*bs, &block)) {
+    if (!ReadInt64s(*is, &image) || !ReadInt64s(*bs, &block)) {
       return ctx.InvalidArgument("image_shape and block_shape must be int64");
     }
     const int k = static_cast<int>(image.size());

@@ -56,44 +56,6 @@ std::vector<float> ToFloatVector(const T* p, int64_t n) {
   return v;
 }
 
-// Batch layout of a (possibly broadcast) batched matrix product.
-struct MatMulPlan {
-  int64_t m = 0, k = 0, n = 0;
-  std::vector<int64_t> out_dims;          // final output dims (1-D operands' dims removed)
-  std::vector<int64_t> batch_dims;        // broadcast batch dims
-  std::vector<int64_t> a_batch, b_batch;  // operand batch dims (before broadcasting)
-  int64_t batch = 1;
-};
-
-Status PlanMatMul(const KernelContext& ctx, const std::vector<int64_t>& ad,
-                  const std::vector<int64_t>& bd, MatMulPlan* p) {
-  if (ad.empty() || bd.empty()) {
-    return ctx.InvalidArgument("MatMul operands must have rank >= 1, got A " + DimsToString(ad) +
-                               " and B " + DimsToString(bd));
-  }
-  std::vector<int64_t> a = ad, b = bd;
-  const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
-  if (a_vec) a.insert(a.begin(), 1);
-  if (b_vec) b.push_back(1);
-  p->m = a[a.size() - 2];
-  p->k = a[a.size() - 1];
-  p->n = b[b.size() - 1];
-  if (b[b.size() - 2] != p->k) {
-    return ctx.InvalidArgument("MatMul inner dimensions differ: A " + DimsToString(ad) + ", B " +
-                               DimsToString(bd));
-  }
-  p->a_batch.assign(a.begin(), a.end() - 2);
-  p->b_batch.assign(b.begin(), b.end() - 2);
-  auto bs = BroadcastShapes({p->a_batch, p->b_batch});
-  if (!bs.ok()) return ctx.InvalidArgument("MatMul batch dims: " + bs.status().message());
-  p->batch_dims = *bs;
-  p->batch = ProductOfDims(p->batch_dims, 0, static_cast<int>(p->batch_dims.size()));
-  p->out_dims = p->batch_dims;
-  if (!a_vec) p->out_dims.push_back(p->m);
-  if (!b_vec) p->out_dims.push_back(p->n);
-  return Status::Ok();
-}
-
 // Calls fn(batch_index, a_matrix_index, b_matrix_index) for every output matrix.
 template <typename Fn>
 void ForEachBatch(const MatMulPlan& p, Fn&& fn) {
@@ -171,50 +133,16 @@ Status RunMatMul(KernelContext& ctx, Tensor** out) {
 
 // ---- Gemm ------------------------------------------------------------------------------------
 
-GemmAttrs ReadGemmAttrs(const KernelInfo& info) {
-  GemmAttrs g;
-  g.trans_a = info.GetInt("transA", 0) != 0;
-  g.trans_b = info.GetInt("transB", 0) != 0;
-  g.alpha = info.GetFloat("alpha", 1.0f);
-  g.beta = info.GetFloat("beta", 1.0f);
-  return g;
-}
-
 Status RunGemm(KernelContext& ctx, const GemmAttrs& attrs, Tensor** out) {
   const Tensor* a = ctx.Input(0);
   const Tensor* b = ctx.Input(1);
   const Tensor* c = ctx.Input(2);
-  if (a == nullptr || b == nullptr) return ctx.InvalidArgument("Gemm needs inputs A and B");
-  if (a->rank() != 2 || b->rank() != 2) {
-    return ctx.InvalidArgument("Gemm expects 2-D A and B, got " + DimsToString(a->dims()) +
-                               " and " + DimsToString(b->dims()));
-  }
-  if (a->dtype() != b->dtype() || (c != nullptr && c->dtype() != a->dtype())) {
-    return ctx.InvalidArgument("Gemm inputs must share one element type");
-  }
+  KILN_RETURN_IF_ERROR(CheckGemmInputs(ctx, a, b, c));
+  KILN_ASSIGN_OR_RETURN(const GemmShape g, PlanGemm(ctx, attrs, *a, *b, c));
   const bool trans_a = attrs.trans_a, trans_b = attrs.trans_b;
-  const int64_t m = trans_a ? a->dim(1) : a->dim(0);
-  const int64_t k = trans_a ? a->dim(0) : a->dim(1);
-  const int64_t kb = trans_b ? b->dim(1) : b->dim(0);
-  const int64_t n = trans_b ? b->dim(0) : b->dim(1);
-  if (k != kb) {
-    return ctx.InvalidArgument("Gemm inner dimensions differ: A " + DimsToString(a->dims()) +
-                               (trans_a ? " (transposed)" : "") + ", B " + DimsToString(b->dims()) +
-                               (trans_b ? " (transposed)" : ""));
-  }
-  const std::vector<int64_t> out_dims = {m, n};
-  const bool use_c = c != nullptr && attrs.beta != 0.0f;
-  if (c != nullptr) {
-    bool ok = c->rank() <= 2;
-    for (int i = 0; ok && i < c->rank(); ++i) {
-      int64_t want = out_dims[2 - c->rank() + i];
-      ok = c->dim(i) == want || c->dim(i) == 1;
-    }
-    if (!ok) {
-      return ctx.InvalidArgument("Gemm: C " + DimsToString(c->dims()) + " cannot be broadcast to " +
-                                 DimsToString(out_dims));
-    }
-  }
+  const int64_t m = g.m, k = g.k, n = g.n;
+  const std::vector<int64_t>& out_dims = g.out_dims;
+  const bool use_c = g.use_c;
   KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), out_dims));
   *out = y;
   if (y->numel() == 0) return Status::Ok();

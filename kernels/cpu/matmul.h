@@ -1,22 +1,13 @@
 // What matmul.cc offers other CPU kernel families: the MatMul and Gemm computations, which
 // kernels/cpu/fused.cc extends with an epilogue (kiln's FusedMatMul and FusedGemm). Only
-// kernels/cpu includes this.
+// kernels/cpu includes this; the shapes and attributes it shares with the CUDA kernels are in
+// matmul_params.h.
 #pragma once
 
+#include "kernels/cpu/matmul_params.h"
 #include "runtime/kernel.h"
 
 namespace kiln::cpu {
-
-// Gemm's attributes.
-struct GemmAttrs {
-  bool trans_a = false;
-  bool trans_b = false;
-  float alpha = 1.0f;
-  float beta = 1.0f;
-};
-
-// Reads transA, transB, alpha and beta (Gemm's defaults when absent).
-GemmAttrs ReadGemmAttrs(const KernelInfo& info);
 
 // Y = alpha * op(A) * op(B) + beta * C with A, B, C? the node's inputs 0..2 (C unidirectionally
 // broadcast to [M, N]); allocates output 0 and sets *y to it. Any element type Gemm accepts.

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "kernels/cpu/element_copy.h"
+#include "kernels/cpu/movement_params.h"
 #include "kernels/cpu/register.h"
 
 namespace kiln::cpu {
@@ -18,41 +19,15 @@ namespace {
 
 class TransposeKernel : public Kernel {
  public:
-  explicit TransposeKernel(const KernelInfo& info)
-      : has_perm_(info.HasAttr("perm")), perm_(info.GetInts("perm")) {}
+  explicit TransposeKernel(const KernelInfo& info) : attrs_(ReadTransposeAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    const int r = x.rank();
-    std::vector<int64_t> perm = perm_;
-    if (!has_perm_) {
-      perm.resize(r);
-      for (int i = 0; i < r; ++i) perm[i] = r - 1 - i;
-    }
-    if (static_cast<int>(perm.size()) != r) {
-      return ctx.InvalidArgument("perm " + DimsToString(perm) + " does not match input " +
-                                 x.TypeString());
-    }
-    std::vector<bool> seen(r, false);
-    for (int64_t& p : perm) {
-      if (p < -r || p >= r || seen[p < 0 ? p + r : p]) {
-        return ctx.InvalidArgument("perm " + DimsToString(perm_) + " is not a permutation of " +
-                                   std::to_string(r) + " axes");
-      }
-      if (p < 0) p += r;
-      seen[p] = true;
-    }
-    const std::vector<int64_t> xs = ContiguousStrides(x.dims());
-    std::vector<int64_t> dims(r), strides(r);
-    for (int i = 0; i < r; ++i) {
-      dims[i] = x.dim(static_cast<int>(perm[i]));
-      strides[i] = xs[perm[i]];
-    }
-    return EmitStrided(ctx, 0, x, 0, dims, dims, strides);
+    KILN_ASSIGN_OR_RETURN(StridedPlan p, PlanTranspose(ctx, attrs_, x));
+    return EmitStrided(ctx, 0, x, p.offset, p.out_dims, p.iter_dims, p.strides);
   }
 
  private:
-  bool has_perm_;
-  std::vector<int64_t> perm_;
+  TransposeAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -60,44 +35,19 @@ class TransposeKernel : public Kernel {
 
 class ConcatKernel : public Kernel {
  public:
-  explicit ConcatKernel(const KernelInfo& info)
-      : has_axis_(info.HasAttr("axis")), axis_(info.GetInt("axis", 1)) {}
+  explicit ConcatKernel(const KernelInfo& info) : attrs_(ReadConcatAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    if (!has_axis_ && ctx.opset() >= 4) return ctx.InvalidArgument("attribute 'axis' is required");
+    KILN_ASSIGN_OR_RETURN(ConcatPlan p, PlanConcat(ctx, attrs_));
+    const Tensor& first = *p.inputs[0];
     std::vector<Tensor> ins;
-    for (int i = 0; i < ctx.num_inputs(); ++i) {
-      const Tensor* t = ctx.Input(i);
-      if (t == nullptr) return ctx.InvalidArgument("input " + std::to_string(i) + " is missing");
-      ins.push_back(*t);
-    }
-    if (ins.empty()) return ctx.InvalidArgument("needs at least one input");
-    const Tensor& first = ins[0];
-    const int r = first.rank();
-    if (r == 0) return ctx.InvalidArgument("inputs must have rank >= 1");
-    KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, r, ctx.node()));
-    std::vector<int64_t> dims = first.dims();
-    dims[axis] = 0;
-    for (size_t k = 0; k < ins.size(); ++k) {
-      const Tensor& t = ins[k];
-      bool match = t.rank() == r && t.dtype() == first.dtype();
-      for (int d = 0; match && d < r; ++d) match = d == axis || t.dim(d) == first.dim(d);
-      if (!match) {
-        return ctx.InvalidArgument("input " + std::to_string(k) + " " + t.TypeString() +
-                                   " does not match input 0 " + first.TypeString() +
-                                   " outside axis " + std::to_string(axis));
-      }
-      dims[axis] += t.dim(axis);
-    }
-    const int64_t outer = ProductOfDims(dims, 0, axis);
-    const int64_t inner = ProductOfDims(dims, axis + 1, r);
-    for (Tensor& t : ins) t = UnpackedView(t);
-    KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, first.dtype(), dims));
+    for (const Tensor* t : p.inputs) ins.push_back(UnpackedView(*t));
+    KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, first.dtype(), p.dims));
     bool ok = DispatchCopy(ins[0].dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* dst = y.buf.data<T>();
-      for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t o = 0; o < p.outer; ++o) {
         for (const Tensor& t : ins) {
-          const int64_t chunk = t.dim(axis) * inner;
+          const int64_t chunk = t.dim(p.axis) * p.inner;
           CopyN(dst, t.data<T>() + o * chunk, chunk);
           dst += chunk;
         }
@@ -109,8 +59,7 @@ class ConcatKernel : public Kernel {
   }
 
  private:
-  bool has_axis_;
-  int64_t axis_;
+  ConcatAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -118,85 +67,37 @@ class ConcatKernel : public Kernel {
 
 class SplitKernel : public Kernel {
  public:
-  explicit SplitKernel(const KernelInfo& info)
-      : axis_(info.GetInt("axis", 0)),
-        has_split_attr_(info.HasAttr("split")),
-        split_attr_(info.GetInts("split")),
-        num_outputs_(info.GetInt("num_outputs", 0)) {}
+  explicit SplitKernel(const KernelInfo& info) : attrs_(ReadSplitAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    const int n = ctx.num_outputs();
-    if (x.rank() == 0) return ctx.InvalidArgument("input must have rank >= 1");
-    KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, x.rank(), ctx.node()));
-    const int64_t dim = x.dim(axis);
-    std::vector<int64_t> split;
-    const Tensor* split_in = ctx.Input(1);
-    if (split_in != nullptr && (ctx.opset() == 1 || ctx.opset() >= 13)) {
-      KILN_ASSIGN_OR_RETURN(split, ReadInts(ctx, *split_in, "split"));
-    } else if (has_split_attr_ && ctx.opset() < 13) {
-      split = split_attr_;
-    } else if (num_outputs_ > 0 && ctx.opset() >= 18) {
-      if (num_outputs_ != n) {
-        return ctx.InvalidArgument("num_outputs is " + std::to_string(num_outputs_) +
-                                   " but the node has " + std::to_string(n) + " outputs");
-      }
-      const int64_t chunk = (dim + n - 1) / n;
-      for (int i = 0; i < n; ++i)
-        split.push_back(std::max<int64_t>(0, std::min(chunk, dim - i * chunk)));
-    } else {
-      if (dim % n != 0) {
-        return ctx.InvalidArgument("axis " + std::to_string(axis) + " of " + x.TypeString() +
-                                   " cannot be split evenly into " + std::to_string(n) +
-                                   " outputs");
-      }
-      split.assign(n, dim / n);
-    }
-    if (static_cast<int>(split.size()) != n) {
-      return ctx.InvalidArgument("split has " + std::to_string(split.size()) +
-                                 " entries but the node has " + std::to_string(n) + " outputs");
-    }
-    int64_t total = 0;
-    for (int64_t s : split) {
-      if (s < 0)
-        return ctx.InvalidArgument("split " + DimsToString(split) + " has a negative entry");
-      total += s;
-    }
-    if (total != dim) {
-      return ctx.InvalidArgument("split " + DimsToString(split) + " does not sum to " +
-                                 std::to_string(dim) + " (axis " + std::to_string(axis) + " of " +
-                                 x.TypeString() + ")");
-    }
-    const int64_t outer = ProductOfDims(x.dims(), 0, axis);
-    const int64_t inner = ProductOfDims(x.dims(), axis + 1, x.rank());
+    KILN_ASSIGN_OR_RETURN(SplitPlan p, PlanSplit(ctx, attrs_, x));
+    const int64_t dim = x.dim(p.axis);
     const Tensor in = UnpackedView(x);
     int64_t start = 0;
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < ctx.num_outputs(); ++i) {
       std::vector<int64_t> dims = x.dims();
-      dims[axis] = split[i];
+      dims[p.axis] = p.split[i];
       if (!ctx.output_requested(i)) {
-        start += split[i];
+        start += p.split[i];
         continue;
       }
       KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, i, x.dtype(), dims));
       bool ok = DispatchCopy(in.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        const int64_t chunk = split[i] * inner;
-        for (int64_t o = 0; o < outer; ++o) {
-          CopyN(y.buf.data<T>() + o * chunk, in.data<T>() + (o * dim + start) * inner, chunk);
+        const int64_t chunk = p.split[i] * p.inner;
+        for (int64_t o = 0; o < p.outer; ++o) {
+          CopyN(y.buf.data<T>() + o * chunk, in.data<T>() + (o * dim + start) * p.inner, chunk);
         }
       });
       if (!ok) return UnsupportedType(ctx, x);
       y.Finish();
-      start += split[i];
+      start += p.split[i];
     }
     return Status::Ok();
   }
 
  private:
-  int64_t axis_;
-  bool has_split_attr_;
-  std::vector<int64_t> split_attr_;
-  int64_t num_outputs_;
+  SplitAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -204,78 +105,15 @@ class SplitKernel : public Kernel {
 
 class SliceKernel : public Kernel {
  public:
-  explicit SliceKernel(const KernelInfo& info)
-      : starts_(info.GetInts("starts")),
-        ends_(info.GetInts("ends")),
-        has_axes_(info.HasAttr("axes")),
-        axes_(info.GetInts("axes")) {}
+  explicit SliceKernel(const KernelInfo& info) : attrs_(ReadSliceAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    const int r = x.rank();
-    std::vector<int64_t> starts, ends, axes, steps;
-    bool has_axes = has_axes_;
-    if (ctx.opset() < 10) {
-      starts = starts_;
-      ends = ends_;
-      axes = axes_;
-    } else {
-      if (ctx.Input(1) == nullptr || ctx.Input(2) == nullptr) {
-        return ctx.InvalidArgument("inputs 'starts' and 'ends' are required");
-      }
-      KILN_ASSIGN_OR_RETURN(starts, ReadInts(ctx, *ctx.Input(1), "starts"));
-      KILN_ASSIGN_OR_RETURN(ends, ReadInts(ctx, *ctx.Input(2), "ends"));
-      has_axes = ctx.Input(3) != nullptr;
-      if (has_axes) {
-        KILN_ASSIGN_OR_RETURN(axes, ReadInts(ctx, *ctx.Input(3), "axes"));
-      }
-      if (ctx.Input(4) != nullptr) {
-        KILN_ASSIGN_OR_RETURN(steps, ReadInts(ctx, *ctx.Input(4), "steps"));
-      }
-    }
-    if (!has_axes) {
-      for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-    }
-    if (steps.empty()) steps.assign(starts.size(), 1);
-    if (ends.size() != starts.size() || axes.size() != starts.size() ||
-        steps.size() != starts.size()) {
-      return ctx.InvalidArgument("starts, ends, axes and steps must have the same length");
-    }
-    KILN_ASSIGN_OR_RETURN(std::vector<int> norm, NormalizeAxes(ctx, axes, r));
-    const std::vector<int64_t> xs = ContiguousStrides(x.dims());
-    std::vector<int64_t> dims = x.dims(), strides = xs;
-    int64_t offset = 0;
-    for (size_t i = 0; i < norm.size(); ++i) {
-      const int a = norm[i];
-      const int64_t d = x.dim(a), step = steps[i];
-      if (step == 0) return ctx.InvalidArgument("step for axis " + std::to_string(a) + " is 0");
-      int64_t s = starts[i], e = ends[i];
-      if (s < 0) s += d;
-      if (e < 0) e += d;
-      int64_t len = 0;
-      // Clamping follows numpy slicing (the ONNX reference).
-      if (step > 0) {
-        s = std::min(std::max<int64_t>(s, 0), d);
-        e = std::min(std::max<int64_t>(e, 0), d);
-        if (e > s) len = 1 + (e - s - 1) / step;
-      } else {
-        s = std::min(std::max<int64_t>(s, -1), d - 1);
-        e = std::min(std::max<int64_t>(e, -1), d - 1);
-        const int64_t neg = step == std::numeric_limits<int64_t>::min()
-                                ? std::numeric_limits<int64_t>::max()
-                                : -step;
-        if (s > e) len = 1 + (s - e - 1) / neg;
-      }
-      dims[a] = len;
-      strides[a] = len > 1 ? xs[a] * step : xs[a];
-      if (len > 0) offset += s * xs[a];
-    }
-    return EmitStrided(ctx, 0, x, offset, dims, dims, strides);
+    KILN_ASSIGN_OR_RETURN(StridedPlan p, PlanSlice(ctx, attrs_, x));
+    return EmitStrided(ctx, 0, x, p.offset, p.out_dims, p.iter_dims, p.strides);
   }
 
  private:
-  std::vector<int64_t> starts_, ends_;
-  bool has_axes_;
-  std::vector<int64_t> axes_;
+  SliceAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -283,116 +121,28 @@ class SliceKernel : public Kernel {
 
 Status TileRun(KernelContext& ctx) {
   const Tensor& x = *ctx.Input(0);
-  const int r = x.rank();
-  std::vector<int64_t> repeats(r, 1);
-  if (ctx.opset() < 6) {
-    const Tensor* tiles = ctx.Input(1);
-    const Tensor* axis_t = ctx.Input(2);
-    if (tiles == nullptr || axis_t == nullptr || tiles->numel() != 1 || axis_t->numel() != 1) {
-      return ctx.InvalidArgument("tiles and axis must be scalars");
-    }
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> t, ReadInts(ctx, *tiles, "tiles"));
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> a, ReadInts(ctx, *axis_t, "axis"));
-    KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(a[0], r, ctx.node()));
-    repeats[axis] = t[0];
-  } else {
-    const Tensor* rep = ctx.Input(1);
-    if (rep == nullptr || rep->rank() != 1 || rep->numel() != r) {
-      return ctx.InvalidArgument("repeats must be 1-D with " + std::to_string(r) +
-                                 " entries for input " + x.TypeString());
-    }
-    KILN_ASSIGN_OR_RETURN(repeats, ReadInts(ctx, *rep, "repeats"));
-  }
-  const std::vector<int64_t> xs = ContiguousStrides(x.dims());
-  std::vector<int64_t> out(r), iter, strides;
-  for (int i = 0; i < r; ++i) {
-    if (repeats[i] < 0) {
-      return ctx.InvalidArgument("repeats " + DimsToString(repeats) + " has a negative entry");
-    }
-    out[i] = x.dim(i) * repeats[i];
-    iter.push_back(repeats[i]);
-    strides.push_back(0);
-    iter.push_back(x.dim(i));
-    strides.push_back(xs[i]);
-  }
-  return EmitStrided(ctx, 0, x, 0, out, iter, strides);
+  KILN_ASSIGN_OR_RETURN(StridedPlan p, PlanTile(ctx, x));
+  return EmitStrided(ctx, 0, x, p.offset, p.out_dims, p.iter_dims, p.strides);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pad
 
-enum class PadMode { kConstant, kReflect, kEdge, kWrap };
-
 class PadKernel : public Kernel {
  public:
-  explicit PadKernel(const KernelInfo& info)
-      : mode_name_(info.GetString("mode", "constant")),
-        pads_attr_(info.GetInts(info.opset() < 2 ? "paddings" : "pads")),
-        value_attr_(info.GetFloat("value", 0.0f)) {}
+  explicit PadKernel(const KernelInfo& info) : attrs_(ReadPadAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    PadMode mode;
-    if (mode_name_ == "constant") {
-      mode = PadMode::kConstant;
-    } else if (mode_name_ == "reflect") {
-      mode = PadMode::kReflect;
-    } else if (mode_name_ == "edge") {
-      mode = PadMode::kEdge;
-    } else if (mode_name_ == "wrap") {
-      mode = PadMode::kWrap;
-    } else {
-      return ctx.InvalidArgument("unknown mode '" + mode_name_ + "'");
-    }
     const Tensor& x = *ctx.Input(0);
     const int r = x.rank();
-    std::vector<int64_t> pads;
-    std::vector<int> axes;
-    if (ctx.opset() < 11) {
-      pads = pads_attr_;
-    } else {
-      if (ctx.Input(1) == nullptr) return ctx.InvalidArgument("input 'pads' is missing");
-      KILN_ASSIGN_OR_RETURN(pads, ReadInts(ctx, *ctx.Input(1), "pads"));
-      if (const Tensor* a = ctx.Input(3)) {
-        KILN_ASSIGN_OR_RETURN(std::vector<int64_t> av, ReadInts(ctx, *a, "axes"));
-        KILN_ASSIGN_OR_RETURN(axes, NormalizeAxes(ctx, av, r));
-      }
-    }
-    if (axes.empty() && (ctx.opset() < 11 || ctx.Input(3) == nullptr)) {
-      for (int i = 0; i < r; ++i) axes.push_back(i);
-    }
-    const size_t na = axes.size();
-    if (pads.size() != 2 * na) {
-      return ctx.InvalidArgument("pads has " + std::to_string(pads.size()) + " entries, expected " +
-                                 std::to_string(2 * na) + " for input " + x.TypeString());
-    }
-    std::vector<int64_t> begin(r, 0), end(r, 0);
-    for (size_t i = 0; i < na; ++i) {
-      begin[axes[i]] = pads[i];
-      end[axes[i]] = pads[i + na];
-    }
-    // Per-dim maps from output index to input index (-1: the constant value). Negative pads crop
-    // first; padding then applies to the cropped range [lo, lo + n).
+    KILN_ASSIGN_OR_RETURN(PadSpec spec, ReadPads(ctx, attrs_, x));
+    KILN_ASSIGN_OR_RETURN(std::vector<PadAxis> axes, PlanPadAxes(ctx, attrs_, spec, x));
+    const PadMode mode = spec.mode;
+    // Per-dim maps from output index to input index (-1: the constant value).
     std::vector<int64_t> out_dims(r);
     std::vector<std::vector<int64_t>> maps(r);
-    int64_t inner_lo = 0, inner_n = 0, inner_pb = 0;  // the innermost dim's copied span
     for (int d = 0; d < r; ++d) {
-      const int64_t dim = x.dim(d);
-      const int64_t lo = std::max<int64_t>(0, -begin[d]);
-      const int64_t n = dim - lo - std::max<int64_t>(0, -end[d]);
-      const int64_t pb = std::max<int64_t>(0, begin[d]), pe = std::max<int64_t>(0, end[d]);
-      if (n < 0) {
-        return ctx.InvalidArgument("pads " + DimsToString(pads) + " crop axis " +
-                                   std::to_string(d) + " of " + x.TypeString() + " below zero");
-      }
-      out_dims[d] = n + pb + pe;
-      if (d == r - 1) {
-        inner_lo = lo;
-        inner_n = n;
-        inner_pb = pb;
-      }
-      if (mode != PadMode::kConstant && n == 0 && out_dims[d] > 0) {
-        return ctx.InvalidArgument("cannot pad an empty axis " + std::to_string(d) + " in mode " +
-                                   mode_name_);
-      }
+      const int64_t lo = axes[d].lo, n = axes[d].len, pb = axes[d].before;
+      out_dims[d] = axes[d].out;
       maps[d].resize(out_dims[d]);
       for (int64_t o = 0; o < out_dims[d]; ++o) {
         int64_t i = o - pb;
@@ -421,23 +171,11 @@ class PadKernel : public Kernel {
         maps[d][o] = i < 0 ? -1 : lo + i;
       }
     }
-    // The fill value, as a one-element tensor of x's type.
-    Tensor value;
-    if (ctx.opset() >= 11 && ctx.Input(2) != nullptr && ctx.Input(2)->numel() > 0) {
-      value = *ctx.Input(2);
-      if (value.dtype() != x.dtype()) {
-        return ctx.InvalidArgument("constant_value " + value.TypeString() +
-                                   " does not match the input type " + x.TypeString());
-      }
-    } else {
-      value = Tensor(x.dtype(), {});
-      if (ctx.opset() < 11) {
-        Dispatch<KILN_NUMERIC_TYPES>(x.dtype(), [&](auto tag) {
-          using T = typename decltype(tag)::type;
-          value.data<T>()[0] = FromDouble<T>(value_attr_);
-        });
-      }
-    }
+    // The innermost dim's copied span.
+    const int64_t inner_lo = r > 0 ? axes[r - 1].lo : 0;
+    const int64_t inner_n = r > 0 ? axes[r - 1].len : 0;
+    const int64_t inner_pb = r > 0 ? axes[r - 1].before : 0;
+    KILN_ASSIGN_OR_RETURN(Tensor value, PadFillValue(ctx, attrs_, x));
     const Tensor in = UnpackedView(x);
     const Tensor fill = UnpackedView(value);
     KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, x.dtype(), out_dims));
@@ -493,9 +231,7 @@ class PadKernel : public Kernel {
   }
 
  private:
-  std::string mode_name_;
-  std::vector<int64_t> pads_attr_;
-  float value_attr_;
+  PadAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/normalization_params.h"
 #include "kernels/cpu/register.h"
 
 namespace kiln::cpu {
@@ -30,11 +31,6 @@ using ComputeT = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
 std::string TypeError(DataType dt) {
   return std::string("element type ") + DataTypeName(dt) + " is not supported";
-}
-
-bool IsFloatType(DataType dt) {
-  return dt == DataType::kFloat || dt == DataType::kDouble || dt == DataType::kFloat16 ||
-         dt == DataType::kBFloat16;
 }
 
 // Reads a (small) float tensor into doubles.
@@ -63,18 +59,7 @@ void WriteDoubles(const std::vector<double>& v, Tensor* t) {
 // row-major order of `target`. Leading 1-dims of the parameter beyond target's rank are ignored.
 StatusOr<std::vector<double>> ExpandParam(const KernelContext& ctx, const Tensor& t,
                                           const std::vector<int64_t>& target, const char* what) {
-  std::vector<int64_t> td = t.dims();
-  while (td.size() > target.size() && td.front() == 1) td.erase(td.begin());
-  bool fits = td.size() <= target.size();
-  for (size_t i = 0; fits && i < td.size(); ++i) {
-    const int64_t want = target[target.size() - td.size() + i];
-    fits = td[i] == want || td[i] == 1;
-  }
-  if (!fits) {
-    return ctx.InvalidArgument(std::string("input '") + what + "' of shape " +
-                               DimsToString(t.dims()) + " cannot be broadcast to " +
-                               DimsToString(target));
-  }
+  KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> td, FitParamDims(ctx, t, target, what));
   KILN_ASSIGN_OR_RETURN(std::vector<double> src, ReadDoubles(ctx, t, what));
   int64_t total = 1;
   for (int64_t d : target) total *= d;
@@ -90,12 +75,7 @@ StatusOr<std::vector<double>> ExpandParam(const KernelContext& ctx, const Tensor
 // A parameter tensor with exactly `c` elements (one per channel or group), as doubles.
 StatusOr<std::vector<double>> ChannelParam(const KernelContext& ctx, int index, const char* what,
                                            int64_t c) {
-  const Tensor* t = ctx.Input(index);
-  if (t == nullptr) return ctx.InvalidArgument(std::string("input '") + what + "' is missing");
-  if (t->numel() != c) {
-    return ctx.InvalidArgument(std::string("input '") + what + "' must have " + std::to_string(c) +
-                               " elements (one per channel), got shape " + DimsToString(t->dims()));
-  }
+  KILN_ASSIGN_OR_RETURN(const Tensor* t, CountedParam(ctx, index, what, c));
   return ReadDoubles(ctx, *t, what);
 }
 
@@ -124,18 +104,6 @@ void AffineRun(const T* x, T* y, int64_t n, double m, double a, double b) {
   }
 }
 
-// Checks X has rank >= 2 ([N, C, ...]); returns N, C and the spatial size.
-Status SplitNCS(const KernelContext& ctx, const Tensor& x, int64_t* n, int64_t* c, int64_t* s) {
-  if (x.rank() < 2) {
-    return ctx.InvalidArgument("input 'X' must have rank >= 2 ([N, C, ...]), got shape " +
-                               DimsToString(x.dims()));
-  }
-  *n = x.dim(0);
-  *c = x.dim(1);
-  *s = ProductOfDims(x.dims(), 2, x.rank());
-  return Status::Ok();
-}
-
 // Runs the statements after `dtype` with T bound to X's float element type, or returns an
 // Unsupported error naming the type.
 #define KILN_DISPATCH_FLOAT_OR_RETURN(ctx, dtype, ...)       \
@@ -153,19 +121,7 @@ Status SplitNCS(const KernelContext& ctx, const Tensor& x, int64_t* n, int64_t* 
 
 class BatchNormKernel : public Kernel {
  public:
-  explicit BatchNormKernel(const KernelInfo& info) {
-    epsilon_ = info.GetFloat("epsilon", 1e-5f);
-    momentum_ = info.GetFloat("momentum", 0.9f);
-    const int opset = info.opset();
-    if (opset >= 14) {
-      training_ = info.GetInt("training_mode", 0) != 0;
-    } else {
-      // Before 14, training mode is signalled by the extra outputs (and is_test = 0 before 7).
-      bool is_test = opset < 7 ? info.GetInt("is_test", 0) != 0 : false;
-      training_ = !is_test && info.has_output(1);
-    }
-    spatial_ = opset < 9 ? info.GetInt("spatial", 1) != 0 : true;
-  }
+  explicit BatchNormKernel(const KernelInfo& info) : attrs_(ReadBatchNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -173,26 +129,19 @@ class BatchNormKernel : public Kernel {
     int64_t n, c, s;
     KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
     // Per-parameter coefficients: spatial = 0 (opset < 9) gives one per (channel, position).
-    const int64_t per = spatial_ ? c : c * s;
-    const char* names[4] = {"scale", "B", "mean", "var"};
+    const int64_t per = attrs_.spatial ? c : c * s;
     std::vector<double> p[4];
     for (int i = 0; i < 4; ++i) {
-      const Tensor* t = ctx.Input(i + 1);
-      if (t == nullptr)
-        return ctx.InvalidArgument(std::string("input '") + names[i] + "' is missing");
-      if (t->numel() != per) {
-        return ctx.InvalidArgument(std::string("input '") + names[i] + "' must have " +
-                                   std::to_string(per) + " elements for X of shape " +
-                                   DimsToString(x->dims()) + ", got shape " +
-                                   DimsToString(t->dims()));
-      }
-      KILN_ASSIGN_OR_RETURN(p[i], ReadDoubles(ctx, *t, names[i]));
+      KILN_ASSIGN_OR_RETURN(const Tensor* t, BatchNormParam(ctx, *x, i, per));
+      KILN_ASSIGN_OR_RETURN(p[i], ReadDoubles(ctx, *t, kBatchNormParamNames[i]));
     }
     std::vector<double>& mean = p[2];
     std::vector<double>& var = p[3];
     std::vector<double> batch_mean, batch_var;
-    if (training_) {
-      if (!spatial_) return ctx.Unsupported("training mode with spatial = 0 is not supported");
+    if (attrs_.training) {
+      if (!attrs_.spatial) {
+        return ctx.Unsupported("training mode with spatial = 0 is not supported");
+      }
       batch_mean.assign(c, 0.0);
       batch_var.assign(c, 0.0);
       if (n * s > 0) {
@@ -219,11 +168,11 @@ class BatchNormKernel : public Kernel {
         });
       }
     }
-    const std::vector<double>& use_mean = training_ ? batch_mean : mean;
-    const std::vector<double>& use_var = training_ ? batch_var : var;
+    const std::vector<double>& use_mean = attrs_.training ? batch_mean : mean;
+    const std::vector<double>& use_var = attrs_.training ? batch_var : var;
     std::vector<double> a(per);
     for (int64_t i = 0; i < per; ++i) {
-      a[i] = p[0][i] / std::sqrt(use_var[i] + static_cast<double>(epsilon_));
+      a[i] = p[0][i] / std::sqrt(use_var[i] + static_cast<double>(attrs_.epsilon));
     }
     const std::vector<double>& b = p[1];
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
@@ -233,7 +182,7 @@ class BatchNormKernel : public Kernel {
       for (int64_t ni = 0; ni < n; ++ni) {
         for (int64_t ci = 0; ci < c; ++ci) {
           const int64_t off = (ni * c + ci) * s;
-          if (spatial_) {
+          if (attrs_.spatial) {
             AffineRun(xp + off, yp + off, s, use_mean[ci], a[ci], b[ci]);
           } else {
             for (int64_t si = 0; si < s; ++si) {
@@ -244,7 +193,7 @@ class BatchNormKernel : public Kernel {
         }
       }
     });
-    if (!training_) {
+    if (!attrs_.training) {
       // Inference with extra outputs requested (old opsets): pass the statistics through.
       for (int i = 1; i < 5; ++i) {
         if (!ctx.output_requested(i)) continue;
@@ -255,7 +204,7 @@ class BatchNormKernel : public Kernel {
       }
       return Status::Ok();
     }
-    const double mom = momentum_;
+    const double mom = attrs_.momentum;
     std::vector<double> run_mean(c), run_var(c);
     for (int64_t i = 0; i < c; ++i) {
       run_mean[i] = mean[i] * mom + batch_mean[i] * (1 - mom);
@@ -272,10 +221,7 @@ class BatchNormKernel : public Kernel {
   }
 
  private:
-  float epsilon_ = 1e-5f;
-  float momentum_ = 0.9f;
-  bool training_ = false;
-  bool spatial_ = true;
+  BatchNormAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -315,34 +261,20 @@ class InstanceNormKernel : public Kernel {
 
 class GroupNormKernel : public Kernel {
  public:
-  explicit GroupNormKernel(const KernelInfo& info) {
-    epsilon_ = info.GetFloat("epsilon", 1e-5f);
-    num_groups_ = info.GetInt("num_groups", 0);
-  }
+  explicit GroupNormKernel(const KernelInfo& info) : attrs_(ReadGroupNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
     int64_t n, c, s;
     KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
-    const int64_t g = num_groups_;
-    if (g <= 0 || c % g != 0) {
-      return ctx.InvalidArgument("num_groups " + std::to_string(g) +
-                                 " must be positive and divide the channel count " +
-                                 std::to_string(c));
-    }
-    const Tensor* st = ctx.Input(1);
-    const Tensor* bt = ctx.Input(2);
-    if (st == nullptr || bt == nullptr)
-      return ctx.InvalidArgument("inputs 'scale' and 'bias' are required");
-    // Opset 18 gives one scale / bias per group, opset 21 one per channel.
-    const bool per_channel = ctx.opset() >= 21 || st->numel() != g;
-    const int64_t want = per_channel ? c : g;
-    KILN_ASSIGN_OR_RETURN(std::vector<double> scale, ChannelParam(ctx, 1, "scale", want));
-    KILN_ASSIGN_OR_RETURN(std::vector<double> bias, ChannelParam(ctx, 2, "bias", want));
+    KILN_ASSIGN_OR_RETURN(const GroupNormPlan gp, PlanGroupNorm(ctx, attrs_, c));
+    const int64_t g = gp.groups, cpg = gp.per_group;
+    const bool per_channel = gp.per_channel;
+    KILN_ASSIGN_OR_RETURN(std::vector<double> scale, ChannelParam(ctx, 1, "scale", gp.param_count));
+    KILN_ASSIGN_OR_RETURN(std::vector<double> bias, ChannelParam(ctx, 2, "bias", gp.param_count));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     if (x->numel() == 0) return Status::Ok();
-    const int64_t cpg = c / g;
     KILN_DISPATCH_FLOAT_OR_RETURN(ctx, x->dtype(), {
       const T* xp = x->data<T>();
       T* yp = y->data<T>();
@@ -351,7 +283,7 @@ class GroupNormKernel : public Kernel {
           const int64_t off = (ni * c + gi * cpg) * s;
           double m, v;
           MeanVar(xp + off, cpg * s, &m, &v);
-          const double inv = 1.0 / std::sqrt(v + epsilon_);
+          const double inv = 1.0 / std::sqrt(v + attrs_.epsilon);
           for (int64_t k = 0; k < cpg; ++k) {
             const int64_t p = per_channel ? gi * cpg + k : gi;
             const double a = scale[p] * inv;
@@ -364,8 +296,7 @@ class GroupNormKernel : public Kernel {
   }
 
  private:
-  float epsilon_;
-  int64_t num_groups_;
+  GroupNormAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -373,18 +304,7 @@ class GroupNormKernel : public Kernel {
 
 class RowNormKernel : public Kernel {
  public:
-  RowNormKernel(const KernelInfo& info, bool rms) : rms_(rms) {
-    axis_ = info.GetInt("axis", -1);
-    epsilon_ = info.GetFloat("epsilon", 1e-5f);
-    const int64_t stash = info.GetInt("stash_type", 1);
-    // Mean / InvStdDev use the declared output type, else the stash type (float), else X's.
-    for (int i = 0; i < 2; ++i) {
-      const TypeInfo& t = info.output_type(i + 1);
-      stat_types_[i] = t.is_tensor() && IsFloatType(t.elem_type)
-                           ? t.elem_type
-                           : (stash == 1 ? DataType::kFloat : DataType::kUndefined);
-    }
-  }
+  RowNormKernel(const KernelInfo& info, bool rms) : rms_(rms), attrs_(ReadRowNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -392,34 +312,21 @@ class RowNormKernel : public Kernel {
     if (x == nullptr || scale_t == nullptr) {
       return ctx.InvalidArgument("inputs 'X' and 'Scale' are required");
     }
-    const int rank = x->rank();
-    if (rank == 0) return ctx.InvalidArgument("input 'X' must have rank >= 1, got a scalar");
-    KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, rank, ctx.node()));
     const auto& d = x->dims();
-    const int64_t rows = ProductOfDims(d, 0, axis);
-    const int64_t cols = ProductOfDims(d, axis, rank);
     // Parameters broadcast over the normalized axes (the common case) or over all of X.
-    const std::vector<int64_t> tail(d.begin() + axis, d.end());
+    const Tensor* bias_t = rms_ ? nullptr : ctx.Input(2);
+    KILN_ASSIGN_OR_RETURN(const RowNormPlan plan, PlanRowNorm(ctx, attrs_, *x, *scale_t, bias_t));
+    const int64_t rows = plan.rows, cols = plan.cols;
+    const bool full = plan.full;
     std::vector<double> scale, bias;
-    bool full = false;
     auto expand = [&](const Tensor& t, const char* what, std::vector<double>* out) -> Status {
-      KILN_ASSIGN_OR_RETURN(*out, ExpandParam(ctx, t, full ? d : tail, what));
+      KILN_ASSIGN_OR_RETURN(*out, ExpandParam(ctx, t, full ? d : plan.tail, what));
       return Status::Ok();
     };
-    const Tensor* bias_t = rms_ ? nullptr : ctx.Input(2);
-    // Decide `full` from both parameters first so they share one layout.
-    for (const Tensor* t : {scale_t, bias_t}) {
-      if (t == nullptr) continue;
-      size_t lead = 0;
-      while (lead < t->dims().size() && t->dims()[lead] == 1) ++lead;
-      if (t->dims().size() - lead > tail.size()) full = true;
-    }
     KILN_RETURN_IF_ERROR(expand(*scale_t, "Scale", &scale));
     if (bias_t != nullptr) KILN_RETURN_IF_ERROR(expand(*bias_t, "B", &bias));
 
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), d));
-    std::vector<int64_t> stat_dims(d.begin(), d.begin() + axis);
-    stat_dims.resize(rank, 1);
     std::vector<double> means(rows), invs(rows);
     KILN_DISPATCH_FLOAT_OR_RETURN(ctx, x->dtype(), {
       using C = ComputeT<T>;
@@ -438,7 +345,7 @@ class RowNormKernel : public Kernel {
         } else {
           MeanVar(xr, cols, &m, &v);
         }
-        const double inv = 1.0 / std::sqrt(v + epsilon_);
+        const double inv = 1.0 / std::sqrt(v + attrs_.epsilon);
         means[r] = m;
         invs[r] = inv;
         const double* sp = scale.data() + (full ? r * cols : 0);
@@ -454,8 +361,9 @@ class RowNormKernel : public Kernel {
     if (!rms_) {
       for (int i = 0; i < 2; ++i) {
         if (!ctx.output_requested(i + 1)) continue;
-        const DataType dt = stat_types_[i] == DataType::kUndefined ? x->dtype() : stat_types_[i];
-        KILN_ASSIGN_OR_RETURN(Tensor * o, ctx.Output(i + 1, dt, stat_dims));
+        const DataType st = attrs_.stat_types[i];
+        const DataType dt = st == DataType::kUndefined ? x->dtype() : st;
+        KILN_ASSIGN_OR_RETURN(Tensor * o, ctx.Output(i + 1, dt, plan.stat_dims));
         WriteDoubles(i == 0 ? means : invs, o);
       }
     }
@@ -464,9 +372,7 @@ class RowNormKernel : public Kernel {
 
  private:
   bool rms_;
-  int64_t axis_;
-  float epsilon_;
-  DataType stat_types_[2];
+  RowNormAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -529,26 +435,19 @@ class LpNormKernel : public Kernel {
 
 class LrnKernel : public Kernel {
  public:
-  explicit LrnKernel(const KernelInfo& info) {
-    alpha_ = info.GetFloat("alpha", 1e-4f);
-    beta_ = info.GetFloat("beta", 0.75f);
-    bias_ = info.GetFloat("bias", 1.0f);
-    size_ = info.GetInt("size", 0);
-  }
+  explicit LrnKernel(const KernelInfo& info) : attrs_(ReadLrnAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
-    if (size_ <= 0) {
-      return ctx.InvalidArgument("attribute 'size' must be positive, got " + std::to_string(size_));
-    }
+    KILN_RETURN_IF_ERROR(CheckLrnAttrs(ctx, attrs_));
     int64_t n, c, s;
     KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     if (x->numel() == 0) return Status::Ok();
-    const int64_t before = (size_ - 1) / 2;
-    const int64_t after = size_ / 2;  // ceil((size - 1) / 2)
-    const double scale = static_cast<double>(alpha_) / static_cast<double>(size_);
+    const int64_t before = attrs_.before();
+    const int64_t after = attrs_.after();
+    const double scale = attrs_.scale();
     KILN_DISPATCH_FLOAT_OR_RETURN(ctx, x->dtype(), {
       using C = ComputeT<T>;
       const T* xp = x->data<T>();
@@ -570,8 +469,8 @@ class LrnKernel : public Kernel {
             for (int64_t si = 0; si < s; ++si) sum[si] += q[si];
           }
           for (int64_t si = 0; si < s; ++si) {
-            const C den = std::pow(static_cast<C>(bias_) + static_cast<C>(scale) * sum[si],
-                                   static_cast<C>(beta_));
+            const C den = std::pow(static_cast<C>(attrs_.bias) + static_cast<C>(scale) * sum[si],
+                                   static_cast<C>(attrs_.beta));
             yn[ci * s + si] =
                 FromDouble<T>(static_cast<double>(static_cast<C>(ToDouble(xn[ci * s + si])) / den));
           }
@@ -582,8 +481,7 @@ class LrnKernel : public Kernel {
   }
 
  private:
-  float alpha_, beta_, bias_;
-  int64_t size_;
+  LrnAttrs attrs_;
 };
 
 class MvnKernel : public Kernel {

@@ -17,13 +17,12 @@
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cpu/conv_pool_util.h"
 #include "kernels/cpu/register.h"
 
 namespace kiln::cpu {
 namespace {
-
-enum class PoolKind { kMax, kAvg, kLp };
 
 template <typename T>
 using AccOf = std::conditional_t<std::is_same_v<T, double>, double, float>;
@@ -86,16 +85,9 @@ Geometry3 Promote(const Geometry& g) {
   return r;
 }
 
-struct PoolParams {
-  PoolKind kind;
-  bool count_include_pad = false;
-  int64_t storage_order = 0;
-  double p = 2.0;
-};
-
 // Direct pooling of `planes` planes (N * C).
 template <typename T>
-void PoolDirect(const Geometry3& g, const PoolParams& pp, int64_t planes, const T* x, T* y,
+void PoolDirect(const Geometry3& g, const PoolAttrs& pp, int64_t planes, const T* x, T* y,
                 int64_t* indices) {
   using A = AccOf<T>;
   const int64_t in_plane = g.in[0] * g.in[1] * g.in[2];
@@ -200,7 +192,7 @@ void PoolDirect(const Geometry3& g, const PoolParams& pp, int64_t planes, const 
 
 // Global pooling over each plane of `plane` elements.
 template <typename T>
-void GlobalPool(const PoolParams& pp, int64_t planes, int64_t plane, const T* x, T* y) {
+void GlobalPool(const PoolAttrs& pp, int64_t planes, int64_t plane, const T* x, T* y) {
   using A = AccOf<T>;
   for (int64_t nc = 0; nc < planes; ++nc) {
     const T* xp = x + nc * plane;
@@ -233,24 +225,7 @@ struct DnnlPool {
 class PoolKernel : public Kernel {
  public:
   PoolKernel(const KernelInfo& info, PoolKind kind, bool global) : global_(global) {
-    params_.kind = kind;
-    params_.count_include_pad = info.GetInt("count_include_pad", 0) != 0;
-    params_.storage_order = info.GetInt("storage_order", 0);
-    if (kind == PoolKind::kLp) {
-      params_.p =
-          info.opset() < 2 ? info.GetFloat("p", 2.0f) : static_cast<double>(info.GetInt("p", 2));
-    }
-    if (!global_) init_ = ParseWindowAttrs(info, &attrs_);
-    if (init_.ok()) init_ = info.status();
-    if (init_.ok() && !global_ && attrs_.kernel_shape.empty()) {
-      init_ = info.InvalidModel("kernel_shape is required");
-    }
-    if (init_.ok() && params_.storage_order != 0 && params_.storage_order != 1) {
-      init_ = info.InvalidModel("storage_order must be 0 or 1");
-    }
-    if (init_.ok() && kind == PoolKind::kLp && !(params_.p > 0)) {
-      init_ = info.InvalidModel("p must be positive");
-    }
+    init_ = ParsePoolAttrs(info, kind, global, &params_);
   }
   const Status& init_status() const { return init_; }
 
@@ -278,16 +253,9 @@ class PoolKernel : public Kernel {
       if (!done) return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
       return Status::Ok();
     }
-    if (static_cast<int>(attrs_.kernel_shape.size()) != nd) {
-      return ctx.InvalidArgument("kernel_shape has " + std::to_string(attrs_.kernel_shape.size()) +
-                                 " dims but X " + DimsToString(x->dims()) + " has " +
-                                 std::to_string(nd) + " spatial dims");
-    }
-    if (nd > 3) return ctx.Unsupported("pooling over more than 3 spatial dims");
     Geometry g;
-    KILN_RETURN_IF_ERROR(ResolveGeometry(ctx, attrs_, in, attrs_.kernel_shape, &g));
-    std::vector<int64_t> out_dims = {x->dim(0), x->dim(1)};
-    out_dims.insert(out_dims.end(), g.out.begin(), g.out.end());
+    std::vector<int64_t> out_dims;
+    KILN_RETURN_IF_ERROR(ResolvePoolShape(ctx, params_, x->dims(), &g, &out_dims));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), out_dims));
     int64_t* indices = nullptr;
     if (params_.kind == PoolKind::kMax && ctx.output_requested(1)) {
@@ -380,8 +348,7 @@ class PoolKernel : public Kernel {
   }
 
   bool global_;
-  PoolParams params_;
-  WindowAttrs attrs_;
+  PoolAttrs params_;
   Status init_;
   ShapeCache<DnnlPool> cache_;
 };

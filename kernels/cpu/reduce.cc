@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -26,6 +25,7 @@
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/reduce_params.h"
 #include "kernels/cpu/register.h"
 
 namespace kiln::cpu {
@@ -254,63 +254,16 @@ struct ReduceConfig {
 
 class ReduceKernel : public Kernel {
  public:
-  ReduceKernel(const KernelInfo& info, ReduceConfig cfg) : cfg_(cfg) {
-    keepdims_ = info.GetInt("keepdims", 1) != 0;
-    noop_with_empty_axes_ = info.GetInt("noop_with_empty_axes", 0) != 0;
-    has_axes_attr_ = info.HasAttr("axes");
-    axes_attr_ = info.GetInts("axes");
-  }
+  ReduceKernel(const KernelInfo& info, ReduceConfig cfg)
+      : cfg_(cfg), attrs_(ReadReduceAttrs(info, cfg.axes_input_since)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 'data' is missing");
-    const int rank = x->rank();
-    std::vector<int64_t> axes = axes_attr_;
-    if (!has_axes_attr_ && ctx.opset() >= cfg_.axes_input_since && ctx.has_input(1)) {
-      const Tensor* t = ctx.Input(1);
-      if (t == nullptr || t->rank() > 1) {
-        return ctx.InvalidArgument("input 'axes' must be a 1-D int64 tensor");
-      }
-      if (t->dtype() == DataType::kInt64) {
-        axes.assign(t->data<int64_t>(), t->data<int64_t>() + t->numel());
-      } else if (t->dtype() == DataType::kInt32) {
-        axes.assign(t->data<int32_t>(), t->data<int32_t>() + t->numel());
-      } else {
-        return ctx.InvalidArgument(std::string("input 'axes' must be int64, got ") +
-                                   DataTypeName(t->dtype()));
-      }
-    }
-    std::vector<bool> reduced(rank, false);
-    if (axes.empty()) {
-      // noop_with_empty_axes exists only where axes is an input.
-      const bool noop = noop_with_empty_axes_ && ctx.opset() >= cfg_.axes_input_since;
-      if (!noop) std::fill(reduced.begin(), reduced.end(), true);
-    } else {
-      for (int64_t a : axes) {
-        if (a < -rank || a >= rank) {
-          return ctx.InvalidArgument("axis " + std::to_string(a) + " is out of range for rank " +
-                                     std::to_string(rank) + " (input " + DimsToString(x->dims()) +
-                                     ")");
-        }
-        int n = static_cast<int>(a < 0 ? a + rank : a);
-        if (reduced[n]) {
-          return ctx.InvalidArgument("axis " + std::to_string(a) + " appears more than once");
-        }
-        reduced[n] = true;
-      }
-    }
-    std::vector<int64_t> kept = x->dims(), out_dims;
-    int64_t count = 1;
-    for (int i = 0; i < rank; ++i) {
-      if (reduced[i]) {
-        count *= x->dim(i);
-        kept[i] = 1;
-        if (keepdims_) out_dims.push_back(1);
-      } else {
-        out_dims.push_back(x->dim(i));
-      }
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), out_dims));
+    KILN_ASSIGN_OR_RETURN(ReducePlan plan, PlanReduce(ctx, attrs_, *x));
+    const std::vector<int64_t>& kept = plan.kept;
+    const int64_t count = plan.count;
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), plan.out_dims));
     const int64_t out_n = y->numel();
     if (out_n == 0) return Status::Ok();
     const bool minmax = cfg_.op == ReduceOp::kMax || cfg_.op == ReduceOp::kMin;
@@ -329,10 +282,7 @@ class ReduceKernel : public Kernel {
 
  private:
   ReduceConfig cfg_;
-  bool keepdims_ = true;
-  bool noop_with_empty_axes_ = false;
-  bool has_axes_attr_ = false;
-  std::vector<int64_t> axes_attr_;
+  ReduceAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -374,43 +324,22 @@ void ArgReduce(const T* x, int64_t* y, int64_t outer, int64_t n, int64_t inner, 
 
 class ArgKernel : public Kernel {
  public:
-  ArgKernel(const KernelInfo& info, bool is_max) : is_max_(is_max) {
-    axis_ = info.GetInt("axis", 0);
-    keepdims_ = info.GetInt("keepdims", 1) != 0;
-    select_last_index_ = info.GetInt("select_last_index", 0) != 0;
-  }
+  ArgKernel(const KernelInfo& info, bool is_max)
+      : is_max_(is_max), attrs_(ReadArgReduceAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 'data' is missing");
-    const int rank = x->rank();
-    if (rank == 0) return ctx.InvalidArgument("input must have rank >= 1, got a scalar");
-    KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, rank, ctx.node()));
-    const auto& d = x->dims();
-    const int64_t outer = ProductOfDims(d, 0, axis);
-    const int64_t n = d[axis];
-    const int64_t inner = ProductOfDims(d, axis + 1, rank);
-    std::vector<int64_t> out_dims;
-    for (int i = 0; i < rank; ++i) {
-      if (i != axis) {
-        out_dims.push_back(d[i]);
-      } else if (keepdims_) {
-        out_dims.push_back(1);
-      }
-    }
-    if (n == 0 && outer * inner > 0) {
-      return ctx.InvalidArgument("cannot take the arg" + std::string(is_max_ ? "max" : "min") +
-                                 " of an empty axis " + std::to_string(axis) + " (input " +
-                                 DimsToString(d) + ")");
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, out_dims));
+    KILN_ASSIGN_OR_RETURN(ArgReducePlan p, PlanArgReduce(ctx, attrs_, is_max_, *x));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, p.out_dims));
     if (y->numel() == 0) return Status::Ok();
+    const bool last = attrs_.select_last_index;
     bool ok = Dispatch<KILN_NUMERIC_TYPES>(x->dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       if (is_max_) {
-        ArgReduce<T, true>(x->data<T>(), y->data<int64_t>(), outer, n, inner, select_last_index_);
+        ArgReduce<T, true>(x->data<T>(), y->data<int64_t>(), p.outer, p.n, p.inner, last);
       } else {
-        ArgReduce<T, false>(x->data<T>(), y->data<int64_t>(), outer, n, inner, select_last_index_);
+        ArgReduce<T, false>(x->data<T>(), y->data<int64_t>(), p.outer, p.n, p.inner, last);
       }
     });
     if (!ok) return ctx.Unsupported(TypeError(x->dtype()));
@@ -419,9 +348,7 @@ class ArgKernel : public Kernel {
 
  private:
   bool is_max_;
-  int64_t axis_ = 0;
-  bool keepdims_ = true;
-  bool select_last_index_ = false;
+  ArgReduceAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -520,16 +447,6 @@ std::vector<DataType> ReduceTypes(ReduceFamily family, int since) {
   return t;
 }
 
-// Registers one definition per schema version (consecutive, non-overlapping ranges).
-void RegisterVersions(KernelRegistry& r, const std::string& op, const std::vector<int>& versions,
-                      const std::function<KernelDef(KernelDef, int)>& decorate,
-                      const KernelFactory& factory) {
-  for (size_t i = 0; i < versions.size(); ++i) {
-    const int end = i + 1 < versions.size() ? versions[i + 1] - 1 : kMaxOpset;
-    r.Register(decorate(KernelDef(op).Opsets(versions[i], end), versions[i]), factory);
-  }
-}
-
 }  // namespace
 
 void RegisterReduceKernels(KernelRegistry& r) {
@@ -555,8 +472,8 @@ void RegisterReduceKernels(KernelRegistry& r) {
     const ReduceConfig cfg{op.op, op.axes_input_since};
     const ReduceFamily family = op.family;
     const int axes_since = op.axes_input_since;
-    RegisterVersions(
-        r, op.name, op.versions,
+    RegisterReduceVersions(
+        r, op.name, op.versions, Device::kCpu,
         [family, axes_since](KernelDef def, int since) {
           def.Types("T", {0}, ReduceTypes(family, since));
           if (since >= axes_since) def.Types("axes", {1}, {DataType::kInt64});
@@ -568,8 +485,8 @@ void RegisterReduceKernels(KernelRegistry& r) {
   }
 
   for (bool is_max : {true, false}) {
-    RegisterVersions(
-        r, is_max ? "ArgMax" : "ArgMin", {1, 11, 12, 13},
+    RegisterReduceVersions(
+        r, is_max ? "ArgMax" : "ArgMin", {1, 11, 12, 13}, Device::kCpu,
         [](KernelDef def, int since) {
           std::vector<DataType> t = {DataType::kFloat,  DataType::kDouble, DataType::kFloat16,
                                      DataType::kInt8,   DataType::kInt16,  DataType::kInt32,

@@ -9,6 +9,8 @@
 #include <random>
 
 #include "kernels/cpu/element_copy.h"
+#include "kernels/cpu/shape_params.h"
+#include "kernels/cpu/movement_params.h"
 #include "kernels/cpu/numpy_random.h"
 #include "kernels/cpu/register.h"
 
@@ -18,74 +20,16 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Reshape
 
-Status ReshapeRun(KernelContext& ctx, const std::vector<int64_t>& spec, bool allowzero) {
-  const Tensor& x = *ctx.Input(0);
-  std::vector<int64_t> dims(spec.size());
-  int infer = -1;
-  int64_t known = 1;
-  bool has_zero = false;
-  for (size_t i = 0; i < spec.size(); ++i) {
-    int64_t d = spec[i];
-    if (d == -1) {
-      if (infer >= 0) return ctx.InvalidArgument("shape has more than one -1 dimension");
-      infer = static_cast<int>(i);
-      continue;
-    }
-    if (d < -1) return ctx.InvalidArgument("shape has invalid dimension " + std::to_string(d));
-    if (d == 0) {
-      has_zero = true;
-      if (!allowzero) {
-        if (static_cast<int>(i) >= x.rank()) {
-          return ctx.InvalidArgument("shape dimension " + std::to_string(i) +
-                                     " is 0 (copy) but the input " + x.TypeString() + " has rank " +
-                                     std::to_string(x.rank()));
-        }
-        d = x.dim(static_cast<int>(i));
-      }
-    }
-    dims[i] = d;
-    if (d != 0 && known > std::numeric_limits<int64_t>::max() / d) {
-      return ctx.InvalidArgument("shape " + DimsToString(spec) + " overflows");
-    }
-    known *= d;
-  }
-  if (infer >= 0) {
-    if (allowzero && has_zero) {
-      return ctx.InvalidArgument("shape " + DimsToString(spec) +
-                                 " has both 0 and -1 with allowzero=1");
-    }
-    if (known == 0 || x.numel() % known != 0) {
-      return ctx.InvalidArgument("cannot reshape " + x.TypeString() + " to " + DimsToString(spec));
-    }
-    dims[infer] = x.numel() / known;
-  }
-  auto y = x.Reshaped(dims);
-  if (!y.ok()) {
-    return ctx.InvalidArgument("cannot reshape " + x.TypeString() + " to " + DimsToString(spec) +
-                               " (resolved " + DimsToString(dims) + ")");
-  }
-  return ctx.SetOutput(0, AnyValue(std::move(y).value()));
-}
-
 class ReshapeKernel : public Kernel {
  public:
-  explicit ReshapeKernel(const KernelInfo& info)
-      : allowzero_(info.GetInt("allowzero", 0) != 0),
-        shape_attr_(info.opset() < 5),
-        shape_(info.GetInts("shape")) {}
+  explicit ReshapeKernel(const KernelInfo& info) : attrs_(ReadReshapeAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    if (shape_attr_) return ReshapeRun(ctx, shape_, false);
-    const Tensor* s = ctx.Input(1);
-    if (s == nullptr) return ctx.InvalidArgument("input 'shape' is missing");
-    if (s->rank() != 1) return ctx.InvalidArgument("shape must be 1-D, got " + s->TypeString());
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> spec, ReadInts(ctx, *s, "shape"));
-    return ReshapeRun(ctx, spec, allowzero_);
+    KILN_ASSIGN_OR_RETURN(Tensor y, ReshapeView(ctx, attrs_, *ctx.Input(0)));
+    return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
 
  private:
-  bool allowzero_;
-  bool shape_attr_;
-  std::vector<int64_t> shape_;
+  ReshapeAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -95,15 +39,7 @@ class FlattenKernel : public Kernel {
  public:
   explicit FlattenKernel(const KernelInfo& info) : axis_(info.GetInt("axis", 1)) {}
   Status Run(KernelContext& ctx) const override {
-    const Tensor& x = *ctx.Input(0);
-    const int r = x.rank();
-    if (axis_ < -r || axis_ > r) {
-      return ctx.InvalidArgument("axis " + std::to_string(axis_) + " is out of range for " +
-                                 x.TypeString());
-    }
-    const int a = static_cast<int>(axis_ < 0 ? axis_ + r : axis_);
-    KILN_ASSIGN_OR_RETURN(
-        Tensor y, x.Reshaped({ProductOfDims(x.dims(), 0, a), ProductOfDims(x.dims(), a, r)}));
+    KILN_ASSIGN_OR_RETURN(Tensor y, FlattenView(ctx, axis_, *ctx.Input(0)));
     return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
 
@@ -114,80 +50,28 @@ class FlattenKernel : public Kernel {
 // ---------------------------------------------------------------------------------------------
 // Squeeze / Unsqueeze: axes from the attribute (before 13) or input 1.
 
-class AxesKernel : public Kernel {
+class SqueezeKernel : public Kernel {
  public:
-  explicit AxesKernel(const KernelInfo& info)
-      : from_attr_(info.opset() < 13),
-        has_attr_(info.HasAttr("axes")),
-        axes_(info.GetInts("axes")) {}
-
- protected:
-  // Sets *given false when no axes are given.
-  StatusOr<std::vector<int64_t>> Axes(const KernelContext& ctx, bool* given) const {
-    if (from_attr_) {
-      *given = has_attr_;
-      return axes_;
-    }
-    const Tensor* a = ctx.Input(1);
-    *given = a != nullptr;
-    if (a == nullptr) return std::vector<int64_t>{};
-    if (a->rank() > 1) return ctx.InvalidArgument("axes must be 1-D, got " + a->TypeString());
-    return ReadInts(ctx, *a, "axes");
+  explicit SqueezeKernel(const KernelInfo& info) : attrs_(ReadSqueezeAxesAttrs(info)) {}
+  Status Run(KernelContext& ctx) const override {
+    KILN_ASSIGN_OR_RETURN(Tensor y, SqueezeView(ctx, attrs_, *ctx.Input(0)));
+    return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
 
  private:
-  bool from_attr_;
-  bool has_attr_;
-  std::vector<int64_t> axes_;
+  SqueezeAxesAttrs attrs_;
 };
 
-class SqueezeKernel : public AxesKernel {
+class UnsqueezeKernel : public Kernel {
  public:
-  using AxesKernel::AxesKernel;
+  explicit UnsqueezeKernel(const KernelInfo& info) : attrs_(ReadSqueezeAxesAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    const Tensor& x = *ctx.Input(0);
-    bool given = false;
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> axes, Axes(ctx, &given));
-    std::vector<bool> drop(x.rank(), false);
-    if (!given) {
-      for (int i = 0; i < x.rank(); ++i) drop[i] = x.dim(i) == 1;
-    } else {
-      KILN_ASSIGN_OR_RETURN(std::vector<int> norm, NormalizeAxes(ctx, axes, x.rank()));
-      for (int a : norm) {
-        if (x.dim(a) != 1) {
-          return ctx.InvalidArgument("cannot squeeze axis " + std::to_string(a) + " of " +
-                                     x.TypeString() + ": its size is not 1");
-        }
-        drop[a] = true;
-      }
-    }
-    std::vector<int64_t> dims;
-    for (int i = 0; i < x.rank(); ++i) {
-      if (!drop[i]) dims.push_back(x.dim(i));
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor y, x.Reshaped(dims));
+    KILN_ASSIGN_OR_RETURN(Tensor y, UnsqueezeView(ctx, attrs_, *ctx.Input(0)));
     return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
-};
 
-class UnsqueezeKernel : public AxesKernel {
- public:
-  using AxesKernel::AxesKernel;
-  Status Run(KernelContext& ctx) const override {
-    const Tensor& x = *ctx.Input(0);
-    bool given = false;
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> axes, Axes(ctx, &given));
-    if (!given) return ctx.InvalidArgument("axes are required");
-    const int out_rank = x.rank() + static_cast<int>(axes.size());
-    KILN_ASSIGN_OR_RETURN(std::vector<int> norm, NormalizeAxes(ctx, axes, out_rank));
-    std::vector<bool> inserted(out_rank, false);
-    for (int a : norm) inserted[a] = true;
-    std::vector<int64_t> dims;
-    int k = 0;
-    for (int i = 0; i < out_rank; ++i) dims.push_back(inserted[i] ? 1 : x.dim(k++));
-    KILN_ASSIGN_OR_RETURN(Tensor y, x.Reshaped(dims));
-    return ctx.SetOutput(0, AnyValue(std::move(y)));
-  }
+ private:
+  SqueezeAxesAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -195,26 +79,17 @@ class UnsqueezeKernel : public AxesKernel {
 
 class ShapeKernel : public Kernel {
  public:
-  explicit ShapeKernel(const KernelInfo& info)
-      : start_(info.GetInt("start", 0)),
-        end_(info.GetInt("end", std::numeric_limits<int64_t>::max())) {}
+  explicit ShapeKernel(const KernelInfo& info) : attrs_(ReadShapeAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    const int64_t r = x.rank();
-    auto clamp = [r](int64_t v) {
-      if (v < 0) v += r;
-      return std::min(std::max<int64_t>(v, 0), r);
-    };
-    const int64_t b = clamp(start_);
-    const int64_t e = std::max(clamp(end_), b);
+    const auto [b, e] = ShapeRange(attrs_, x.rank());
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, {e - b}));
     for (int64_t i = b; i < e; ++i) y->data<int64_t>()[i - b] = x.dim(static_cast<int>(i));
     return Status::Ok();
   }
 
  private:
-  int64_t start_;
-  int64_t end_;
+  ShapeAttrs attrs_;
 };
 
 Status SizeRun(KernelContext& ctx) {
@@ -234,16 +109,8 @@ Status IdentityRun(KernelContext& ctx) {
 
 Status ExpandRun(KernelContext& ctx) {
   const Tensor& x = *ctx.Input(0);
-  const Tensor& s = *ctx.Input(1);
-  if (s.rank() != 1) return ctx.InvalidArgument("shape must be 1-D, got " + s.TypeString());
-  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ReadInts(ctx, s, "shape"));
-  for (int64_t d : shape) {
-    if (d < 0) return ctx.InvalidArgument("shape " + DimsToString(shape) + " has a negative dim");
-  }
-  auto out = BroadcastShapes({x.dims(), shape});
-  if (!out.ok()) return ctx.InvalidArgument(out.status().message());
-  const std::vector<int64_t> dims = *out;
-  return EmitStrided(ctx, 0, x, 0, dims, dims, BroadcastStrides(x.dims(), dims));
+  KILN_ASSIGN_OR_RETURN(StridedPlan p, PlanExpand(ctx, x));
+  return EmitStrided(ctx, 0, x, p.offset, p.out_dims, p.iter_dims, p.strides);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,20 +131,14 @@ Status FillWith(KernelContext& ctx, StagedOutput& y, const Tensor& value) {
 class ConstantOfShapeKernel : public Kernel {
  public:
   explicit ConstantOfShapeKernel(const KernelInfo& info) {
-    const Tensor* v = info.GetTensor("value");
-    value_ = v != nullptr ? *v : Tensor::Scalar<float>(0.0f);
+    value_ = ConstantOfShapeValue(info);
   }
   Status Run(KernelContext& ctx) const override {
     if (value_.numel() != 1) {
       return ctx.InvalidArgument("attribute 'value' must have one element, got " +
                                  value_.TypeString());
     }
-    const Tensor& s = *ctx.Input(0);
-    if (s.rank() != 1) return ctx.InvalidArgument("input must be 1-D, got " + s.TypeString());
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReadInts(ctx, s, "input"));
-    for (int64_t d : dims) {
-      if (d < 0) return ctx.InvalidArgument("shape " + DimsToString(dims) + " has a negative dim");
-    }
+    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConstantOfShapeDims(ctx, *ctx.Input(0)));
     KILN_ASSIGN_OR_RETURN(StagedOutput y, StageOutput(ctx, 0, value_.dtype(), dims));
     return FillWith(ctx, y, value_);
   }

@@ -12,6 +12,7 @@
 
 #include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/softmax_params.h"
 
 namespace kiln::cpu {
 namespace {
@@ -137,30 +138,17 @@ void SoftmaxImpl(SoftmaxKind kind, const T* x, T* y, int64_t outer, int64_t n, i
 
 class SoftmaxKernel : public Kernel {
  public:
-  SoftmaxKernel(SoftmaxKind kind, int64_t axis, bool flatten)
-      : kind_(kind), axis_(axis), flatten_(flatten) {}
+  SoftmaxKernel(SoftmaxKind kind, const SoftmaxAttrs& attrs) : kind_(kind), attrs_(attrs) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 0 is missing");
-    const int rank = x->rank();
-    if (rank == 0) return ctx.InvalidArgument("input must have rank >= 1, got a scalar");
-    KILN_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, rank, ctx.node()));
-    const auto& d = x->dims();
-    int64_t outer = ProductOfDims(d, 0, axis);
-    int64_t n, inner;
-    if (flatten_) {
-      n = ProductOfDims(d, axis, rank);
-      inner = 1;
-    } else {
-      n = d[axis];
-      inner = ProductOfDims(d, axis + 1, rank);
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), d));
+    KILN_ASSIGN_OR_RETURN(const SoftmaxSplit sp, PlanSoftmax(ctx, attrs_, *x));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     if (x->numel() == 0) return Status::Ok();
     bool ok = Dispatch<KILN_FLOAT_TYPES>(x->dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      SoftmaxImpl<T>(kind_, x->data<T>(), y->data<T>(), outer, n, inner);
+      SoftmaxImpl<T>(kind_, x->data<T>(), y->data<T>(), sp.outer, sp.n, sp.inner);
     });
     if (!ok) {
       return ctx.Unsupported(std::string("element type ") + DataTypeName(x->dtype()) +
@@ -171,16 +159,13 @@ class SoftmaxKernel : public Kernel {
 
  private:
   SoftmaxKind kind_;
-  int64_t axis_;
-  bool flatten_;
+  SoftmaxAttrs attrs_;
 };
 
 KernelFactory SoftmaxFactory(SoftmaxKind kind) {
   return [kind](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-    // Before opset 13 the input is coerced to 2-D [prod(d[:axis]), prod(d[axis:])].
-    const bool flatten = info.opset() < 13;
-    const int64_t axis = info.GetInt("axis", flatten ? 1 : -1);
-    return std::unique_ptr<Kernel>(new SoftmaxKernel(kind, axis, flatten));
+    const SoftmaxAttrs attrs = ReadSoftmaxAttrs(info);
+    return std::unique_ptr<Kernel>(new SoftmaxKernel(kind, attrs));
   };
 }
 

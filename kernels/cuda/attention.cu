@@ -17,50 +17,13 @@
 
 #include "kernels/cuda/attention.cuh"
 #include "kernels/cuda/cuda_math.cuh"
+#include "kernels/cuda/cuda_reduce.cuh"
 
 namespace kiln::cuda {
 namespace {
 
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kThreads = 128;
 constexpr int kTile = 64;
-constexpr int64_t kMaxGrid = int64_t{1} << 20;
-
-__device__ __forceinline__ float NegInf() { return __int_as_float(0xff800000); }
-__device__ __forceinline__ float NanMax(float a, float b) { return (b > a || isnan(b)) ? b : a; }
-
-__device__ __forceinline__ float WarpSum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(kFullMask, v, o);
-  return v;
-}
-__device__ __forceinline__ float WarpMax(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = NanMax(v, __shfl_xor_sync(kFullMask, v, o));
-  return v;
-}
-
-// Block-wide sum / maximum (1-D block, a multiple of 32 threads); every thread gets the result.
-// Both end with __syncthreads, so `red` can be reused at once and earlier shared-memory writes
-// are visible after them.
-__device__ __forceinline__ float BlockSum(float v, float* red) {
-  v = WarpSum(v);
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) red[warp] = v;
-  __syncthreads();
-  v = lane < static_cast<int>(blockDim.x >> 5) ? red[lane] : 0.0f;
-  v = WarpSum(v);
-  __syncthreads();
-  return v;
-}
-__device__ __forceinline__ float BlockMax(float v, float* red) {
-  v = WarpMax(v);
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) red[warp] = v;
-  __syncthreads();
-  v = lane < static_cast<int>(blockDim.x >> 5) ? red[lane] : NegInf();
-  v = WarpMax(v);
-  __syncthreads();
-  return v;
-}
 
 template <typename M>
 __device__ __forceinline__ float MaskValue(M v) {

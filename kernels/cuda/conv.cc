@@ -4,7 +4,7 @@
 //   ConvTranspose   1+  (as Conv, plus output_padding and output_shape)
 //   kiln FusedConv  1   (float32: activation(Conv(X, W, B?) + Z?), Z of Y's shape; Y may share
 //                        Z's buffer)
-// Attribute parsing, geometry and error messages follow kernels/cpu/conv.cc.
+// Attributes, geometry and their errors: kernels/cpu/conv_pool_params.h, shared with the CPU.
 //
 // Conv runs cudnnConvolutionForward (4-D / 5-D descriptors: a 1-D convolution is a 2-D one with
 // height 1); ConvTranspose runs cudnnConvolutionBackwardData, the adjoint of the convolution from
@@ -21,7 +21,6 @@
 // the activation follow in one epilogue kernel.
 #include "kernels/cuda/conv.cuh"
 
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -29,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
@@ -40,118 +40,9 @@ constexpr size_t kMaxWorkspaceBytes = size_t{512} << 20;
 
 size_t ElemSize(FloatElem e) { return e == FloatElem::kFloat ? 4 : 2; }
 
-// ---- Window geometry (as kernels/cpu/conv_pool_util.h, without ceil_mode) ----------------------
-
-enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
-
-struct WindowAttrs {
-  AutoPad auto_pad = AutoPad::kNotSet;
-  std::vector<int64_t> kernel_shape, strides, dilations, pads;
-};
-
-Status ParseWindowAttrs(const KernelInfo& info, WindowAttrs* w) {
-  const std::string ap = info.GetString("auto_pad", "NOTSET");
-  if (ap == "NOTSET" || ap.empty()) {
-    w->auto_pad = AutoPad::kNotSet;
-  } else if (ap == "SAME_UPPER") {
-    w->auto_pad = AutoPad::kSameUpper;
-  } else if (ap == "SAME_LOWER") {
-    w->auto_pad = AutoPad::kSameLower;
-  } else if (ap == "VALID") {
-    w->auto_pad = AutoPad::kValid;
-  } else {
-    return info.InvalidModel("unknown auto_pad '" + ap + "'");
-  }
-  w->kernel_shape = info.GetInts("kernel_shape");
-  w->strides = info.GetInts("strides");
-  w->dilations = info.GetInts("dilations");
-  w->pads = info.GetInts("pads");
-  for (int64_t v : w->kernel_shape) {
-    if (v <= 0) return info.InvalidModel("kernel_shape values must be positive");
-  }
-  for (int64_t v : w->strides) {
-    if (v <= 0) return info.InvalidModel("strides must be positive");
-  }
-  for (int64_t v : w->dilations) {
-    if (v <= 0) return info.InvalidModel("dilations must be positive");
-  }
-  for (int64_t v : w->pads) {
-    if (v < 0) return info.InvalidModel("pads must be non-negative");
-  }
-  return info.status();
-}
-
-struct Geometry {
-  int nd = 0;
-  std::vector<int64_t> in, kernel, stride, dilation, pad_begin, pad_end, out;
-  int64_t EffectiveKernel(int d) const { return (kernel[d] - 1) * dilation[d] + 1; }
-};
-
-// `v` (an attribute with `want` values) or `want` copies of `def` when absent.
-Status TakeValues(const KernelContext& ctx, const std::vector<int64_t>& v, size_t want, int64_t def,
-                  const char* name, std::vector<int64_t>* out) {
-  if (v.empty()) {
-    out->assign(want, def);
-    return Status::Ok();
-  }
-  if (v.size() != want) {
-    return ctx.InvalidArgument(std::string(name) + " has " + std::to_string(v.size()) +
-                               " values, expected " + std::to_string(want));
-  }
-  *out = v;
-  return Status::Ok();
-}
-
-Status ResolveGeometry(const KernelContext& ctx, const WindowAttrs& w,
-                       const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,
-                       Geometry* g) {
-  const int nd = static_cast<int>(in.size());
-  g->nd = nd;
-  g->in = in;
-  g->kernel = kernel;
-  if (static_cast<int>(kernel.size()) != nd) {
-    return ctx.InvalidArgument("kernel has " + std::to_string(kernel.size()) +
-                               " spatial dims, input has " + std::to_string(nd));
-  }
-  KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, w.strides, nd, 1, "strides", &g->stride));
-  KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, w.dilations, nd, 1, "dilations", &g->dilation));
-  std::vector<int64_t> pads;
-  KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, w.pads, 2 * nd, 0, "pads", &pads));
-  g->pad_begin.assign(pads.begin(), pads.begin() + nd);
-  g->pad_end.assign(pads.begin() + nd, pads.end());
-  g->out.assign(nd, 0);
-  for (int d = 0; d < nd; ++d) {
-    const int64_t k = g->EffectiveKernel(d), s = g->stride[d];
-    switch (w.auto_pad) {
-      case AutoPad::kSameUpper:
-      case AutoPad::kSameLower: {
-        g->out[d] = (in[d] + s - 1) / s;
-        const int64_t total = std::max<int64_t>(0, (g->out[d] - 1) * s + k - in[d]);
-        const int64_t small = total / 2;
-        g->pad_begin[d] = w.auto_pad == AutoPad::kSameUpper ? small : total - small;
-        g->pad_end[d] = total - g->pad_begin[d];
-        break;
-      }
-      case AutoPad::kValid:
-        g->pad_begin[d] = g->pad_end[d] = 0;
-        [[fallthrough]];
-      case AutoPad::kNotSet: {
-        const int64_t span = in[d] + g->pad_begin[d] + g->pad_end[d] - k;
-        if (span < 0) {
-          return ctx.InvalidArgument("window (effective size " + std::to_string(k) +
-                                     ") is larger than the padded input along spatial dim " +
-                                     std::to_string(d) + " (input " + DimsToString(in) + ")");
-        }
-        g->out[d] = span / s + 1;
-        break;
-      }
-    }
-  }
-  return Status::Ok();
-}
-
-// Floor division by 2 (output_shape can make the total padding negative).
-int64_t FloorDiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+using cpu::ConvAttrs;
+using cpu::ConvShape;
+using cpu::Geometry;
 
 // ---- cuDNN plumbing --------------------------------------------------------------------------
 
@@ -464,12 +355,7 @@ class ConvKernel : public Kernel {
   // `fused`: kiln's FusedConv (residual input 3 and `act`).
   ConvKernel(const KernelInfo& info, bool transpose, bool fused, FusedActivation act)
       : transpose_(transpose), fused_(fused), allow_tf32_(info.allow_tf32()), act_(act) {
-    init_ = ParseWindowAttrs(info, &attrs_);
-    group_ = info.GetInt("group", 1);
-    output_padding_ = info.GetInts("output_padding");
-    output_shape_ = info.GetInts("output_shape");
-    if (init_.ok()) init_ = info.status();
-    if (init_.ok() && group_ < 1) init_ = info.InvalidModel("group must be >= 1");
+    init_ = cpu::ParseConvAttrs(info, &attrs_);
   }
   const Status& init_status() const { return init_; }
 
@@ -478,57 +364,16 @@ class ConvKernel : public Kernel {
     const Tensor* wt = ctx.Input(1);
     const Tensor* b = ctx.Input(2);
     const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
-    if (x == nullptr || wt == nullptr) return ctx.InvalidArgument("missing input X or W");
-    if (x->rank() < 3 || wt->rank() != x->rank()) {
-      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
-                                 DimsToString(wt->dims()) +
-                                 " must have the same rank >= 3 ([N, C, spatial...])");
-    }
-    const int nd = x->rank() - 2;
-    if (nd > 3) return ctx.Unsupported("convolution over more than 3 spatial dims");
-    const int64_t n = x->dim(0), c = x->dim(1);
-    const int64_t m = transpose_ ? wt->dim(1) * group_ : wt->dim(0);
-    const int64_t w_in_channels = transpose_ ? wt->dim(0) : wt->dim(1) * group_;
-    if (w_in_channels != c || (!transpose_ && m % group_ != 0)) {
-      return ctx.InvalidArgument("X " + DimsToString(x->dims()) + " and W " +
-                                 DimsToString(wt->dims()) + " disagree on channels (group " +
-                                 std::to_string(group_) + ")");
-    }
-    if (b != nullptr && (b->rank() != 1 || b->dim(0) != m)) {
-      return ctx.InvalidArgument("B " + DimsToString(b->dims()) + " must be [" + std::to_string(m) +
-                                 "]");
-    }
-    std::vector<int64_t> kernel(wt->dims().begin() + 2, wt->dims().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
-      return ctx.InvalidArgument("kernel_shape " + DimsToString(attrs_.kernel_shape) +
-                                 " differs from W's spatial dims " + DimsToString(kernel));
-    }
-    const std::vector<int64_t> in(x->dims().begin() + 2, x->dims().end());
-    Geometry g;
-    if (transpose_) {
-      KILN_CUDA_RETURN_IF_ERROR(TransposeGeometry(ctx, in, kernel, &g));
-    } else {
-      KILN_CUDA_RETURN_IF_ERROR(ResolveGeometry(ctx, attrs_, in, kernel, &g));
-    }
-    std::vector<int64_t> y_dims = {n, m};
-    y_dims.insert(y_dims.end(), g.out.begin(), g.out.end());
-    if (x->dtype() != wt->dtype() || (b != nullptr && b->dtype() != x->dtype())) {
-      return ctx.InvalidArgument("X, W and B must share one element type");
-    }
-    if (fused_) {
-      if (x->dtype() != DataType::kFloat || (z != nullptr && z->dtype() != DataType::kFloat)) {
-        return ctx.Unsupported("FusedConv supports float32 only");
-      }
-      if (z != nullptr && z->dims() != y_dims) {
-        return ctx.InvalidArgument("Z " + DimsToString(z->dims()) + " must have Y's shape " +
-                                   DimsToString(y_dims));
-      }
-    }
+    ConvShape shape;
+    KILN_CUDA_RETURN_IF_ERROR(cpu::ResolveConvShape(ctx, attrs_, transpose_, x, wt, b, &shape));
+    const Geometry& g = shape.g;
+    const int64_t m = shape.m;
+    KILN_CUDA_RETURN_IF_ERROR(cpu::CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims));
     FloatElem elem;
     if (!ToFloatElem(x->dtype(), &elem)) {
       return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
     }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), y_dims));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), shape.y_dims));
     if (y->numel() == 0) return Status::Ok();
     if (x->numel() == 0 || wt->numel() == 0) {
       return ctx.InvalidArgument("empty X or W with a non-empty output");
@@ -569,7 +414,7 @@ class ConvKernel : public Kernel {
     std::vector<int64_t> pads = g.pad_begin;
     Tensor padded;
     CudnnConv cc;
-    bool cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, group_, &cc);
+    bool cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, attrs_.group, &cc);
     if (cudnn_ok && !symmetric) {
       // cuDNN pads symmetrically only: convolve a zero-padded copy of X with no padding.
       std::vector<int64_t> sp(g.nd);
@@ -577,7 +422,7 @@ class ConvKernel : public Kernel {
       src_dims = {n, c};
       src_dims.insert(src_dims.end(), sp.begin(), sp.end());
       pads.assign(g.nd, 0);
-      cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, group_, &cc);
+      cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, attrs_.group, &cc);
       if (cudnn_ok) {
         const size_t bytes = static_cast<size_t>(Product(src_dims)) * ElemSize(elem);
         KILN_ASSIGN_OR_RETURN(padded, ctx.Scratch(bytes));
@@ -594,7 +439,7 @@ class ConvKernel : public Kernel {
           CudnnForward(ctx, cc, elem, allow_tf32_, src, wt.raw_data(), y->raw_data(), beta, &done));
     }
     if (done) return Status::Ok();
-    const ConvDirectParams p = DirectParams(n, c, y->dim(1), group_, g.in, g.out, g);
+    const ConvDirectParams p = DirectParams(n, c, y->dim(1), attrs_.group, g.in, g.out, g);
     return CudaStatus(
         LaunchConvDirect(elem, x.raw_data(), wt.raw_data(), y->raw_data(), p, z != nullptr, stream),
         ctx, "LaunchConvDirect");
@@ -615,7 +460,7 @@ class ConvKernel : public Kernel {
     bool done = false;
     CudnnConv cc;
     if (direct_fits) {
-      if (MakeCudnnConv(y->dims(), wt.dims(), x.dims(), g.pad_begin, g, group_, &cc)) {
+      if (MakeCudnnConv(y->dims(), wt.dims(), x.dims(), g.pad_begin, g, attrs_.group, &cc)) {
         KILN_CUDA_RETURN_IF_ERROR(CudnnBackwardData(ctx, cc, elem, allow_tf32_, x.raw_data(),
                                                     wt.raw_data(), y->raw_data(), &done));
       }
@@ -627,7 +472,7 @@ class ConvKernel : public Kernel {
       std::vector<int64_t> full_dims = {n, m};
       full_dims.insert(full_dims.end(), full.begin(), full.end());
       const std::vector<int64_t> zero(g.nd, 0);
-      if (MakeCudnnConv(full_dims, wt.dims(), x.dims(), zero, g, group_, &cc)) {
+      if (MakeCudnnConv(full_dims, wt.dims(), x.dims(), zero, g, attrs_.group, &cc)) {
         const size_t bytes = static_cast<size_t>(Product(full_dims)) * ElemSize(elem);
         KILN_ASSIGN_OR_RETURN(Tensor full_buf, ctx.Scratch(bytes));
         KILN_CUDA_RETURN_IF_ERROR(CudnnBackwardData(ctx, cc, elem, allow_tf32_, x.raw_data(),
@@ -643,71 +488,17 @@ class ConvKernel : public Kernel {
       }
     }
     if (done) return Status::Ok();
-    const ConvDirectParams p = DirectParams(n, c, m, group_, g.in, g.out, g);
+    const ConvDirectParams p = DirectParams(n, c, m, attrs_.group, g.in, g.out, g);
     return CudaStatus(
         LaunchConvTransposeDirect(elem, x.raw_data(), wt.raw_data(), y->raw_data(), p, stream), ctx,
         "LaunchConvTransposeDirect");
-  }
-
-  // ConvTranspose: resolves pads (from output_shape or auto_pad when given) and the output size
-  // into g->out (as kernels/cpu/conv.cc).
-  Status TransposeGeometry(const KernelContext& ctx, const std::vector<int64_t>& in,
-                           const std::vector<int64_t>& kernel, Geometry* g) const {
-    const int nd = static_cast<int>(in.size());
-    g->nd = nd;
-    g->in = in;
-    g->kernel = kernel;
-    std::vector<int64_t> pads, out_pad, out_shape;
-    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, attrs_.strides, nd, 1, "strides", &g->stride));
-    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, attrs_.dilations, nd, 1, "dilations", &g->dilation));
-    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, attrs_.pads, 2 * nd, 0, "pads", &pads));
-    KILN_CUDA_RETURN_IF_ERROR(TakeValues(ctx, output_padding_, nd, 0, "output_padding", &out_pad));
-    if (!output_shape_.empty()) {
-      out_shape = output_shape_;
-      if (static_cast<int>(out_shape.size()) == nd + 2) {
-        out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
-      }
-      if (static_cast<int>(out_shape.size()) != nd) {
-        return ctx.InvalidArgument("output_shape " + DimsToString(output_shape_) + " must have " +
-                                   std::to_string(nd) + " spatial values");
-      }
-    }
-    g->pad_begin.assign(pads.begin(), pads.begin() + nd);
-    g->pad_end.assign(pads.begin() + nd, pads.end());
-    g->out.assign(nd, 0);
-    const bool same =
-        attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
-    for (int d = 0; d < nd; ++d) {
-      const int64_t full = g->stride[d] * (in[d] - 1) + out_pad[d] + g->EffectiveKernel(d);
-      if (!out_shape.empty() || same) {
-        const int64_t target = out_shape.empty() ? in[d] * g->stride[d] : out_shape[d];
-        const int64_t total = full - target;
-        if (attrs_.auto_pad == AutoPad::kSameUpper) {
-          g->pad_begin[d] = FloorDiv2(total);
-          g->pad_end[d] = total - g->pad_begin[d];
-        } else {
-          g->pad_end[d] = FloorDiv2(total);
-          g->pad_begin[d] = total - g->pad_end[d];
-        }
-      } else if (attrs_.auto_pad == AutoPad::kValid) {
-        g->pad_begin[d] = g->pad_end[d] = 0;
-      }
-      g->out[d] = full - g->pad_begin[d] - g->pad_end[d];
-      if (g->out[d] < 0) {
-        return ctx.InvalidArgument("ConvTranspose output size along spatial dim " +
-                                   std::to_string(d) + " is negative");
-      }
-    }
-    return Status::Ok();
   }
 
   bool transpose_;
   bool fused_;
   bool allow_tf32_;
   FusedActivation act_;
-  WindowAttrs attrs_;
-  int64_t group_ = 1;
-  std::vector<int64_t> output_padding_, output_shape_;
+  ConvAttrs attrs_;
   Status init_;
 };
 

@@ -12,6 +12,8 @@
 //   Where @9+                every fixed-size type of 1, 2, 4 or 8 bytes (bytes move)
 // Integer Add / Sub / Mul wrap. Integer Div and Mod by zero give 0: the CPU kernels report an
 // error, a GPU kernel cannot without reading back the data.
+#include "kernels/cuda/elementwise.cuh"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,7 +23,6 @@
 #include "ir/tensor.h"
 #include "kernels/cpu/common.h"
 #include "kernels/cuda/cuda_common.h"
-#include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/register.h"
 
 namespace kiln::cuda {
@@ -30,8 +31,7 @@ namespace {
 using Dims = std::vector<int64_t>;
 
 const std::vector<DataType> kArithTypes = {DataType::kFloat, DataType::kFloat16,
-                                           DataType::kBFloat16, DataType::kInt32,
-                                           DataType::kInt64};
+                                           DataType::kBFloat16, DataType::kInt32, DataType::kInt64};
 
 bool Contains(const std::vector<DataType>& types, DataType t) {
   for (DataType x : types) {
@@ -208,8 +208,7 @@ Status RunPRelu(KernelContext& ctx) {
 // Max, Min, Sum, Mean over 1..N broadcast inputs: out = op(in0, in1), then out = op(out, in_k)
 // for each further input (in place: element i is read and written by one thread); Mean divides by
 // N at the end. One input is copied.
-Status RunVariadic(KernelContext& ctx, BinaryOp op, bool mean,
-                   const std::vector<DataType>& types) {
+Status RunVariadic(KernelContext& ctx, BinaryOp op, bool mean, const std::vector<DataType>& types) {
   const int n = ctx.num_inputs();
   if (n < 1) return ctx.InvalidArgument("needs at least one input");
   std::vector<const Tensor*> in(n);
@@ -218,10 +217,9 @@ Status RunVariadic(KernelContext& ctx, BinaryOp op, bool mean,
     KILN_RETURN_IF_ERROR(GetTensor(ctx, i, &in[i]));
     shapes[i] = in[i]->dims();
     if (in[i]->dtype() != in[0]->dtype()) {
-      return ctx.InvalidArgument("inputs 0 and " + std::to_string(i) +
-                                 " must have the same element type, got " +
-                                 DataTypeName(in[0]->dtype()) + " and " +
-                                 DataTypeName(in[i]->dtype()));
+      return ctx.InvalidArgument(
+          "inputs 0 and " + std::to_string(i) + " must have the same element type, got " +
+          DataTypeName(in[0]->dtype()) + " and " + DataTypeName(in[i]->dtype()));
     }
   }
   const DataType dt = in[0]->dtype();
@@ -325,8 +323,7 @@ void RegisterElementwiseKernels(KernelRegistry& r) {
 
   std::vector<DataType> equal_types = kArithTypes;
   equal_types.push_back(DataType::kBool);
-  auto compare = [&](const char* op, int since, BinaryOp bop,
-                     const std::vector<DataType>& types) {
+  auto compare = [&](const char* op, int since, BinaryOp bop, const std::vector<DataType>& types) {
     r.Register(def(op, since).Types("T", {0, 1}, types), BinaryFactory(bop, types));
   };
   compare("Equal", 1, BinaryOp::kEqual, equal_types);
@@ -335,8 +332,7 @@ void RegisterElementwiseKernels(KernelRegistry& r) {
   compare("GreaterOrEqual", 12, BinaryOp::kGreaterOrEqual, kArithTypes);
   compare("LessOrEqual", 12, BinaryOp::kLessOrEqual, kArithTypes);
 
-  auto variadic = [&](const char* op, BinaryOp bop, bool mean,
-                      const std::vector<DataType>& types) {
+  auto variadic = [&](const char* op, BinaryOp bop, bool mean, const std::vector<DataType>& types) {
     r.Register(def(op, 1).Types("T", {-1}, types),
                Stateless([bop, mean, types](KernelContext& ctx) {
                  return RunVariadic(ctx, bop, mean, types);
@@ -348,9 +344,9 @@ void RegisterElementwiseKernels(KernelRegistry& r) {
   variadic("Mean", BinaryOp::kAdd, true, kFloats);
 
   const std::vector<DataType> where_types = {
-      DataType::kFloat,  DataType::kFloat16, DataType::kBFloat16, DataType::kDouble,
-      DataType::kInt8,   DataType::kInt16,   DataType::kInt32,    DataType::kInt64,
-      DataType::kUint8,  DataType::kUint16,  DataType::kUint32,   DataType::kUint64,
+      DataType::kFloat, DataType::kFloat16, DataType::kBFloat16, DataType::kDouble,
+      DataType::kInt8,  DataType::kInt16,   DataType::kInt32,    DataType::kInt64,
+      DataType::kUint8, DataType::kUint16,  DataType::kUint32,   DataType::kUint64,
       DataType::kBool};
   r.Register(def("Where", 9).Types("B", {0}, kBool).Types("T", {1, 2}, where_types),
              Stateless(RunWhere));

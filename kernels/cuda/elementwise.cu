@@ -75,23 +75,29 @@ cudaError_t RunBinary(const void* a, const void* b, void* out, int64_t n, const 
 
 struct AddOp {
   template <typename C>
-  __device__ C operator()(C a, C b) const { return ew::WrapAdd(a, b); }
+  __device__ C operator()(C a, C b) const {
+    return ew::WrapAdd(a, b);
+  }
 };
 struct SubOp {
   template <typename C>
-  __device__ C operator()(C a, C b) const { return ew::WrapSub(a, b); }
+  __device__ C operator()(C a, C b) const {
+    return ew::WrapSub(a, b);
+  }
 };
 struct MulOp {
   template <typename C>
-  __device__ C operator()(C a, C b) const { return ew::WrapMul(a, b); }
+  __device__ C operator()(C a, C b) const {
+    return ew::WrapMul(a, b);
+  }
 };
 struct DivOp {
   template <typename C>
   __device__ C operator()(C a, C b) const {
     if constexpr (std::is_integral_v<C>) {
-      if (b == 0) return 0;                        // defined as 0 (the CPU reports an error)
-      if (b == -1) return ew::WrapSub(C(0), a);   // INT_MIN / -1 wraps instead of trapping
-      return a / b;                                // truncates toward zero
+      if (b == 0) return 0;                      // defined as 0 (the CPU reports an error)
+      if (b == -1) return ew::WrapSub(C(0), a);  // INT_MIN / -1 wraps instead of trapping
+      return a / b;                              // truncates toward zero
     } else {
       return a / b;
     }
@@ -155,23 +161,33 @@ struct PowOp {
 };
 struct EqualOp {
   template <typename C>
-  __device__ bool operator()(C a, C b) const { return a == b; }
+  __device__ bool operator()(C a, C b) const {
+    return a == b;
+  }
 };
 struct LessOp {
   template <typename C>
-  __device__ bool operator()(C a, C b) const { return a < b; }
+  __device__ bool operator()(C a, C b) const {
+    return a < b;
+  }
 };
 struct GreaterOp {
   template <typename C>
-  __device__ bool operator()(C a, C b) const { return a > b; }
+  __device__ bool operator()(C a, C b) const {
+    return a > b;
+  }
 };
 struct LessOrEqualOp {
   template <typename C>
-  __device__ bool operator()(C a, C b) const { return a <= b; }
+  __device__ bool operator()(C a, C b) const {
+    return a <= b;
+  }
 };
 struct GreaterOrEqualOp {
   template <typename C>
-  __device__ bool operator()(C a, C b) const { return a >= b; }
+  __device__ bool operator()(C a, C b) const {
+    return a >= b;
+  }
 };
 struct AndOp {
   __device__ bool operator()(bool a, bool b) const { return a && b; }
@@ -189,25 +205,41 @@ cudaError_t SameTypeBinary(BinaryOp op, const void* a, const void* b, void* out,
                            const BroadcastShape& s, cudaStream_t st) {
   if constexpr (std::is_same_v<T, BoolByte>) {
     switch (op) {
-      case BinaryOp::kAnd: return RunBinary<T, T, T>(a, b, out, n, s, AndOp{}, st);
-      case BinaryOp::kOr: return RunBinary<T, T, T>(a, b, out, n, s, OrOp{}, st);
-      case BinaryOp::kXor: return RunBinary<T, T, T>(a, b, out, n, s, XorOp{}, st);
-      case BinaryOp::kEqual: return RunBinary<T, T, T>(a, b, out, n, s, EqualOp{}, st);
-      default: return cudaErrorInvalidValue;
+      case BinaryOp::kAnd:
+        return RunBinary<T, T, T>(a, b, out, n, s, AndOp{}, st);
+      case BinaryOp::kOr:
+        return RunBinary<T, T, T>(a, b, out, n, s, OrOp{}, st);
+      case BinaryOp::kXor:
+        return RunBinary<T, T, T>(a, b, out, n, s, XorOp{}, st);
+      case BinaryOp::kEqual:
+        return RunBinary<T, T, T>(a, b, out, n, s, EqualOp{}, st);
+      default:
+        return cudaErrorInvalidValue;
     }
   } else if constexpr (ew::kIsArith<T>) {
     switch (op) {
-      case BinaryOp::kAdd: return RunBinary<T, T, T>(a, b, out, n, s, AddOp{}, st);
-      case BinaryOp::kSub: return RunBinary<T, T, T>(a, b, out, n, s, SubOp{}, st);
-      case BinaryOp::kMul: return RunBinary<T, T, T>(a, b, out, n, s, MulOp{}, st);
-      case BinaryOp::kDiv: return RunBinary<T, T, T>(a, b, out, n, s, DivOp{}, st);
-      case BinaryOp::kMax: return RunBinary<T, T, T>(a, b, out, n, s, MaxOp{}, st);
-      case BinaryOp::kMin: return RunBinary<T, T, T>(a, b, out, n, s, MinOp{}, st);
-      case BinaryOp::kMod: return RunBinary<T, T, T>(a, b, out, n, s, ModOp<false>{}, st);
-      case BinaryOp::kFMod: return RunBinary<T, T, T>(a, b, out, n, s, ModOp<true>{}, st);
-      case BinaryOp::kEqual: return RunBinary<T, T, BoolByte>(a, b, out, n, s, EqualOp{}, st);
-      case BinaryOp::kLess: return RunBinary<T, T, BoolByte>(a, b, out, n, s, LessOp{}, st);
-      case BinaryOp::kGreater: return RunBinary<T, T, BoolByte>(a, b, out, n, s, GreaterOp{}, st);
+      case BinaryOp::kAdd:
+        return RunBinary<T, T, T>(a, b, out, n, s, AddOp{}, st);
+      case BinaryOp::kSub:
+        return RunBinary<T, T, T>(a, b, out, n, s, SubOp{}, st);
+      case BinaryOp::kMul:
+        return RunBinary<T, T, T>(a, b, out, n, s, MulOp{}, st);
+      case BinaryOp::kDiv:
+        return RunBinary<T, T, T>(a, b, out, n, s, DivOp{}, st);
+      case BinaryOp::kMax:
+        return RunBinary<T, T, T>(a, b, out, n, s, MaxOp{}, st);
+      case BinaryOp::kMin:
+        return RunBinary<T, T, T>(a, b, out, n, s, MinOp{}, st);
+      case BinaryOp::kMod:
+        return RunBinary<T, T, T>(a, b, out, n, s, ModOp<false>{}, st);
+      case BinaryOp::kFMod:
+        return RunBinary<T, T, T>(a, b, out, n, s, ModOp<true>{}, st);
+      case BinaryOp::kEqual:
+        return RunBinary<T, T, BoolByte>(a, b, out, n, s, EqualOp{}, st);
+      case BinaryOp::kLess:
+        return RunBinary<T, T, BoolByte>(a, b, out, n, s, LessOp{}, st);
+      case BinaryOp::kGreater:
+        return RunBinary<T, T, BoolByte>(a, b, out, n, s, GreaterOp{}, st);
       case BinaryOp::kLessOrEqual:
         return RunBinary<T, T, BoolByte>(a, b, out, n, s, LessOrEqualOp{}, st);
       case BinaryOp::kGreaterOrEqual:
@@ -217,7 +249,8 @@ cudaError_t SameTypeBinary(BinaryOp op, const void* a, const void* b, void* out,
           return RunBinary<T, T, T>(a, b, out, n, s, PReluOp{}, st);
         }
         return cudaErrorInvalidValue;
-      default: return cudaErrorInvalidValue;
+      default:
+        return cudaErrorInvalidValue;
     }
   } else {
     return cudaErrorInvalidValue;
@@ -283,11 +316,16 @@ cudaError_t LaunchWhere(const void* cond, const void* x, const void* y, void* ou
                         int64_t n, const BroadcastShape& shape, cudaStream_t stream) {
   if (n <= 0) return cudaSuccess;
   switch (elem_bytes) {
-    case 1: return RunWhere<uint8_t>(cond, x, y, out, n, shape, stream);
-    case 2: return RunWhere<uint16_t>(cond, x, y, out, n, shape, stream);
-    case 4: return RunWhere<uint32_t>(cond, x, y, out, n, shape, stream);
-    case 8: return RunWhere<uint64_t>(cond, x, y, out, n, shape, stream);
-    default: return cudaErrorInvalidValue;
+    case 1:
+      return RunWhere<uint8_t>(cond, x, y, out, n, shape, stream);
+    case 2:
+      return RunWhere<uint16_t>(cond, x, y, out, n, shape, stream);
+    case 4:
+      return RunWhere<uint32_t>(cond, x, y, out, n, shape, stream);
+    case 8:
+      return RunWhere<uint64_t>(cond, x, y, out, n, shape, stream);
+    default:
+      return cudaErrorInvalidValue;
   }
 }
 

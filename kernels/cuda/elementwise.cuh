@@ -30,16 +30,35 @@ enum class ElemType : int {
 // The ElemType of a tensor element type; false for the others.
 inline bool ToElemType(DataType t, ElemType* e) {
   switch (t) {
-    case DataType::kFloat: *e = ElemType::kFloat; return true;
-    case DataType::kFloat16: *e = ElemType::kHalf; return true;
-    case DataType::kBFloat16: *e = ElemType::kBFloat16; return true;
-    case DataType::kDouble: *e = ElemType::kDouble; return true;
-    case DataType::kInt32: *e = ElemType::kInt32; return true;
-    case DataType::kInt64: *e = ElemType::kInt64; return true;
-    case DataType::kInt8: *e = ElemType::kInt8; return true;
-    case DataType::kUint8: *e = ElemType::kUint8; return true;
-    case DataType::kBool: *e = ElemType::kBool; return true;
-    default: return false;
+    case DataType::kFloat:
+      *e = ElemType::kFloat;
+      return true;
+    case DataType::kFloat16:
+      *e = ElemType::kHalf;
+      return true;
+    case DataType::kBFloat16:
+      *e = ElemType::kBFloat16;
+      return true;
+    case DataType::kDouble:
+      *e = ElemType::kDouble;
+      return true;
+    case DataType::kInt32:
+      *e = ElemType::kInt32;
+      return true;
+    case DataType::kInt64:
+      *e = ElemType::kInt64;
+      return true;
+    case DataType::kInt8:
+      *e = ElemType::kInt8;
+      return true;
+    case DataType::kUint8:
+      *e = ElemType::kUint8;
+      return true;
+    case DataType::kBool:
+      *e = ElemType::kBool;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -47,24 +66,24 @@ inline bool ToElemType(DataType t, ElemType* e) {
 // 16-bit floats compute in float. Integer Add/Sub/Mul wrap; integer Div and Mod by zero give 0
 // (the CPU kernels report an error instead; a GPU kernel cannot).
 enum class BinaryOp : int {
-  kAdd,   // float types, int32, int64
-  kSub,   // "
-  kMul,   // "
-  kDiv,   // "; integer division truncates toward zero, INT_MIN / -1 wraps
-  kMax,   // "; a NaN first operand propagates (as the CPU kernel)
-  kMin,   // "
-  kMod,   // "; the sign of the divisor (numpy mod)
-  kFMod,  // "; the sign of the dividend (C fmod)
-  kPRelu, // float types: a < 0 ? a * b : a
-  kPow,   // a: float types; b: float types, int32 or int64 (b's type may differ from a's)
+  kAdd,             // float types, int32, int64
+  kSub,             // "
+  kMul,             // "
+  kDiv,             // "; integer division truncates toward zero, INT_MIN / -1 wraps
+  kMax,             // "; a NaN first operand propagates (as the CPU kernel)
+  kMin,             // "
+  kMod,             // "; the sign of the divisor (numpy mod)
+  kFMod,            // "; the sign of the dividend (C fmod)
+  kPRelu,           // float types: a < 0 ? a * b : a
+  kPow,             // a: float types; b: float types, int32 or int64 (b's type may differ from a's)
   kEqual,           // bool output; float types, int32, int64, bool
   kLess,            // bool output; float types, int32, int64
   kGreater,         // "
   kLessOrEqual,     // "
   kGreaterOrEqual,  // "
-  kAnd,  // bool
-  kOr,   // bool
-  kXor,  // bool
+  kAnd,             // bool
+  kOr,              // bool
+  kXor,             // bool
 };
 // Output element type: bool for comparisons and logical ops, else a_type.
 cudaError_t LaunchBinary(BinaryOp op, ElemType a_type, ElemType b_type, const void* a,
@@ -77,15 +96,37 @@ cudaError_t LaunchWhere(const void* cond, const void* x, const void* y, void* ou
 
 enum class UnaryOp : int {
   // float types, int32 and int64:
-  kAbs, kNeg, kSign, kRelu,
+  kAbs,
+  kNeg,
+  kSign,
+  kRelu,
   // float types only:
-  kReciprocal, kSqrt, kExp, kLog, kCeil, kFloor, kRound, kSigmoid, kTanh, kErf,
-  kSin, kCos, kTan, kAsin, kAcos, kAtan, kSinh, kCosh, kAsinh, kAcosh, kAtanh,
-  kLeakyRelu,        // alpha
-  kElu,              // alpha
-  kSelu,             // alpha, beta = gamma
-  kCelu,             // alpha (nonzero)
-  kHardSigmoid,      // alpha, beta
+  kReciprocal,
+  kSqrt,
+  kExp,
+  kLog,
+  kCeil,
+  kFloor,
+  kRound,
+  kSigmoid,
+  kTanh,
+  kErf,
+  kSin,
+  kCos,
+  kTan,
+  kAsin,
+  kAcos,
+  kAtan,
+  kSinh,
+  kCosh,
+  kAsinh,
+  kAcosh,
+  kAtanh,
+  kLeakyRelu,    // alpha
+  kElu,          // alpha
+  kSelu,         // alpha, beta = gamma
+  kCelu,         // alpha (nonzero)
+  kHardSigmoid,  // alpha, beta
   kHardSwish,
   kSoftplus,
   kSoftsign,
@@ -93,8 +134,8 @@ enum class UnaryOp : int {
   kGelu,             // approximate="none"
   kGeluTanh,         // approximate="tanh"
   kMish,
-  kSwish,            // alpha
-  kDivByScalar,      // x / alpha (Mean's last step)
+  kSwish,        // alpha
+  kDivByScalar,  // x / alpha (Mean's last step)
   // bool only:
   kNot,
 };
@@ -220,28 +261,37 @@ __device__ __forceinline__ C WrapMul(C a, C b) {
 template <typename F>
 cudaError_t DispatchElem(ElemType t, F&& f) {
   switch (t) {
-    case ElemType::kFloat: return f(float{});
-    case ElemType::kHalf: return f(__half{});
-    case ElemType::kBFloat16: return f(__nv_bfloat16{});
-    case ElemType::kDouble: return f(double{});
-    case ElemType::kInt32: return f(int32_t{});
-    case ElemType::kInt64: return f(int64_t{});
-    case ElemType::kInt8: return f(int8_t{});
-    case ElemType::kUint8: return f(uint8_t{});
-    case ElemType::kBool: return f(BoolByte{});
+    case ElemType::kFloat:
+      return f(float{});
+    case ElemType::kHalf:
+      return f(__half{});
+    case ElemType::kBFloat16:
+      return f(__nv_bfloat16{});
+    case ElemType::kDouble:
+      return f(double{});
+    case ElemType::kInt32:
+      return f(int32_t{});
+    case ElemType::kInt64:
+      return f(int64_t{});
+    case ElemType::kInt8:
+      return f(int8_t{});
+    case ElemType::kUint8:
+      return f(uint8_t{});
+    case ElemType::kBool:
+      return f(BoolByte{});
   }
   return cudaErrorInvalidValue;
 }
 
 template <typename T>
-constexpr bool kIsFloat16Or32 = std::is_same_v<T, float> || std::is_same_v<T, __half> ||
-                                std::is_same_v<T, __nv_bfloat16>;
+constexpr bool kIsFloat16Or32 =
+    std::is_same_v<T, float> || std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>;
 template <typename T>
-constexpr bool kIsArith = kIsFloat16Or32<T> || std::is_same_v<T, int32_t> ||
-                          std::is_same_v<T, int64_t>;
+constexpr bool kIsArith =
+    kIsFloat16Or32<T> || std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>;
 
 // Grid-stride loop bounds for n elements.
-#define KILN_EW_FOR(Index, i, n)                                                       \
+#define KILN_EW_FOR(Index, i, n)                                                     \
   for (Index i = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<Index>(gridDim.x) * blockDim.x)
 

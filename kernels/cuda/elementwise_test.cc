@@ -24,8 +24,10 @@ struct Tol {
 const Tol kFloatTols[] = {{DataType::kFloat, 1e-6, 1e-5},
                           {DataType::kFloat16, 1e-2, 1e-2},
                           {DataType::kBFloat16, 2e-2, 2e-2}};
-const Tol kArithTols[] = {{DataType::kFloat, 1e-6, 1e-5},   {DataType::kFloat16, 1e-2, 1e-2},
-                          {DataType::kBFloat16, 2e-2, 2e-2}, {DataType::kInt32, 0, 0},
+const Tol kArithTols[] = {{DataType::kFloat, 1e-6, 1e-5},
+                          {DataType::kFloat16, 1e-2, 1e-2},
+                          {DataType::kBFloat16, 2e-2, 2e-2},
+                          {DataType::kInt32, 0, 0},
                           {DataType::kInt64, 0, 0}};
 
 bool IsFloatType(DataType t) {
@@ -35,16 +37,35 @@ bool IsFloatType(DataType t) {
 
 void SetElement(Tensor& t, int64_t i, double v) {
   switch (t.dtype()) {
-    case DataType::kFloat: t.data<float>()[i] = static_cast<float>(v); break;
-    case DataType::kDouble: t.data<double>()[i] = v; break;
-    case DataType::kFloat16: t.data<Float16>()[i] = ToFloat16(static_cast<float>(v)); break;
-    case DataType::kBFloat16: t.data<BFloat16>()[i] = ToBFloat16(static_cast<float>(v)); break;
-    case DataType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(v); break;
-    case DataType::kInt64: t.data<int64_t>()[i] = static_cast<int64_t>(v); break;
-    case DataType::kInt8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
-    case DataType::kUint8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
-    case DataType::kBool: t.data<bool>()[i] = v != 0; break;
-    default: ADD_FAILURE() << "SetElement: unsupported " << DataTypeName(t.dtype());
+    case DataType::kFloat:
+      t.data<float>()[i] = static_cast<float>(v);
+      break;
+    case DataType::kDouble:
+      t.data<double>()[i] = v;
+      break;
+    case DataType::kFloat16:
+      t.data<Float16>()[i] = ToFloat16(static_cast<float>(v));
+      break;
+    case DataType::kBFloat16:
+      t.data<BFloat16>()[i] = ToBFloat16(static_cast<float>(v));
+      break;
+    case DataType::kInt32:
+      t.data<int32_t>()[i] = static_cast<int32_t>(v);
+      break;
+    case DataType::kInt64:
+      t.data<int64_t>()[i] = static_cast<int64_t>(v);
+      break;
+    case DataType::kInt8:
+      t.data<int8_t>()[i] = static_cast<int8_t>(v);
+      break;
+    case DataType::kUint8:
+      t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+      break;
+    case DataType::kBool:
+      t.data<bool>()[i] = v != 0;
+      break;
+    default:
+      ADD_FAILURE() << "SetElement: unsupported " << DataTypeName(t.dtype());
   }
 }
 
@@ -96,12 +117,12 @@ TEST(CudaElementwise, ArithmeticBroadcasts) {
     for (const Tol& tol : kArithTols) {
       uint32_t seed = 1;
       for (const auto& [ad, bd] : kShapePairs) {
-        SCOPED_TRACE(std::string(op) + " " + DataTypeName(tol.type) + " " + DimsToString(ad) +
-                     " " + DimsToString(bd));
+        SCOPED_TRACE(std::string(op) + " " + DataTypeName(tol.type) + " " + DimsToString(ad) + " " +
+                     DimsToString(bd));
         const bool f = IsFloatType(tol.type);
         Tensor a = f ? Random(tol.type, ad, seed, -4, 4) : Ints(tol.type, ad, seed, -100, 100);
-        Tensor b = f ? Random(tol.type, bd, seed + 1, -4, 4)
-                     : Ints(tol.type, bd, seed + 1, -100, 100);
+        Tensor b =
+            f ? Random(tol.type, bd, seed + 1, -4, 4) : Ints(tol.type, bd, seed + 1, -100, 100);
         seed += 2;
         ExpectCudaMatchesCpu(op, 14, {a, b}, {}, tol.atol, tol.rtol);
       }
@@ -136,7 +157,8 @@ TEST(CudaElementwise, IntegerEdgeCases) {
   // Wrap-around, INT_MIN / -1 and INT_MIN % -1, as on the CPU.
   Tensor a = Values(DataType::kInt32, {4}, {kMax32, kMin32, kMin32, 7});
   Tensor b = Values(DataType::kInt32, {4}, {1, -1, -1, -2});
-  for (const char* op : {"Add", "Sub", "Mul", "Div"}) ExpectCudaMatchesCpu(op, 14, {a, b}, {}, 0, 0);
+  for (const char* op : {"Add", "Sub", "Mul", "Div"})
+    ExpectCudaMatchesCpu(op, 14, {a, b}, {}, 0, 0);
   ExpectCudaMatchesCpu("Mod", 13, {a, b}, {}, 0, 0);
   ExpectCudaMatchesCpu("Mod", 13, {a, b}, {IntAttr("fmod", 1)}, 0, 0);
 }
@@ -157,8 +179,8 @@ TEST(CudaElementwise, IntegerDivisionByZeroIsZero) {
       const Tensor& y = (*got)[0].tensor;
       ASSERT_EQ(y.numel(), 4);
       const bool div = std::string(op) == "Div";
-      const std::vector<double> want = div ? std::vector<double>{0, -3, -5, 0}
-                                           : std::vector<double>{0, 1, 0, 0};
+      const std::vector<double> want =
+          div ? std::vector<double>{0, -3, -5, 0} : std::vector<double>{0, 1, 0, 0};
       for (int64_t i = 0; i < 4; ++i) {
         EXPECT_EQ(cuda_test::ElementAsDouble(y, i), want[i]) << op << " element " << i;
       }
@@ -221,8 +243,8 @@ TEST(CudaElementwise, Comparisons) {
     for (const Tol& tol : kArithTols) {
       uint32_t seed = 400;
       for (const auto& [ad, bd] : kShapePairs) {
-        SCOPED_TRACE(std::string(op) + " " + DataTypeName(tol.type) + " " + DimsToString(ad) +
-                     " " + DimsToString(bd));
+        SCOPED_TRACE(std::string(op) + " " + DataTypeName(tol.type) + " " + DimsToString(ad) + " " +
+                     DimsToString(bd));
         ExpectCudaMatchesCpu(op, 16,
                              {Ints(tol.type, ad, seed, -3, 3), Ints(tol.type, bd, seed + 1, -3, 3)},
                              {}, 0, 0);
@@ -231,9 +253,8 @@ TEST(CudaElementwise, Comparisons) {
     }
   }
   // Equal on bool; comparisons with NaN are false; Max / Min keep a NaN first operand only.
-  ExpectCudaMatchesCpu("Equal", 13,
-                       {Random(DataType::kBool, {3, 4}, 1), Random(DataType::kBool, {4}, 2)}, {},
-                       0, 0);
+  ExpectCudaMatchesCpu(
+      "Equal", 13, {Random(DataType::kBool, {3, 4}, 1), Random(DataType::kBool, {4}, 2)}, {}, 0, 0);
   const double nan = std::nan("");
   for (const Tol& tol : kFloatTols) {
     Tensor a = Values(tol.type, {4}, {nan, 1, nan, -0.0});
@@ -254,9 +275,9 @@ TEST(CudaElementwise, Logical) {
   for (const char* op : {"And", "Or", "Xor"}) {
     for (const auto& [ad, bd] : kShapePairs) {
       SCOPED_TRACE(std::string(op) + " " + DimsToString(ad) + " " + DimsToString(bd));
-      ExpectCudaMatchesCpu(op, 7,
-                           {Random(DataType::kBool, ad, seed), Random(DataType::kBool, bd, seed + 1)},
-                           {}, 0, 0);
+      ExpectCudaMatchesCpu(
+          op, 7, {Random(DataType::kBool, ad, seed), Random(DataType::kBool, bd, seed + 1)}, {}, 0,
+          0);
       seed += 2;
     }
   }
@@ -267,9 +288,9 @@ TEST(CudaElementwise, Where) {
   const std::vector<std::vector<Dims>> shapes = {
       {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}}, {{3, 1}, {4}, {}},  {{}, {2, 5}, {2, 5}},
       {{2, 1, 3, 1}, {1, 4, 1, 5}, {5}}, {{0, 2}, {2}, {1}}, {{1025}, {1}, {1025}}};
-  for (DataType t : {DataType::kFloat, DataType::kFloat16, DataType::kBFloat16, DataType::kDouble,
-                     DataType::kInt32, DataType::kInt64, DataType::kInt8, DataType::kUint8,
-                     DataType::kBool}) {
+  for (DataType t :
+       {DataType::kFloat, DataType::kFloat16, DataType::kBFloat16, DataType::kDouble,
+        DataType::kInt32, DataType::kInt64, DataType::kInt8, DataType::kUint8, DataType::kBool}) {
     uint32_t seed = 600;
     for (const auto& s : shapes) {
       SCOPED_TRACE(std::string(DataTypeName(t)) + " " + DimsToString(s[0]) + " " +
@@ -296,17 +317,17 @@ TEST(CudaElementwise, Variadic) {
         SCOPED_TRACE(std::string(op) + " " + DataTypeName(tol.type) + " " + std::to_string(n));
         std::vector<Tensor> in;
         for (size_t k = 0; k < n; ++k) {
-          in.push_back(IsFloatType(tol.type) ? Random(tol.type, shapes[k], 700 + static_cast<uint32_t>(k), -3, 3)
-                                             : Ints(tol.type, shapes[k], 700 + static_cast<uint32_t>(k), -50, 50));
+          in.push_back(IsFloatType(tol.type)
+                           ? Random(tol.type, shapes[k], 700 + static_cast<uint32_t>(k), -3, 3)
+                           : Ints(tol.type, shapes[k], 700 + static_cast<uint32_t>(k), -50, 50));
         }
         ExpectCudaMatchesCpu(op, 13, in, {}, tol.atol, tol.rtol);
       }
     }
   }
   // Empty output.
-  ExpectCudaMatchesCpu("Max", 13,
-                       {Random(DataType::kFloat, {0, 3}, 1), Random(DataType::kFloat, {3}, 2)}, {},
-                       0, 0);
+  ExpectCudaMatchesCpu(
+      "Max", 13, {Random(DataType::kFloat, {0, 3}, 1), Random(DataType::kFloat, {3}, 2)}, {}, 0, 0);
 }
 
 TEST(CudaElementwise, PRelu) {
@@ -333,9 +354,9 @@ TEST(CudaElementwise, LegacyBroadcastAttributes) {
   ExpectCudaMatchesCpu("Sub", 6, {a, Random(DataType::kFloat, {2, 3, 4, 5}, 4)}, {}, 1e-6, 1e-5);
   ExpectCudaMatchesCpu("Div", 6, {a, Random(DataType::kFloat, {2}, 5, 0.5, 2)},
                        {IntAttr("broadcast", 1), IntAttr("axis", 0)}, 1e-6, 1e-5);
-  ExpectCudaMatchesCpu("Equal", 1,
-                       {Ints(DataType::kInt32, {2, 3}, 6, -2, 2), Ints(DataType::kInt32, {3}, 7, -2, 2)},
-                       {IntAttr("broadcast", 1)}, 0, 0);
+  ExpectCudaMatchesCpu(
+      "Equal", 1, {Ints(DataType::kInt32, {2, 3}, 6, -2, 2), Ints(DataType::kInt32, {3}, 7, -2, 2)},
+      {IntAttr("broadcast", 1)}, 0, 0);
 }
 
 TEST(CudaElementwise, ErrorsMatchTheCpu) {
@@ -344,17 +365,17 @@ TEST(CudaElementwise, ErrorsMatchTheCpu) {
   gpu.devices = {Device::kCuda};
   gpu.strict_placement = true;
   // Shapes that do not broadcast.
-  auto r = RunSingleNodeWith(gpu, "Add", 14,
-                             {Random(DataType::kFloat, {2}, 1), Random(DataType::kFloat, {3}, 2)},
-                             {});
+  auto r = RunSingleNodeWith(
+      gpu, "Add", 14, {Random(DataType::kFloat, {2}, 1), Random(DataType::kFloat, {3}, 2)}, {});
   EXPECT_FALSE(r.ok());
   // Opset 6 without broadcast needs equal shapes.
-  r = RunSingleNodeWith(gpu, "Add", 6,
-                        {Random(DataType::kFloat, {2, 3}, 1), Random(DataType::kFloat, {3}, 2)}, {});
+  r = RunSingleNodeWith(
+      gpu, "Add", 6, {Random(DataType::kFloat, {2, 3}, 1), Random(DataType::kFloat, {3}, 2)}, {});
   EXPECT_FALSE(r.ok());
   // A slope that does not broadcast to X.
   r = RunSingleNodeWith(gpu, "PRelu", 16,
-                        {Random(DataType::kFloat, {3}, 1), Random(DataType::kFloat, {2, 3}, 2)}, {});
+                        {Random(DataType::kFloat, {3}, 1), Random(DataType::kFloat, {2, 3}, 2)},
+                        {});
   EXPECT_FALSE(r.ok());
   // Mod's fmod must be 0 or 1.
   r = RunSingleNodeWith(gpu, "Mod", 13,

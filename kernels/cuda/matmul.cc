@@ -25,12 +25,17 @@
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/matmul_params.h"
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
 
 namespace kiln::cuda {
 namespace {
+
+using cpu::GemmAttrs;
+using cpu::MatMulPlan;
+using cpu::ReadGemmAttrs;
 
 size_t ElemSize(FloatElem e) { return e == FloatElem::kFloat ? 4 : 2; }
 
@@ -117,44 +122,6 @@ class Blas {
 };
 
 // ---- MatMul ----------------------------------------------------------------------------------
-
-// Batch layout of a (possibly broadcast) batched matrix product (as kernels/cpu/matmul.cc).
-struct MatMulPlan {
-  int64_t m = 0, k = 0, n = 0;
-  std::vector<int64_t> out_dims;          // final output dims (1-D operands' dims removed)
-  std::vector<int64_t> batch_dims;        // broadcast batch dims
-  std::vector<int64_t> a_batch, b_batch;  // operand batch dims (before broadcasting)
-  int64_t batch = 1;
-};
-
-Status PlanMatMul(const KernelContext& ctx, const std::vector<int64_t>& ad,
-                  const std::vector<int64_t>& bd, MatMulPlan* p) {
-  if (ad.empty() || bd.empty()) {
-    return ctx.InvalidArgument("MatMul operands must have rank >= 1, got A " + DimsToString(ad) +
-                               " and B " + DimsToString(bd));
-  }
-  std::vector<int64_t> a = ad, b = bd;
-  const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
-  if (a_vec) a.insert(a.begin(), 1);
-  if (b_vec) b.push_back(1);
-  p->m = a[a.size() - 2];
-  p->k = a[a.size() - 1];
-  p->n = b[b.size() - 1];
-  if (b[b.size() - 2] != p->k) {
-    return ctx.InvalidArgument("MatMul inner dimensions differ: A " + DimsToString(ad) + ", B " +
-                               DimsToString(bd));
-  }
-  p->a_batch.assign(a.begin(), a.end() - 2);
-  p->b_batch.assign(b.begin(), b.end() - 2);
-  auto bs = cpu::BroadcastShapes({p->a_batch, p->b_batch});
-  if (!bs.ok()) return ctx.InvalidArgument("MatMul batch dims: " + bs.status().message());
-  p->batch_dims = *bs;
-  p->batch = cpu::ProductOfDims(p->batch_dims, 0, static_cast<int>(p->batch_dims.size()));
-  p->out_dims = p->batch_dims;
-  if (!a_vec) p->out_dims.push_back(p->m);
-  if (!b_vec) p->out_dims.push_back(p->n);
-  return Status::Ok();
-}
 
 // Y = A x B per the plan, onto y (every element written).
 Status RunBatchedMatMul(KernelContext& ctx, const MatMulPlan& p, FloatElem elem, bool allow_tf32,
@@ -268,7 +235,7 @@ class MatMulKernel : public Kernel {
       return ctx.Unsupported("FusedMatMul supports float32 only");
     }
     MatMulPlan p;
-    KILN_CUDA_RETURN_IF_ERROR(PlanMatMul(ctx, a->dims(), b->dims(), &p));
+    KILN_CUDA_RETURN_IF_ERROR(cpu::PlanMatMul(ctx, a->dims(), b->dims(), &p));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), p.out_dims));
     if (y->numel() == 0) return Status::Ok();
     KILN_CUDA_RETURN_IF_ERROR(
@@ -290,22 +257,6 @@ class MatMulKernel : public Kernel {
 
 // ---- Gemm ------------------------------------------------------------------------------------
 
-struct GemmAttrs {
-  bool trans_a = false;
-  bool trans_b = false;
-  float alpha = 1.0f;
-  float beta = 1.0f;
-};
-
-GemmAttrs ReadGemmAttrs(const KernelInfo& info) {
-  GemmAttrs g;
-  g.trans_a = info.GetInt("transA", 0) != 0;
-  g.trans_b = info.GetInt("transB", 0) != 0;
-  g.alpha = info.GetFloat("alpha", 1.0f);
-  g.beta = info.GetFloat("beta", 1.0f);
-  return g;
-}
-
 class GemmKernel : public Kernel {
  public:
   // `fused`: kiln's FusedGemm (then `act`).
@@ -316,14 +267,7 @@ class GemmKernel : public Kernel {
     const Tensor* a = ctx.Input(0);
     const Tensor* b = ctx.Input(1);
     const Tensor* c = ctx.Input(2);
-    if (a == nullptr || b == nullptr) return ctx.InvalidArgument("Gemm needs inputs A and B");
-    if (a->rank() != 2 || b->rank() != 2) {
-      return ctx.InvalidArgument("Gemm expects 2-D A and B, got " + DimsToString(a->dims()) +
-                                 " and " + DimsToString(b->dims()));
-    }
-    if (a->dtype() != b->dtype() || (c != nullptr && c->dtype() != a->dtype())) {
-      return ctx.InvalidArgument("Gemm inputs must share one element type");
-    }
+    KILN_CUDA_RETURN_IF_ERROR(cpu::CheckGemmInputs(ctx, a, b, c));
     FloatElem elem;
     if (!ToFloatElem(a->dtype(), &elem)) {
       return ctx.Unsupported(std::string("Gemm: type ") + DataTypeName(a->dtype()));
@@ -331,40 +275,18 @@ class GemmKernel : public Kernel {
     if (fused_ && elem != FloatElem::kFloat) {
       return ctx.Unsupported("FusedGemm supports float32 only");
     }
+    KILN_ASSIGN_OR_RETURN(const cpu::GemmShape g, cpu::PlanGemm(ctx, attrs_, *a, *b, c));
     const bool trans_a = attrs_.trans_a, trans_b = attrs_.trans_b;
-    const int64_t m = trans_a ? a->dim(1) : a->dim(0);
-    const int64_t k = trans_a ? a->dim(0) : a->dim(1);
-    const int64_t kb = trans_b ? b->dim(1) : b->dim(0);
-    const int64_t n = trans_b ? b->dim(0) : b->dim(1);
-    if (k != kb) {
-      return ctx.InvalidArgument("Gemm inner dimensions differ: A " + DimsToString(a->dims()) +
-                                 (trans_a ? " (transposed)" : "") + ", B " +
-                                 DimsToString(b->dims()) + (trans_b ? " (transposed)" : ""));
-    }
-    const std::vector<int64_t> out_dims = {m, n};
-    const bool use_c = c != nullptr && attrs_.beta != 0.0f;
-    int64_t c_rows = 1, c_cols = 1;
-    if (c != nullptr) {
-      bool ok = c->rank() <= 2;
-      for (int i = 0; ok && i < c->rank(); ++i) {
-        const int64_t want = out_dims[2 - c->rank() + i];
-        ok = c->dim(i) == want || c->dim(i) == 1;
-      }
-      if (!ok) {
-        return ctx.InvalidArgument("Gemm: C " + DimsToString(c->dims()) +
-                                   " cannot be broadcast to " + DimsToString(out_dims));
-      }
-      if (c->rank() == 2) c_rows = c->dim(0);
-      if (c->rank() >= 1) c_cols = c->dim(c->rank() - 1);
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), out_dims));
+    const int64_t m = g.m, k = g.k, n = g.n;
+    const bool use_c = g.use_c;
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), g.out_dims));
     if (y->numel() == 0) return Status::Ok();
     cudaStream_t stream = Stream(ctx).stream();
     if (use_c) {
       // Y = C broadcast (k > 0: the GEMM applies beta; k == 0: Y = beta * C and no GEMM).
       KILN_CUDA_RETURN_IF_ERROR(
-          CudaStatus(LaunchGemmBroadcastC(elem, y->raw_data(), c->raw_data(), m, n, c_rows, c_cols,
-                                          k == 0 ? attrs_.beta : 1.0f, stream),
+          CudaStatus(LaunchGemmBroadcastC(elem, y->raw_data(), c->raw_data(), m, n, g.c_rows,
+                                          g.c_cols, k == 0 ? attrs_.beta : 1.0f, stream),
                      ctx, "LaunchGemmBroadcastC"));
     } else if (k == 0) {
       KILN_CUDA_RETURN_IF_ERROR(CudaStatus(cudaMemsetAsync(y->raw_data(), 0, y->nbytes(), stream),

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/normalization_params.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/normalization.cuh"
 #include "kernels/cuda/register.h"
@@ -23,36 +24,16 @@ bool IsCudaFloat(DataType dt) {
   return dt == DataType::kFloat || dt == DataType::kFloat16 || dt == DataType::kBFloat16;
 }
 
-bool IsFloatType(DataType dt) { return IsCudaFloat(dt) || dt == DataType::kDouble; }
-
 Status CheckType(const KernelContext& ctx, const Tensor& t, const char* what) {
   if (IsCudaFloat(t.dtype())) return Status::Ok();
   return ctx.Unsupported(std::string("input '") + what + "': element type " +
                          DataTypeName(t.dtype()) + " is not supported on cuda");
 }
 
-// Checks X has rank >= 2 ([N, C, ...]); returns N, C and the spatial size.
-Status SplitNCS(const KernelContext& ctx, const Tensor& x, int64_t* n, int64_t* c, int64_t* s) {
-  if (x.rank() < 2) {
-    return ctx.InvalidArgument("input 'X' must have rank >= 2 ([N, C, ...]), got shape " +
-                               DimsToString(x.dims()));
-  }
-  *n = x.dim(0);
-  *c = x.dim(1);
-  *s = cpu::ProductOfDims(x.dims(), 2, x.rank());
-  return Status::Ok();
-}
-
 // A parameter with exactly `count` elements (one per channel or group); the caller sets its mode.
 StatusOr<NormParam> CountParam(const KernelContext& ctx, int index, const char* what,
                                int64_t count) {
-  const Tensor* t = ctx.Input(index);
-  if (t == nullptr) return ctx.InvalidArgument(std::string("input '") + what + "' is missing");
-  if (t->numel() != count) {
-    return ctx.InvalidArgument(std::string("input '") + what + "' must have " +
-                               std::to_string(count) + " elements (one per channel), got shape " +
-                               DimsToString(t->dims()));
-  }
+  KILN_ASSIGN_OR_RETURN(const Tensor* t, cpu::CountedParam(ctx, index, what, count));
   KILN_RETURN_IF_ERROR(CheckType(ctx, *t, what));
   NormParam p;
   p.data = t->raw_data();
@@ -65,18 +46,7 @@ StatusOr<NormParam> CountParam(const KernelContext& ctx, int index, const char* 
 StatusOr<NormParam> BroadcastParam(const KernelContext& ctx, const Tensor& t,
                                    const std::vector<int64_t>& target, bool full,
                                    const char* what) {
-  std::vector<int64_t> td = t.dims();
-  while (td.size() > target.size() && td.front() == 1) td.erase(td.begin());
-  bool fits = td.size() <= target.size();
-  for (size_t i = 0; fits && i < td.size(); ++i) {
-    const int64_t want = target[target.size() - td.size() + i];
-    fits = td[i] == want || td[i] == 1;
-  }
-  if (!fits) {
-    return ctx.InvalidArgument(std::string("input '") + what + "' of shape " +
-                               DimsToString(t.dims()) + " cannot be broadcast to " +
-                               DimsToString(target));
-  }
+  KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> td, cpu::FitParamDims(ctx, t, target, what));
   KILN_RETURN_IF_ERROR(CheckType(ctx, t, what));
   NormParam p;
   p.data = t.raw_data();
@@ -106,46 +76,24 @@ StatusOr<NormParam> BroadcastParam(const KernelContext& ctx, const Tensor& t,
 
 class BatchNormKernel : public Kernel {
  public:
-  explicit BatchNormKernel(const KernelInfo& info) {
-    epsilon_ = info.GetFloat("epsilon", 1e-5f);
-    momentum_ = info.GetFloat("momentum", 0.9f);
-    const int opset = info.opset();
-    if (opset >= 14) {
-      training_ = info.GetInt("training_mode", 0) != 0;
-    } else {
-      // Before 14, training mode is signalled by the extra outputs (and is_test = 0 before 7).
-      const bool is_test = opset < 7 ? info.GetInt("is_test", 0) != 0 : false;
-      training_ = !is_test && info.has_output(1);
-    }
-    spatial_ = opset < 9 ? info.GetInt("spatial", 1) != 0 : true;
-  }
+  explicit BatchNormKernel(const KernelInfo& info) : attrs_(cpu::ReadBatchNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
     BatchNormArgs a;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &a.n, &a.c, &a.s));
-    a.spatial = spatial_;
-    a.epsilon = epsilon_;
+    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &a.n, &a.c, &a.s));
+    a.spatial = attrs_.spatial;
+    a.epsilon = attrs_.epsilon;
     a.dtype = x->dtype();
-    const int64_t per = spatial_ ? a.c : a.c * a.s;
-    const char* names[4] = {"scale", "B", "mean", "var"};
+    const int64_t per = attrs_.spatial ? a.c : a.c * a.s;
     const Tensor* p[4];
     for (int i = 0; i < 4; ++i) {
-      p[i] = ctx.Input(i + 1);
-      if (p[i] == nullptr) {
-        return ctx.InvalidArgument(std::string("input '") + names[i] + "' is missing");
-      }
-      if (p[i]->numel() != per) {
-        return ctx.InvalidArgument(std::string("input '") + names[i] + "' must have " +
-                                   std::to_string(per) + " elements for X of shape " +
-                                   DimsToString(x->dims()) + ", got shape " +
-                                   DimsToString(p[i]->dims()));
-      }
-      KILN_RETURN_IF_ERROR(CheckType(ctx, *p[i], names[i]));
+      KILN_ASSIGN_OR_RETURN(p[i], cpu::BatchNormParam(ctx, *x, i, per));
+      KILN_RETURN_IF_ERROR(CheckType(ctx, *p[i], cpu::kBatchNormParamNames[i]));
     }
-    if (training_ && !spatial_) {
+    if (attrs_.training && !attrs_.spatial) {
       return ctx.Unsupported("training mode with spatial = 0 is not supported");
     }
     a.scale = p[0]->raw_data();
@@ -163,7 +111,7 @@ class BatchNormKernel : public Kernel {
 
     float* stats = nullptr;
     Tensor stats_t;
-    if (training_) {
+    if (attrs_.training) {
       KILN_ASSIGN_OR_RETURN(stats_t, ctx.Scratch(sizeof(float) * 2 * static_cast<size_t>(a.c)));
       stats = static_cast<float*>(stats_t.raw_data());
       KILN_RETURN_IF_ERROR(
@@ -178,7 +126,7 @@ class BatchNormKernel : public Kernel {
       KILN_RETURN_IF_ERROR(
           CudaStatus(LaunchBatchNormApply(a, coef, stream), ctx, "LaunchBatchNormApply"));
     }
-    if (!training_) {
+    if (!attrs_.training) {
       // Inference with extra outputs requested (old opsets): pass the statistics through.
       for (int i = 1; i < 5; ++i) {
         if (!ctx.output_requested(i)) continue;
@@ -202,15 +150,13 @@ class BatchNormKernel : public Kernel {
       outs[i - 1] = o->raw_data();
       out_types[i - 1] = like->dtype();
     }
-    return CudaStatus(LaunchBatchNormTrainingOutputs(a, stats, momentum_, outs, out_types, stream),
-                      ctx, "LaunchBatchNormTrainingOutputs");
+    return CudaStatus(
+        LaunchBatchNormTrainingOutputs(a, stats, attrs_.momentum, outs, out_types, stream), ctx,
+        "LaunchBatchNormTrainingOutputs");
   }
 
  private:
-  float epsilon_ = 1e-5f;
-  float momentum_ = 0.9f;
-  bool training_ = false;
-  bool spatial_ = true;
+  cpu::BatchNormAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +177,7 @@ class InstanceNormKernel : public Kernel {
     if (x == nullptr) return ctx.InvalidArgument("input 'input' is missing");
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "input"));
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &n, &c, &s));
     RowNormArgs a;
     KILN_ASSIGN_OR_RETURN(a.scale, CountParam(ctx, 1, "scale", c));
     KILN_ASSIGN_OR_RETURN(a.bias, CountParam(ctx, 2, "B", c));
@@ -254,35 +200,20 @@ class InstanceNormKernel : public Kernel {
 
 class GroupNormKernel : public Kernel {
  public:
-  explicit GroupNormKernel(const KernelInfo& info) {
-    epsilon_ = info.GetFloat("epsilon", 1e-5f);
-    num_groups_ = info.GetInt("num_groups", 0);
-  }
+  explicit GroupNormKernel(const KernelInfo& info) : attrs_(cpu::ReadGroupNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
-    const int64_t g = num_groups_;
-    if (g <= 0 || c % g != 0) {
-      return ctx.InvalidArgument("num_groups " + std::to_string(g) +
-                                 " must be positive and divide the channel count " +
-                                 std::to_string(c));
-    }
-    const Tensor* st = ctx.Input(1);
-    const Tensor* bt = ctx.Input(2);
-    if (st == nullptr || bt == nullptr) {
-      return ctx.InvalidArgument("inputs 'scale' and 'bias' are required");
-    }
-    // Opset 18 gives one scale / bias per group, opset 21 one per channel.
-    const bool per_channel = ctx.opset() >= 21 || st->numel() != g;
-    const int64_t want = per_channel ? c : g;
+    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_ASSIGN_OR_RETURN(const cpu::GroupNormPlan gp, cpu::PlanGroupNorm(ctx, attrs_, c));
+    const int64_t g = gp.groups, cpg = gp.per_group;
+    const bool per_channel = gp.per_channel;
     RowNormArgs a;
-    KILN_ASSIGN_OR_RETURN(a.scale, CountParam(ctx, 1, "scale", want));
-    KILN_ASSIGN_OR_RETURN(a.bias, CountParam(ctx, 2, "bias", want));
-    const int64_t cpg = c / g;
+    KILN_ASSIGN_OR_RETURN(a.scale, CountParam(ctx, 1, "scale", gp.param_count));
+    KILN_ASSIGN_OR_RETURN(a.bias, CountParam(ctx, 2, "bias", gp.param_count));
     for (NormParam* p : {&a.scale, &a.bias}) {
       p->mode = per_channel ? NormParam::kGroupChannel : NormParam::kPerRow;
       p->modulus = g;
@@ -296,13 +227,12 @@ class GroupNormKernel : public Kernel {
     a.y = y->raw_data();
     a.rows = n * g;
     a.cols = cpg * s;
-    a.epsilon = epsilon_;
+    a.epsilon = attrs_.epsilon;
     return LaunchRows(ctx, a);
   }
 
  private:
-  float epsilon_;
-  int64_t num_groups_;
+  cpu::GroupNormAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -310,18 +240,8 @@ class GroupNormKernel : public Kernel {
 
 class RowNormKernel : public Kernel {
  public:
-  RowNormKernel(const KernelInfo& info, bool rms) : rms_(rms) {
-    axis_ = info.GetInt("axis", -1);
-    epsilon_ = info.GetFloat("epsilon", 1e-5f);
-    const int64_t stash = info.GetInt("stash_type", 1);
-    // Mean / InvStdDev use the declared output type, else the stash type (float), else X's.
-    for (int i = 0; i < 2; ++i) {
-      const TypeInfo& t = info.output_type(i + 1);
-      stat_types_[i] = t.is_tensor() && IsFloatType(t.elem_type)
-                           ? t.elem_type
-                           : (stash == 1 ? DataType::kFloat : DataType::kUndefined);
-    }
-  }
+  RowNormKernel(const KernelInfo& info, bool rms)
+      : rms_(rms), attrs_(cpu::ReadRowNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -330,41 +250,32 @@ class RowNormKernel : public Kernel {
       return ctx.InvalidArgument("inputs 'X' and 'Scale' are required");
     }
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
-    const int rank = x->rank();
-    if (rank == 0) return ctx.InvalidArgument("input 'X' must have rank >= 1, got a scalar");
-    KILN_ASSIGN_OR_RETURN(int axis, cpu::NormalizeAxis(axis_, rank, ctx.node()));
     const std::vector<int64_t>& d = x->dims();
+    // Parameters broadcast over the normalized axes (the common case) or over all of X.
+    const Tensor* bias_t = rms_ ? nullptr : ctx.Input(2);
+    KILN_ASSIGN_OR_RETURN(const cpu::RowNormPlan plan,
+                          cpu::PlanRowNorm(ctx, attrs_, *x, *scale_t, bias_t));
     RowNormArgs a;
     a.dtype = x->dtype();
-    a.rows = cpu::ProductOfDims(d, 0, axis);
-    a.cols = cpu::ProductOfDims(d, axis, rank);
-    a.epsilon = epsilon_;
+    a.rows = plan.rows;
+    a.cols = plan.cols;
+    a.epsilon = attrs_.epsilon;
     a.rms = rms_;
-    // Parameters broadcast over the normalized axes (the common case) or over all of X; `full`
-    // is decided from both parameters first so they share one layout.
-    const std::vector<int64_t> tail(d.begin() + axis, d.end());
-    const Tensor* bias_t = rms_ ? nullptr : ctx.Input(2);
-    bool full = false;
-    for (const Tensor* t : {scale_t, bias_t}) {
-      if (t == nullptr) continue;
-      size_t lead = 0;
-      while (lead < t->dims().size() && t->dims()[lead] == 1) ++lead;
-      if (t->dims().size() - lead > tail.size()) full = true;
-    }
-    KILN_ASSIGN_OR_RETURN(a.scale, BroadcastParam(ctx, *scale_t, full ? d : tail, full, "Scale"));
+    const bool full = plan.full;
+    const std::vector<int64_t>& target = full ? d : plan.tail;
+    KILN_ASSIGN_OR_RETURN(a.scale, BroadcastParam(ctx, *scale_t, target, full, "Scale"));
     if (bias_t != nullptr) {
-      KILN_ASSIGN_OR_RETURN(a.bias, BroadcastParam(ctx, *bias_t, full ? d : tail, full, "B"));
+      KILN_ASSIGN_OR_RETURN(a.bias, BroadcastParam(ctx, *bias_t, target, full, "B"));
     }
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), d));
     a.x = x->raw_data();
     a.y = y->raw_data();
     if (!rms_) {
-      std::vector<int64_t> stat_dims(d.begin(), d.begin() + axis);
-      stat_dims.resize(rank, 1);
       for (int i = 0; i < 2; ++i) {
         if (!ctx.output_requested(i + 1)) continue;
-        const DataType dt = stat_types_[i] == DataType::kUndefined ? x->dtype() : stat_types_[i];
-        KILN_ASSIGN_OR_RETURN(Tensor * o, ctx.Output(i + 1, dt, stat_dims));
+        const DataType st = attrs_.stat_types[i];
+        const DataType dt = st == DataType::kUndefined ? x->dtype() : st;
+        KILN_ASSIGN_OR_RETURN(Tensor * o, ctx.Output(i + 1, dt, plan.stat_dims));
         (i == 0 ? a.mean_out : a.inv_out) = o->raw_data();
         (i == 0 ? a.mean_dtype : a.inv_dtype) = dt;
       }
@@ -374,9 +285,7 @@ class RowNormKernel : public Kernel {
 
  private:
   bool rms_;
-  int64_t axis_;
-  float epsilon_;
-  DataType stat_types_[2];
+  cpu::RowNormAttrs attrs_;
 };
 
 template <typename K>
@@ -402,36 +311,29 @@ KernelDef CudaDef(const char* op, int since, int end) {
 
 class LrnKernel : public Kernel {
  public:
-  explicit LrnKernel(const KernelInfo& info)
-      : alpha_(info.GetFloat("alpha", 1e-4f)),
-        beta_(info.GetFloat("beta", 0.75f)),
-        bias_(info.GetFloat("bias", 1.0f)),
-        size_(info.GetInt("size", 0)) {}
+  explicit LrnKernel(const KernelInfo& info) : attrs_(cpu::ReadLrnAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
-    if (size_ <= 0) {
-      return ctx.InvalidArgument("attribute 'size' must be positive, got " + std::to_string(size_));
-    }
+    KILN_RETURN_IF_ERROR(cpu::CheckLrnAttrs(ctx, attrs_));
     LrnArgs a;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &a.n, &a.c, &a.s));
+    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &a.n, &a.c, &a.s));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     a.dtype = x->dtype();
     a.x = x->raw_data();
     a.y = y->raw_data();
-    a.before = (size_ - 1) / 2;
-    a.after = size_ / 2;
-    a.scale = static_cast<float>(static_cast<double>(alpha_) / static_cast<double>(size_));
-    a.bias = bias_;
-    a.beta = beta_;
+    a.before = attrs_.before();
+    a.after = attrs_.after();
+    a.scale = static_cast<float>(attrs_.scale());
+    a.bias = attrs_.bias;
+    a.beta = attrs_.beta;
     return CudaStatus(LaunchLrn(a, Stream(ctx).stream()), ctx, "LaunchLrn");
   }
 
  private:
-  float alpha_, beta_, bias_;
-  int64_t size_;
+  cpu::LrnAttrs attrs_;
 };
 
 }  // namespace

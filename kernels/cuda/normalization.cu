@@ -11,21 +11,15 @@
 #include <cstdint>
 
 #include "kernels/cuda/cuda_math.cuh"
+#include "kernels/cuda/cuda_reduce.cuh"
 #include "kernels/cuda/normalization.cuh"
 
 namespace kiln::cuda {
 namespace {
 
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kRowBlock = 256;
 constexpr int kWarpRows = 8;
 constexpr int64_t kMaxWarpRowLength = 1024;
-constexpr int64_t kMaxGrid = int64_t{1} << 20;
-
-unsigned Grid(int64_t blocks) {
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > kMaxGrid ? kMaxGrid : blocks));
-}
-
 __device__ __forceinline__ float LoadAsFloat(const void* p, DataType dt, int64_t i) {
   switch (dt) {
     case DataType::kFloat16: return __half2float(static_cast<const __half*>(p)[i]);
@@ -44,26 +38,6 @@ __device__ __forceinline__ void StoreFromFloat(void* p, DataType dt, int64_t i, 
     case DataType::kDouble: static_cast<double*>(p)[i] = static_cast<double>(v); break;
     default: static_cast<float*>(p)[i] = v; break;
   }
-}
-
-__device__ __forceinline__ float WarpSum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(kFullMask, v, o);
-  return v;
-}
-
-// Sum over the row's threads; every thread gets it. Block version: 1-D block, a multiple of 32
-// threads; ends with __syncthreads so `red` can be reused at once.
-template <bool kWarp>
-__device__ __forceinline__ float RowSum(float v, float* red) {
-  v = WarpSum(v);
-  if (kWarp) return v;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) red[warp] = v;
-  __syncthreads();
-  v = lane < static_cast<int>(blockDim.x >> 5) ? red[lane] : 0.0f;
-  v = WarpSum(v);
-  __syncthreads();
-  return v;
 }
 
 // The parameter value for element (r, j) of a [rows, cols] problem; `dflt` when absent.

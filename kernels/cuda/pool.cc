@@ -7,135 +7,36 @@
 //   GlobalAveragePool  1+, GlobalMaxPool 1+, GlobalLpPool 1+ (float32, float16, bfloat16)
 // 1-3 spatial dims. A direct kernel covers every attribute combination (cuDNN's pooling has no
 // dilations and a different ceil_mode / count_include_pad convention), accumulating in float.
+// Attributes, geometry and their errors: kernels/cpu/conv_pool_params.h, shared with the CPU.
 #include "kernels/cuda/pool.cuh"
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
 
 namespace kiln::cuda {
 namespace {
 
-// ---- Window geometry (as kernels/cpu/conv_pool_util.h) -----------------------------------------
+using cpu::Geometry;
+using cpu::PoolAttrs;
+using cpu::PoolKind;
 
-enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
-
-struct WindowAttrs {
-  AutoPad auto_pad = AutoPad::kNotSet;
-  std::vector<int64_t> kernel_shape, strides, dilations, pads;
-  bool ceil_mode = false;
-};
-
-Status ParseWindowAttrs(const KernelInfo& info, WindowAttrs* w) {
-  const std::string ap = info.GetString("auto_pad", "NOTSET");
-  if (ap == "NOTSET" || ap.empty()) {
-    w->auto_pad = AutoPad::kNotSet;
-  } else if (ap == "SAME_UPPER") {
-    w->auto_pad = AutoPad::kSameUpper;
-  } else if (ap == "SAME_LOWER") {
-    w->auto_pad = AutoPad::kSameLower;
-  } else if (ap == "VALID") {
-    w->auto_pad = AutoPad::kValid;
-  } else {
-    return info.InvalidModel("unknown auto_pad '" + ap + "'");
+PoolKind ToPoolKind(PoolOp op) {
+  switch (op) {
+    case PoolOp::kMax:
+      return PoolKind::kMax;
+    case PoolOp::kAvg:
+      return PoolKind::kAvg;
+    case PoolOp::kLp:
+      return PoolKind::kLp;
   }
-  w->kernel_shape = info.GetInts("kernel_shape");
-  w->strides = info.GetInts("strides");
-  w->dilations = info.GetInts("dilations");
-  w->pads = info.GetInts("pads");
-  w->ceil_mode = info.GetInt("ceil_mode", 0) != 0;
-  for (int64_t v : w->kernel_shape) {
-    if (v <= 0) return info.InvalidModel("kernel_shape values must be positive");
-  }
-  for (int64_t v : w->strides) {
-    if (v <= 0) return info.InvalidModel("strides must be positive");
-  }
-  for (int64_t v : w->dilations) {
-    if (v <= 0) return info.InvalidModel("dilations must be positive");
-  }
-  for (int64_t v : w->pads) {
-    if (v < 0) return info.InvalidModel("pads must be non-negative");
-  }
-  return info.status();
-}
-
-struct Geometry {
-  int nd = 0;
-  std::vector<int64_t> in, kernel, stride, dilation, pad_begin, pad_end, out;
-  int64_t EffectiveKernel(int d) const { return (kernel[d] - 1) * dilation[d] + 1; }
-};
-
-Status ResolveGeometry(const KernelContext& ctx, const WindowAttrs& w,
-                       const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,
-                       Geometry* g) {
-  const int nd = static_cast<int>(in.size());
-  g->nd = nd;
-  g->in = in;
-  g->kernel = kernel;
-  if (static_cast<int>(kernel.size()) != nd) {
-    return ctx.InvalidArgument("kernel has " + std::to_string(kernel.size()) +
-                               " spatial dims, input has " + std::to_string(nd));
-  }
-  auto take = [&](const std::vector<int64_t>& v, size_t want, int64_t def, const char* name,
-                  std::vector<int64_t>* out) -> Status {
-    if (v.empty()) {
-      out->assign(want, def);
-      return Status::Ok();
-    }
-    if (v.size() != want) {
-      return ctx.InvalidArgument(std::string(name) + " has " + std::to_string(v.size()) +
-                                 " values, expected " + std::to_string(want));
-    }
-    *out = v;
-    return Status::Ok();
-  };
-  KILN_CUDA_RETURN_IF_ERROR(take(w.strides, nd, 1, "strides", &g->stride));
-  KILN_CUDA_RETURN_IF_ERROR(take(w.dilations, nd, 1, "dilations", &g->dilation));
-  std::vector<int64_t> pads;
-  KILN_CUDA_RETURN_IF_ERROR(take(w.pads, 2 * nd, 0, "pads", &pads));
-  g->pad_begin.assign(pads.begin(), pads.begin() + nd);
-  g->pad_end.assign(pads.begin() + nd, pads.end());
-  g->out.assign(nd, 0);
-  for (int d = 0; d < nd; ++d) {
-    const int64_t k = g->EffectiveKernel(d), s = g->stride[d];
-    switch (w.auto_pad) {
-      case AutoPad::kSameUpper:
-      case AutoPad::kSameLower: {
-        g->out[d] = (in[d] + s - 1) / s;
-        const int64_t total = std::max<int64_t>(0, (g->out[d] - 1) * s + k - in[d]);
-        const int64_t small = total / 2;
-        g->pad_begin[d] = w.auto_pad == AutoPad::kSameUpper ? small : total - small;
-        g->pad_end[d] = total - g->pad_begin[d];
-        break;
-      }
-      case AutoPad::kValid:
-        g->pad_begin[d] = g->pad_end[d] = 0;
-        [[fallthrough]];
-      case AutoPad::kNotSet: {
-        const int64_t span = in[d] + g->pad_begin[d] + g->pad_end[d] - k;
-        if (span < 0) {
-          return ctx.InvalidArgument("window (effective size " + std::to_string(k) +
-                                     ") is larger than the padded input along spatial dim " +
-                                     std::to_string(d) + " (input " + DimsToString(in) + ")");
-        }
-        if (w.ceil_mode && w.auto_pad == AutoPad::kNotSet) {
-          g->out[d] = (span + s - 1) / s + 1;
-          // The last window must start inside the input or its leading padding.
-          if ((g->out[d] - 1) * s >= in[d] + g->pad_begin[d]) --g->out[d];
-        } else {
-          g->out[d] = span / s + 1;
-        }
-        break;
-      }
-    }
-  }
-  return Status::Ok();
+  return PoolKind::kMax;
 }
 
 bool ToPoolElem(DataType dt, PoolElem* e) {
@@ -163,22 +64,7 @@ bool ToPoolElem(DataType dt, PoolElem* e) {
 class PoolKernel : public Kernel {
  public:
   PoolKernel(const KernelInfo& info, PoolOp op, bool global) : op_(op), global_(global) {
-    count_include_pad_ = info.GetInt("count_include_pad", 0) != 0;
-    storage_order_ = info.GetInt("storage_order", 0);
-    if (op == PoolOp::kLp) {
-      p_ = info.opset() < 2 ? info.GetFloat("p", 2.0f) : static_cast<float>(info.GetInt("p", 2));
-    }
-    if (!global_) init_ = ParseWindowAttrs(info, &attrs_);
-    if (init_.ok()) init_ = info.status();
-    if (init_.ok() && !global_ && attrs_.kernel_shape.empty()) {
-      init_ = info.InvalidModel("kernel_shape is required");
-    }
-    if (init_.ok() && storage_order_ != 0 && storage_order_ != 1) {
-      init_ = info.InvalidModel("storage_order must be 0 or 1");
-    }
-    if (init_.ok() && op == PoolOp::kLp && !(p_ > 0)) {
-      init_ = info.InvalidModel("p must be positive");
-    }
+    init_ = cpu::ParsePoolAttrs(info, ToPoolKind(op), global, &attrs_);
   }
   const Status& init_status() const { return init_; }
 
@@ -207,20 +93,13 @@ class PoolKernel : public Kernel {
       for (int64_t v : in) plane *= v;
       if (planes == 0) return Status::Ok();
       if (plane == 0) return ctx.InvalidArgument("global pooling over an empty spatial extent");
-      return CudaStatus(
-          LaunchGlobalPool(elem, op_, x->raw_data(), y->raw_data(), planes, plane, p_, stream), ctx,
-          "LaunchGlobalPool");
+      return CudaStatus(LaunchGlobalPool(elem, op_, x->raw_data(), y->raw_data(), planes, plane,
+                                         static_cast<float>(attrs_.p), stream),
+                        ctx, "LaunchGlobalPool");
     }
-    if (static_cast<int>(attrs_.kernel_shape.size()) != nd) {
-      return ctx.InvalidArgument("kernel_shape has " + std::to_string(attrs_.kernel_shape.size()) +
-                                 " dims but X " + DimsToString(x->dims()) + " has " +
-                                 std::to_string(nd) + " spatial dims");
-    }
-    if (nd > 3) return ctx.Unsupported("pooling over more than 3 spatial dims");
     Geometry g;
-    KILN_CUDA_RETURN_IF_ERROR(ResolveGeometry(ctx, attrs_, in, attrs_.kernel_shape, &g));
-    std::vector<int64_t> out_dims = {x->dim(0), x->dim(1)};
-    out_dims.insert(out_dims.end(), g.out.begin(), g.out.end());
+    std::vector<int64_t> out_dims;
+    KILN_CUDA_RETURN_IF_ERROR(cpu::ResolvePoolShape(ctx, attrs_, x->dims(), &g, &out_dims));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), out_dims));
     int64_t* indices = nullptr;
     if (op_ == PoolOp::kMax && ctx.output_requested(1)) {
@@ -231,9 +110,9 @@ class PoolKernel : public Kernel {
     PoolParams p;
     p.op = op_;
     p.planes = planes;
-    p.count_include_pad = count_include_pad_;
-    p.storage_order = static_cast<int>(storage_order_);
-    p.p = p_;
+    p.count_include_pad = attrs_.count_include_pad;
+    p.storage_order = static_cast<int>(attrs_.storage_order);
+    p.p = static_cast<float>(attrs_.p);
     const int shift = 3 - nd;
     for (int j = 0; j < nd; ++j) {
       const int i = j + shift;
@@ -252,10 +131,7 @@ class PoolKernel : public Kernel {
  private:
   PoolOp op_;
   bool global_;
-  bool count_include_pad_ = false;
-  int64_t storage_order_ = 0;
-  float p_ = 2.0f;
-  WindowAttrs attrs_;
+  PoolAttrs attrs_;
   Status init_;
 };
 

@@ -13,13 +13,12 @@
 // Reducing an empty set gives the op's identity (see reduce.cuh); with an empty axes list the
 // reduction covers every axis unless noop_with_empty_axes is set (then each element is reduced
 // alone), as the CPU kernels do.
-#include <algorithm>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/reduce_params.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/reduce.cuh"
 #include "kernels/cuda/register.h"
@@ -81,12 +80,8 @@ bool BuildReduceShape(const std::vector<int64_t>& dims, const std::vector<bool>&
 
 class ReduceKernel : public Kernel {
  public:
-  ReduceKernel(const KernelInfo& info, ReduceConfig cfg) : cfg_(cfg) {
-    keepdims_ = info.GetInt("keepdims", 1) != 0;
-    noop_with_empty_axes_ = info.GetInt("noop_with_empty_axes", 0) != 0;
-    has_axes_attr_ = info.HasAttr("axes");
-    axes_attr_ = info.GetInts("axes");
-  }
+  ReduceKernel(const KernelInfo& info, ReduceConfig cfg)
+      : cfg_(cfg), attrs_(cpu::ReadReduceAttrs(info, cfg.axes_input_since)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -94,53 +89,12 @@ class ReduceKernel : public Kernel {
     const DataType dt = x->dtype();
     const bool is_int = dt == DataType::kInt32 || dt == DataType::kInt64;
     if (!IsCudaFloat(dt) && !(is_int && cfg_.ints)) return ctx.Unsupported(TypeError(dt));
-    const int rank = x->rank();
-    std::vector<int64_t> axes = axes_attr_;
-    if (!has_axes_attr_ && ctx.opset() >= cfg_.axes_input_since && ctx.has_input(1)) {
-      const Tensor* t = ctx.Input(1);  // a host tensor (HostInputs)
-      if (t == nullptr || t->rank() > 1) {
-        return ctx.InvalidArgument("input 'axes' must be a 1-D int64 tensor");
-      }
-      if (t->dtype() == DataType::kInt64) {
-        axes.assign(t->data<int64_t>(), t->data<int64_t>() + t->numel());
-      } else if (t->dtype() == DataType::kInt32) {
-        axes.assign(t->data<int32_t>(), t->data<int32_t>() + t->numel());
-      } else {
-        return ctx.InvalidArgument(std::string("input 'axes' must be int64, got ") +
-                                   DataTypeName(t->dtype()));
-      }
-    }
-    std::vector<bool> reduced(rank, false);
-    if (axes.empty()) {
-      // noop_with_empty_axes exists only where axes is an input.
-      const bool noop = noop_with_empty_axes_ && ctx.opset() >= cfg_.axes_input_since;
-      if (!noop) std::fill(reduced.begin(), reduced.end(), true);
-    } else {
-      for (int64_t a : axes) {
-        if (a < -rank || a >= rank) {
-          return ctx.InvalidArgument("axis " + std::to_string(a) + " is out of range for rank " +
-                                     std::to_string(rank) + " (input " + DimsToString(x->dims()) +
-                                     ")");
-        }
-        const int n = static_cast<int>(a < 0 ? a + rank : a);
-        if (reduced[n]) {
-          return ctx.InvalidArgument("axis " + std::to_string(a) + " appears more than once");
-        }
-        reduced[n] = true;
-      }
-    }
-    std::vector<int64_t> out_dims;
-    for (int i = 0; i < rank; ++i) {
-      if (!reduced[i]) {
-        out_dims.push_back(x->dim(i));
-      } else if (keepdims_) {
-        out_dims.push_back(1);
-      }
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, dt, out_dims));
+    // The axes input is a host tensor (HostInputs).
+    KILN_ASSIGN_OR_RETURN(cpu::ReducePlan plan, cpu::PlanReduce(ctx, attrs_, *x));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, dt, plan.out_dims));
     if (y->numel() == 0) return Status::Ok();
     ReduceShape shape;
-    if (!BuildReduceShape(x->dims(), reduced, &shape)) {
+    if (!BuildReduceShape(x->dims(), plan.reduced, &shape)) {
       return ctx.Unsupported("input of shape " + DimsToString(x->dims()) +
                              " alternates reduced and kept axes too often for the cuda kernel");
     }
@@ -151,19 +105,13 @@ class ReduceKernel : public Kernel {
 
  private:
   ReduceConfig cfg_;
-  bool keepdims_ = true;
-  bool noop_with_empty_axes_ = false;
-  bool has_axes_attr_ = false;
-  std::vector<int64_t> axes_attr_;
+  cpu::ReduceAttrs attrs_;
 };
 
 class ArgKernel : public Kernel {
  public:
-  ArgKernel(const KernelInfo& info, bool is_max) : is_max_(is_max) {
-    axis_ = info.GetInt("axis", 0);
-    keepdims_ = info.GetInt("keepdims", 1) != 0;
-    select_last_index_ = info.GetInt("select_last_index", 0) != 0;
-  }
+  ArgKernel(const KernelInfo& info, bool is_max)
+      : is_max_(is_max), attrs_(cpu::ReadArgReduceAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -172,39 +120,18 @@ class ArgKernel : public Kernel {
     if (!IsCudaFloat(dt) && dt != DataType::kInt32 && dt != DataType::kInt64) {
       return ctx.Unsupported(TypeError(dt));
     }
-    const int rank = x->rank();
-    if (rank == 0) return ctx.InvalidArgument("input must have rank >= 1, got a scalar");
-    KILN_ASSIGN_OR_RETURN(int axis, cpu::NormalizeAxis(axis_, rank, ctx.node()));
-    const std::vector<int64_t>& d = x->dims();
-    const int64_t outer = cpu::ProductOfDims(d, 0, axis);
-    const int64_t n = d[axis];
-    const int64_t inner = cpu::ProductOfDims(d, axis + 1, rank);
-    std::vector<int64_t> out_dims;
-    for (int i = 0; i < rank; ++i) {
-      if (i != axis) {
-        out_dims.push_back(d[i]);
-      } else if (keepdims_) {
-        out_dims.push_back(1);
-      }
-    }
-    if (n == 0 && outer * inner > 0) {
-      return ctx.InvalidArgument("cannot take the arg" + std::string(is_max_ ? "max" : "min") +
-                                 " of an empty axis " + std::to_string(axis) + " (input " +
-                                 DimsToString(d) + ")");
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, out_dims));
+    KILN_ASSIGN_OR_RETURN(cpu::ArgReducePlan p, cpu::PlanArgReduce(ctx, attrs_, is_max_, *x));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, p.out_dims));
     if (y->numel() == 0) return Status::Ok();
-    return CudaStatus(LaunchArgReduce(is_max_, select_last_index_, dt, x->raw_data(),
-                                      static_cast<int64_t*>(y->raw_data()), outer, n, inner,
+    return CudaStatus(LaunchArgReduce(is_max_, attrs_.select_last_index, dt, x->raw_data(),
+                                      static_cast<int64_t*>(y->raw_data()), p.outer, p.n, p.inner,
                                       Stream(ctx).stream()),
                       ctx, "LaunchArgReduce");
   }
 
  private:
   bool is_max_;
-  int64_t axis_ = 0;
-  bool keepdims_ = true;
-  bool select_last_index_ = false;
+  cpu::ArgReduceAttrs attrs_;
 };
 
 // CUDA element types of a reduce op's schema version `since`: bfloat16 from 13, as on the CPU.
@@ -216,18 +143,6 @@ std::vector<DataType> CudaReduceTypes(bool ints, int since) {
     t.push_back(DataType::kInt64);
   }
   return t;
-}
-
-// Registers one definition per schema version (consecutive, non-overlapping ranges).
-void RegisterVersions(KernelRegistry& r, const std::string& op, const std::vector<int>& versions,
-                      const std::function<KernelDef(KernelDef, int)>& decorate,
-                      const KernelFactory& factory) {
-  for (size_t i = 0; i < versions.size(); ++i) {
-    const int end = i + 1 < versions.size() ? versions[i + 1] - 1 : kMaxOpset;
-    r.Register(decorate(KernelDef(op).Opsets(versions[i], end).OnDevice(Device::kCuda),
-                        versions[i]),
-               factory);
-  }
 }
 
 }  // namespace
@@ -255,8 +170,8 @@ void RegisterReduceKernels(KernelRegistry& r) {
     const ReduceConfig cfg{op.kind, op.axes_input_since, op.ints};
     const bool ints = op.ints;
     const int axes_since = op.axes_input_since;
-    RegisterVersions(
-        r, op.name, op.versions,
+    cpu::RegisterReduceVersions(
+        r, op.name, op.versions, Device::kCuda,
         [ints, axes_since](KernelDef def, int since) {
           def.Types("T", {0}, CudaReduceTypes(ints, since));
           if (since >= axes_since) def.Types("axes", {1}, {DataType::kInt64}).HostInputs({1});
@@ -270,8 +185,8 @@ void RegisterReduceKernels(KernelRegistry& r) {
   }
 
   for (bool is_max : {true, false}) {
-    RegisterVersions(
-        r, is_max ? "ArgMax" : "ArgMin", {1, 11, 12, 13},
+    cpu::RegisterReduceVersions(
+        r, is_max ? "ArgMax" : "ArgMin", {1, 11, 12, 13}, Device::kCuda,
         [](KernelDef def, int since) {
           return def.Types("T", {0}, CudaReduceTypes(/*ints=*/true, since));
         },

@@ -17,21 +17,16 @@
 #include <type_traits>
 
 #include "kernels/cuda/cuda_math.cuh"
+#include "kernels/cuda/cuda_reduce.cuh"
 #include "kernels/cuda/reduce.cuh"
 
 namespace kiln::cuda {
 namespace {
 
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kGroupY = 8;  // blockDim.y
-constexpr int64_t kMaxGrid = int64_t{1} << 20;
 constexpr int64_t kWarpGroupMaxCount = 4096;  // longer inner reductions take a block per output
 
 enum GroupMode { kWarpGroup, kBlockGroup, kColumnGroup };
-
-unsigned Grid(int64_t blocks) {
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > kMaxGrid ? kMaxGrid : blocks));
-}
 
 // Accumulator: float for float types, long long (wrapping) for integers.
 template <typename T>
@@ -58,7 +53,6 @@ __device__ __forceinline__ T Store(AccT<T> a) {
 __device__ __forceinline__ bool IsNan(float v) { return isnan(v); }
 __device__ __forceinline__ bool IsNan(long long) { return false; }
 
-__device__ __forceinline__ float NegInf() { return __int_as_float(0xff800000); }
 __device__ __forceinline__ float PosInf() { return __int_as_float(0x7f800000); }
 
 __device__ __forceinline__ long long WrapAdd(long long a, long long b) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/softmax_params.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
 #include "kernels/cuda/softmax.cuh"
@@ -17,50 +18,34 @@ namespace {
 
 class SoftmaxKernel : public Kernel {
  public:
-  SoftmaxKernel(SoftmaxMode mode, int64_t axis, bool flatten)
-      : mode_(mode), axis_(axis), flatten_(flatten) {}
+  SoftmaxKernel(SoftmaxMode mode, const cpu::SoftmaxAttrs& attrs) : mode_(mode), attrs_(attrs) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 0 is missing");
-    const int rank = x->rank();
-    if (rank == 0) return ctx.InvalidArgument("input must have rank >= 1, got a scalar");
-    KILN_ASSIGN_OR_RETURN(int axis, cpu::NormalizeAxis(axis_, rank, ctx.node()));
-    const std::vector<int64_t>& d = x->dims();
-    const int64_t outer = cpu::ProductOfDims(d, 0, axis);
-    int64_t n, inner;
-    if (flatten_) {
-      n = cpu::ProductOfDims(d, axis, rank);
-      inner = 1;
-    } else {
-      n = d[axis];
-      inner = cpu::ProductOfDims(d, axis + 1, rank);
-    }
+    KILN_ASSIGN_OR_RETURN(const cpu::SoftmaxSplit sp, cpu::PlanSoftmax(ctx, attrs_, *x));
     const DataType dt = x->dtype();
     if (dt != DataType::kFloat && dt != DataType::kFloat16 && dt != DataType::kBFloat16) {
       return ctx.Unsupported(std::string("element type ") + DataTypeName(dt) +
                              " is not supported on cuda");
     }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, dt, d));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, dt, x->dims()));
     if (x->numel() == 0) return Status::Ok();
-    return CudaStatus(LaunchSoftmax(mode_, dt, x->raw_data(), y->raw_data(), outer, n, inner,
-                                    Stream(ctx).stream()),
+    return CudaStatus(LaunchSoftmax(mode_, dt, x->raw_data(), y->raw_data(), sp.outer, sp.n,
+                                    sp.inner, Stream(ctx).stream()),
                       ctx, "LaunchSoftmax");
   }
 
  private:
   SoftmaxMode mode_;
-  int64_t axis_;
-  bool flatten_;
+  cpu::SoftmaxAttrs attrs_;
 };
 
 KernelFactory SoftmaxFactory(SoftmaxMode mode) {
   return [mode](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-    // Before opset 13 the input is coerced to 2-D [prod(d[:axis]), prod(d[axis:])].
-    const bool flatten = info.opset() < 13;
-    const int64_t axis = info.GetInt("axis", flatten ? 1 : -1);
+    const cpu::SoftmaxAttrs attrs = cpu::ReadSoftmaxAttrs(info);
     if (!info.status().ok()) return info.status();
-    return std::unique_ptr<Kernel>(new SoftmaxKernel(mode, axis, flatten));
+    return std::unique_ptr<Kernel>(new SoftmaxKernel(mode, attrs));
   };
 }
 

@@ -10,21 +10,15 @@
 #include <cstdint>
 
 #include "kernels/cuda/cuda_math.cuh"
+#include "kernels/cuda/cuda_reduce.cuh"
 #include "kernels/cuda/softmax.cuh"
 
 namespace kiln::cuda {
 namespace {
 
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kRowBlock = 256;    // threads of the block-per-row kernel
 constexpr int kWarpRows = 8;      // rows (warps) per block of the warp-per-row kernel
 constexpr int64_t kMaxWarpRowLength = 1024;
-constexpr int64_t kMaxGrid = int64_t{1} << 20;
-
-__device__ __forceinline__ float NegInf() { return __int_as_float(0xff800000); }
-
-// max(a, b) that propagates NaN from either side.
-__device__ __forceinline__ float NanMax(float a, float b) { return (b > a || isnan(b)) ? b : a; }
 
 // Whether (v, i) beats (best, best_i) as the first maximum: NaN is the largest value, ties go to
 // the smaller index.
@@ -33,16 +27,6 @@ __device__ __forceinline__ bool Better(float v, int64_t i, float best, int64_t b
   if (vn || bn) return vn && bn ? i < best_i : vn;
   if (v != best) return v > best;
   return i < best_i;
-}
-
-__device__ __forceinline__ float WarpMax(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = NanMax(v, __shfl_xor_sync(kFullMask, v, o));
-  return v;
-}
-
-__device__ __forceinline__ float WarpSum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(kFullMask, v, o);
-  return v;
 }
 
 __device__ __forceinline__ void WarpArg(float* v, int64_t* i) {
@@ -56,35 +40,7 @@ __device__ __forceinline__ void WarpArg(float* v, int64_t* i) {
   }
 }
 
-// Row reductions: in the warp-per-row kernel a warp owns the row (shuffles only); in the
-// block-per-row kernel the warps' results meet in shared memory. Every thread gets the result.
-// The block versions end with __syncthreads so `red` can be reused at once.
-template <bool kWarp>
-__device__ __forceinline__ float RowMax(float v, float* red) {
-  v = WarpMax(v);
-  if (kWarp) return v;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) red[warp] = v;
-  __syncthreads();
-  v = lane < static_cast<int>(blockDim.x >> 5) ? red[lane] : NegInf();
-  v = WarpMax(v);
-  __syncthreads();
-  return v;
-}
-
-template <bool kWarp>
-__device__ __forceinline__ float RowSum(float v, float* red) {
-  v = WarpSum(v);
-  if (kWarp) return v;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) red[warp] = v;
-  __syncthreads();
-  v = lane < static_cast<int>(blockDim.x >> 5) ? red[lane] : 0.0f;
-  v = WarpSum(v);
-  __syncthreads();
-  return v;
-}
-
+// RowArg: as RowMax / RowSum (cuda_reduce.cuh) for the first maximum and its index.
 template <bool kWarp>
 __device__ __forceinline__ void RowArg(float* v, int64_t* i, float* red_v, int64_t* red_i) {
   WarpArg(v, i);
@@ -192,10 +148,6 @@ __global__ void SoftmaxStridedKernel(SoftmaxMode mode, const T* __restrict__ x, 
       }
     }
   }
-}
-
-unsigned Grid(int64_t blocks) {
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > kMaxGrid ? kMaxGrid : blocks));
 }
 
 template <typename T>

@@ -30,8 +30,7 @@ namespace kiln::cuda {
 namespace {
 
 const std::vector<DataType> kArithTypes = {DataType::kFloat, DataType::kFloat16,
-                                           DataType::kBFloat16, DataType::kInt32,
-                                           DataType::kInt64};
+                                           DataType::kBFloat16, DataType::kInt32, DataType::kInt64};
 
 bool Contains(const std::vector<DataType>& types, DataType t) {
   for (DataType x : types) {
@@ -172,20 +171,31 @@ class ClipKernel : public Kernel {
         float& f = k == 0 ? b.lo_f : b.hi_f;
         int64_t& i = k == 0 ? b.lo_i : b.hi_i;
         switch (dt) {  // a host tensor (HostInputs)
-          case DataType::kFloat: f = t->data<float>()[0]; break;
-          case DataType::kFloat16: f = ToFloat(t->data<Float16>()[0]); break;
-          case DataType::kBFloat16: f = ToFloat(t->data<BFloat16>()[0]); break;
-          case DataType::kInt32: i = t->data<int32_t>()[0]; break;
-          case DataType::kInt64: i = t->data<int64_t>()[0]; break;
-          default: return UnsupportedType(ctx, dt);
+          case DataType::kFloat:
+            f = t->data<float>()[0];
+            break;
+          case DataType::kFloat16:
+            f = ToFloat(t->data<Float16>()[0]);
+            break;
+          case DataType::kBFloat16:
+            f = ToFloat(t->data<BFloat16>()[0]);
+            break;
+          case DataType::kInt32:
+            i = t->data<int32_t>()[0];
+            break;
+          case DataType::kInt64:
+            i = t->data<int64_t>()[0];
+            break;
+          default:
+            return UnsupportedType(ctx, dt);
         }
       }
     }
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, dt, x->dims()));
     if (y->numel() == 0) return Status::Ok();
-    return CudaStatus(LaunchClip(et, x->raw_data(), y->raw_data(), y->numel(), b,
-                                 Stream(ctx).stream()),
-                      ctx, "LaunchClip");
+    return CudaStatus(
+        LaunchClip(et, x->raw_data(), y->raw_data(), y->numel(), b, Stream(ctx).stream()), ctx,
+        "LaunchClip");
   }
 
  private:
@@ -278,12 +288,9 @@ void RegisterUnaryKernels(KernelRegistry& r) {
   const std::vector<DataType>& kFloats = kCudaFloatTypes;
   auto reg = [&r](const char* op, int since, UnaryOp uop, const std::vector<DataType>& types,
                   ParamsFn params = nullptr) {
-    r.Register(KernelDef(op)
-                   .Opsets(since)
-                   .OnDevice(Device::kCuda)
-                   .Types("T", {0}, types)
-                   .Inplace(0, 0),
-               UnaryFactory(uop, types, std::move(params)));
+    r.Register(
+        KernelDef(op).Opsets(since).OnDevice(Device::kCuda).Types("T", {0}, types).Inplace(0, 0),
+        UnaryFactory(uop, types, std::move(params)));
   };
   reg("Abs", 1, UnaryOp::kAbs, kArithTypes);
   reg("Neg", 1, UnaryOp::kNeg, kArithTypes);
@@ -336,9 +343,9 @@ void RegisterUnaryKernels(KernelRegistry& r) {
         if (approx != "none" && approx != "tanh") {
           return info.InvalidModel("approximate must be 'none' or 'tanh', got '" + approx + "'");
         }
-        return std::unique_ptr<Kernel>(std::make_unique<UnaryKernel>(
-            approx == "tanh" ? UnaryOp::kGeluTanh : UnaryOp::kGelu, kCudaFloatTypes,
-            UnaryParams()));
+        return std::unique_ptr<Kernel>(
+            std::make_unique<UnaryKernel>(approx == "tanh" ? UnaryOp::kGeluTanh : UnaryOp::kGelu,
+                                          kCudaFloatTypes, UnaryParams()));
       });
 
   r.Register(KernelDef("IsNaN").Opsets(9).OnDevice(Device::kCuda).Types("T1", {0}, kFloats),

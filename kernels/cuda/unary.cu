@@ -27,8 +27,8 @@ __global__ void UnaryKernel(const T* x, T* y, int64_t n, Op op) {
 template <typename T, typename Op>
 cudaError_t RunUnary(const void* x, void* y, int64_t n, Op op, cudaStream_t stream) {
   if (n <= 0) return cudaSuccess;
-  UnaryKernel<T, Op><<<GridFor(n), kBlock, 0, stream>>>(static_cast<const T*>(x),
-                                                        static_cast<T*>(y), n, op);
+  UnaryKernel<T, Op>
+      <<<GridFor(n), kBlock, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), n, op);
   return cudaGetLastError();
 }
 
@@ -47,15 +47,21 @@ struct AbsOp {
 };
 struct NegOp {
   template <typename C>
-  __device__ C operator()(C x) const { return ew::WrapSub(C(0), x); }
+  __device__ C operator()(C x) const {
+    return ew::WrapSub(C(0), x);
+  }
 };
 struct SignOp {
   template <typename C>
-  __device__ C operator()(C x) const { return x > C(0) ? C(1) : (x < C(0) ? C(-1) : x); }
+  __device__ C operator()(C x) const {
+    return x > C(0) ? C(1) : (x < C(0) ? C(-1) : x);
+  }
 };
 struct ReluOp {
   template <typename C>
-  __device__ C operator()(C x) const { return x < C(0) ? C(0) : x; }  // NaN stays NaN
+  __device__ C operator()(C x) const {
+    return x < C(0) ? C(0) : x;
+  }  // NaN stays NaN
 };
 struct NotOp {
   __device__ bool operator()(bool x) const { return !x; }
@@ -104,16 +110,16 @@ KILN_FLOAT_UNARY_(LeakyReluOp, x < 0.0f ? alpha * x : x);
 KILN_FLOAT_UNARY_(EluOp, x < 0.0f ? alpha * expm1f(x) : x);
 KILN_FLOAT_UNARY_(SeluOp, x > 0.0f ? beta * x : beta * alpha * expm1f(x));  // beta = gamma
 KILN_FLOAT_UNARY_(CeluOp, x > 0.0f ? x : alpha * expm1f(x / alpha));
-KILN_FLOAT_UNARY_(HardSigmoidOp, Clamp01(alpha * x + beta));
-KILN_FLOAT_UNARY_(HardSwishOp, x * Clamp01(x / 6.0f + 0.5f));
+KILN_FLOAT_UNARY_(HardSigmoidOp, Clamp01(alpha* x + beta));
+KILN_FLOAT_UNARY_(HardSwishOp, x* Clamp01(x / 6.0f + 0.5f));
 KILN_FLOAT_UNARY_(SoftplusOp, SoftplusOf(x));
 KILN_FLOAT_UNARY_(SoftsignOp, x / (1.0f + fabsf(x)));
 KILN_FLOAT_UNARY_(ThresholdedReluOp, x > alpha ? x : 0.0f);
 KILN_FLOAT_UNARY_(GeluOp, 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)));
 KILN_FLOAT_UNARY_(GeluTanhOp,
                   0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x))));
-KILN_FLOAT_UNARY_(MishOp, x * tanhf(SoftplusOf(x)));
-KILN_FLOAT_UNARY_(SwishOp, x * Logistic(alpha * x));
+KILN_FLOAT_UNARY_(MishOp, x* tanhf(SoftplusOf(x)));
+KILN_FLOAT_UNARY_(SwishOp, x* Logistic(alpha* x));
 KILN_FLOAT_UNARY_(DivByScalarOp, x / alpha);
 #undef KILN_FLOAT_UNARY_
 
@@ -125,17 +131,23 @@ cudaError_t UnaryFor(UnaryOp op, const void* x, void* y, int64_t n, UnaryParams 
     return cudaErrorInvalidValue;
   } else if constexpr (ew::kIsArith<T>) {
     switch (op) {
-      case UnaryOp::kAbs: return RunUnary<T>(x, y, n, AbsOp{}, st);
-      case UnaryOp::kNeg: return RunUnary<T>(x, y, n, NegOp{}, st);
-      case UnaryOp::kSign: return RunUnary<T>(x, y, n, SignOp{}, st);
-      case UnaryOp::kRelu: return RunUnary<T>(x, y, n, ReluOp{}, st);
-      default: break;
+      case UnaryOp::kAbs:
+        return RunUnary<T>(x, y, n, AbsOp{}, st);
+      case UnaryOp::kNeg:
+        return RunUnary<T>(x, y, n, NegOp{}, st);
+      case UnaryOp::kSign:
+        return RunUnary<T>(x, y, n, SignOp{}, st);
+      case UnaryOp::kRelu:
+        return RunUnary<T>(x, y, n, ReluOp{}, st);
+      default:
+        break;
     }
     if constexpr (ew::kIsFloat16Or32<T>) {
       const float a = p.alpha, b = p.beta;
       switch (op) {
 #define KILN_CASE_(Op, Functor) \
-  case UnaryOp::Op: return RunUnary<T>(x, y, n, Functor{a, b}, st)
+  case UnaryOp::Op:             \
+    return RunUnary<T>(x, y, n, Functor{a, b}, st)
         KILN_CASE_(kReciprocal, ReciprocalOp);
         KILN_CASE_(kSqrt, SqrtOp);
         KILN_CASE_(kExp, ExpOp);
@@ -172,7 +184,8 @@ cudaError_t UnaryFor(UnaryOp op, const void* x, void* y, int64_t n, UnaryParams 
         KILN_CASE_(kSwish, SwishOp);
         KILN_CASE_(kDivByScalar, DivByScalarOp);
 #undef KILN_CASE_
-        default: break;
+        default:
+          break;
       }
     }
     return cudaErrorInvalidValue;
@@ -309,9 +322,9 @@ cudaError_t LaunchClassify(ElemType type, const void* x, void* y, int64_t n, boo
     using T = decltype(tag);
     if constexpr (ew::kIsFloat16Or32<T>) {
       if (n <= 0) return cudaSuccess;
-      ClassifyKernel<T><<<GridFor(n), kBlock, 0, stream>>>(
-          static_cast<const T*>(x), static_cast<BoolByte*>(y), n, is_nan, detect_positive,
-          detect_negative);
+      ClassifyKernel<T><<<GridFor(n), kBlock, 0, stream>>>(static_cast<const T*>(x),
+                                                           static_cast<BoolByte*>(y), n, is_nan,
+                                                           detect_positive, detect_negative);
       return cudaGetLastError();
     } else {
       return cudaErrorInvalidValue;
@@ -326,8 +339,8 @@ cudaError_t LaunchCast(ElemType from, ElemType to, const void* x, void* y, int64
       using S = decltype(src);
       using D = decltype(dst);
       if (n <= 0) return cudaSuccess;
-      CastKernel<S, D><<<GridFor(n), kBlock, 0, stream>>>(static_cast<const S*>(x),
-                                                          static_cast<D*>(y), n);
+      CastKernel<S, D>
+          <<<GridFor(n), kBlock, 0, stream>>>(static_cast<const S*>(x), static_cast<D*>(y), n);
       return cudaGetLastError();
     });
   });
