@@ -42,6 +42,41 @@ inline double ElementAsDouble(const Tensor& t, int64_t i) {
   }
 }
 
+// Sets element i of a numeric or bool tensor to `v` (converted as static_cast does).
+inline void SetElement(Tensor& t, int64_t i, double v) {
+  switch (t.dtype()) {
+    case DataType::kFloat:
+      t.data<float>()[i] = static_cast<float>(v);
+      break;
+    case DataType::kDouble:
+      t.data<double>()[i] = v;
+      break;
+    case DataType::kFloat16:
+      t.data<Float16>()[i] = ToFloat16(static_cast<float>(v));
+      break;
+    case DataType::kBFloat16:
+      t.data<BFloat16>()[i] = ToBFloat16(static_cast<float>(v));
+      break;
+    case DataType::kInt32:
+      t.data<int32_t>()[i] = static_cast<int32_t>(v);
+      break;
+    case DataType::kInt64:
+      t.data<int64_t>()[i] = static_cast<int64_t>(v);
+      break;
+    case DataType::kInt8:
+      t.data<int8_t>()[i] = static_cast<int8_t>(v);
+      break;
+    case DataType::kUint8:
+      t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+      break;
+    case DataType::kBool:
+      t.data<bool>()[i] = v != 0;
+      break;
+    default:
+      ADD_FAILURE() << "SetElement: unsupported " << DataTypeName(t.dtype());
+  }
+}
+
 // A tensor of `dims` with uniform values in [lo, hi) of element type `dtype` (floats or ints).
 inline Tensor Random(DataType dtype, std::vector<int64_t> dims, uint32_t seed, double lo = -1,
                      double hi = 1) {

@@ -16,6 +16,7 @@ namespace {
 using Dims = std::vector<int64_t>;
 using cuda_test::ExpectCudaMatchesCpu;
 using cuda_test::Random;
+using cuda_test::SetElement;
 
 struct Tol {
   DataType type;
@@ -33,40 +34,6 @@ const Tol kArithTols[] = {{DataType::kFloat, 1e-6, 1e-5},
 bool IsFloatType(DataType t) {
   return t == DataType::kFloat || t == DataType::kFloat16 || t == DataType::kBFloat16 ||
          t == DataType::kDouble;
-}
-
-void SetElement(Tensor& t, int64_t i, double v) {
-  switch (t.dtype()) {
-    case DataType::kFloat:
-      t.data<float>()[i] = static_cast<float>(v);
-      break;
-    case DataType::kDouble:
-      t.data<double>()[i] = v;
-      break;
-    case DataType::kFloat16:
-      t.data<Float16>()[i] = ToFloat16(static_cast<float>(v));
-      break;
-    case DataType::kBFloat16:
-      t.data<BFloat16>()[i] = ToBFloat16(static_cast<float>(v));
-      break;
-    case DataType::kInt32:
-      t.data<int32_t>()[i] = static_cast<int32_t>(v);
-      break;
-    case DataType::kInt64:
-      t.data<int64_t>()[i] = static_cast<int64_t>(v);
-      break;
-    case DataType::kInt8:
-      t.data<int8_t>()[i] = static_cast<int8_t>(v);
-      break;
-    case DataType::kUint8:
-      t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
-      break;
-    case DataType::kBool:
-      t.data<bool>()[i] = v != 0;
-      break;
-    default:
-      ADD_FAILURE() << "SetElement: unsupported " << DataTypeName(t.dtype());
-  }
 }
 
 // Integer values in [lo, hi) of any numeric type (so that comparisons see equal elements).

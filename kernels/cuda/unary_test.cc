@@ -24,43 +24,9 @@ const Tol kFloatTols[] = {{DataType::kFloat, 1e-6, 1e-5},
                           {DataType::kFloat16, 1e-2, 1e-2},
                           {DataType::kBFloat16, 2e-2, 2e-2}};
 
-void Set(Tensor& t, int64_t i, double v) {
-  switch (t.dtype()) {
-    case DataType::kFloat:
-      t.data<float>()[i] = static_cast<float>(v);
-      break;
-    case DataType::kDouble:
-      t.data<double>()[i] = v;
-      break;
-    case DataType::kFloat16:
-      t.data<Float16>()[i] = ToFloat16(static_cast<float>(v));
-      break;
-    case DataType::kBFloat16:
-      t.data<BFloat16>()[i] = ToBFloat16(static_cast<float>(v));
-      break;
-    case DataType::kInt32:
-      t.data<int32_t>()[i] = static_cast<int32_t>(v);
-      break;
-    case DataType::kInt64:
-      t.data<int64_t>()[i] = static_cast<int64_t>(v);
-      break;
-    case DataType::kInt8:
-      t.data<int8_t>()[i] = static_cast<int8_t>(v);
-      break;
-    case DataType::kUint8:
-      t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
-      break;
-    case DataType::kBool:
-      t.data<bool>()[i] = v != 0;
-      break;
-    default:
-      ADD_FAILURE() << "Set: unsupported " << DataTypeName(t.dtype());
-  }
-}
-
 Tensor Values(DataType type, Dims dims, const std::vector<double>& v) {
   Tensor t(type, std::move(dims));
-  for (int64_t i = 0; i < t.numel(); ++i) Set(t, i, v[i]);
+  for (int64_t i = 0; i < t.numel(); ++i) cuda_test::SetElement(t, i, v[i]);
   return t;
 }
 
