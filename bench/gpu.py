@@ -13,7 +13,8 @@ Timing (warm: 10 untimed runs first; median of --runs):
   torch.compile    (with --compile) like torch eager, after compilation
   kiln             `kiln run --device cuda --runs N`: the median wall time of Session::Run, host
                    to host
-The ratio column is kiln / torch host (below 1: kiln is faster).
+  kiln graph       the same with --cuda-graph: the run recorded once as a CUDA graph, replayed
+The ratio columns are kiln / torch host and kiln graph / torch eager (below 1: kiln is faster).
 """
 import argparse
 import os
@@ -95,8 +96,10 @@ def time_host(fn, runs):
     return statistics.median(ms)
 
 
-def kiln_latency(kiln, path, feeds, runs):
+def kiln_latency(kiln, path, feeds, runs, graph=False):
     cmd = [kiln, "run", path, "--device", "cuda", "--runs", str(runs), "--top", "0"]
+    if graph:
+        cmd.append("--cuda-graph")
     for n, f in feeds.items():
         cmd += ["--input", f"{n}={f}"]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -159,25 +162,38 @@ def main():
                 except Exception as e:  # noqa: BLE001 (report and go on)
                     print(f"  torch.compile failed: {type(e).__name__}: {e}"[:300])
         kiln, placement = kiln_latency(a.kiln, path, feeds, a.runs)
+        kiln_graph, why = kiln_latency(a.kiln, path, feeds, a.runs, graph=True)
+        if kiln_graph is None:
+            print(f"  kiln --cuda-graph failed: {why}")
         row = dict(model=name, dtype=str(dtype).split(".")[-1], batch=batch, eager=eager,
-                   eager_host=eager_host, compiled=compiled, kiln=kiln, placement=placement)
+                   eager_host=eager_host, compiled=compiled, kiln=kiln, kiln_graph=kiln_graph,
+                   placement=placement)
         rows.append(row)
         print(f"{name} {row['dtype']} batch {batch}: torch eager {eager:.3f} ms, host {eager_host:.3f} ms"
               + (f", compiled {compiled:.3f} ms" if compiled else "")
-              + (f", kiln {kiln:.3f} ms ({placement})" if kiln else f", kiln failed: {placement}"))
+              + (f", kiln {kiln:.3f} ms ({placement})" if kiln else f", kiln failed: {placement}")
+              + (f", kiln graph {kiln_graph:.3f} ms" if kiln_graph else ""))
         del model
         torch.cuda.empty_cache()
     lines = [f"# GPU benchmarks: kiln against PyTorch eager", "",
              f"Measured by `bench/gpu.py` on one {gpu} (torch {torch.__version__}), median of "
              f"{a.runs} warm runs. Random weights. See bench/gpu.py for what each column times.", "",
-             "| model | type | batch | torch eager (ms) | torch host→host (ms) | torch.compile (ms) | kiln (ms) | kiln / torch host |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| model | type | batch | torch eager (ms) | torch host→host (ms) | torch.compile (ms) "
+             "| kiln (ms) | kiln / torch host | kiln graph (ms) | kiln graph / torch eager |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def ms(v):
+        return f"{v:.3f}" if v else "—"
+
     for r in rows:
         ratio = f"{r['kiln'] / r['eager_host']:.2f}" if r["kiln"] else "—"
-        lines.append(f"| {r['model']} | {r['dtype']} | {r['batch']} | {r['eager']:.3f} | {r['eager_host']:.3f} | "
-                     f"{r['compiled']:.3f} | " if r["compiled"] else
-                     f"| {r['model']} | {r['dtype']} | {r['batch']} | {r['eager']:.3f} | {r['eager_host']:.3f} | — | ")
-        lines[-1] += (f"{r['kiln']:.3f} | {ratio} |" if r["kiln"] else "failed | — |")
+        graph_ratio = f"{r['kiln_graph'] / r['eager']:.2f}" if r["kiln_graph"] else "—"
+        lines.append(f"| {r['model']} | {r['dtype']} | {r['batch']} | {r['eager']:.3f} | "
+                     f"{r['eager_host']:.3f} | {ms(r['compiled'])} | "
+                     f"{r['kiln']:.3f} | {ratio} | " if r["kiln"] else
+                     f"| {r['model']} | {r['dtype']} | {r['batch']} | {r['eager']:.3f} | "
+                     f"{r['eager_host']:.3f} | {ms(r['compiled'])} | failed | — | ")
+        lines[-1] += f"{ms(r['kiln_graph'])} | {graph_ratio} |"
     with open(a.table, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {a.table}")

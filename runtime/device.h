@@ -21,6 +21,16 @@
 
 namespace kiln {
 
+class DeviceStream;
+
+// Device work recorded once and replayed (a CUDA graph): see DeviceStream::BeginCapture.
+class DeviceGraph {
+ public:
+  virtual ~DeviceGraph() = default;
+  // Queues the recorded work on `stream`, the stream that recorded it.
+  virtual Status Launch(DeviceStream& stream) = 0;
+};
+
 // One in-order queue of device work (a CUDA stream) and the per-stream library state.
 class DeviceStream {
  public:
@@ -37,6 +47,17 @@ class DeviceStream {
   virtual Status Fill(void* dst, uint8_t value, size_t bytes) = 0;
   // Returns when all work queued so far has finished; reports an asynchronous device error.
   virtual Status Synchronize() = 0;
+
+  // Graph capture (SessionOptions::graph_capture). Between BeginCapture and EndCapture the work
+  // queued on the stream is recorded, not run; EndCapture returns it as a DeviceGraph whose
+  // Launch replays it with the same addresses and parameters. While capturing, CopyToDevice
+  // records a copy of the bytes `src` holds at that moment (kept by the graph), and CopyToHost
+  // and Synchronize fail: the host cannot wait for work that has not run. EndCapture ends the
+  // capture even when it fails. Devices without capture return Unsupported.
+  virtual Status BeginCapture() { return Unsupported("this device cannot capture graphs"); }
+  virtual StatusOr<std::unique_ptr<DeviceGraph>> EndCapture() {
+    return Unsupported("this device cannot capture graphs");
+  }
 };
 
 class DeviceBackend {

@@ -7,10 +7,12 @@
 // Lifetimes:
 //  1. create — the factory runs once per node per Session with a KernelInfo: parse attributes,
 //     pre-pack constant inputs. The Kernel is immutable afterwards.
-//  2. prepare — (reserved) once per concrete shape binding. kiln plans memory from a recorded
-//     run instead (runtime/run_memory.h): what a kernel allocates through KernelContext::Output
-//     and KernelContext::Scratch on the first run with a set of input shapes is planned into the
-//     session's arena for later runs.
+//  2. prepare — Kernel::Prepare, on the first run with a new set of graph input shapes (the run
+//     the memory plan records, runtime/run_memory.h): the kernel may compute what depends only
+//     on its input shapes (cuDNN descriptors and algorithm) into a KernelState. Later runs with
+//     those shapes find it in KernelContext::state(), read-only, without a lock. What a kernel
+//     allocates through KernelContext::Output and KernelContext::Scratch on that first run is
+//     planned into the session's arena for later runs the same way.
 //  3. run — Kernel::Run(KernelContext&) reads inputs and writes outputs. Run is const and may be
 //     called from several threads at once with different contexts.
 #pragma once
@@ -177,6 +179,12 @@ class SubgraphRunner {
                                               const std::vector<AnyValue>& inputs) = 0;
 };
 
+// What Kernel::Prepare computed for one set of input shapes; each kernel derives its own.
+class KernelState {
+ public:
+  virtual ~KernelState() = default;
+};
+
 // Where KernelContext::Output places a node's outputs: the session's memory plan.
 class OutputAllocator {
  public:
@@ -218,6 +226,14 @@ class KernelContext {
   const DeviceBackend* backend() const { return backend_; }
   // The run's stream on the kernel's device; nullptr on the CPU.
   DeviceStream* stream() const { return stream_; }
+  // The state this kernel's Prepare made for exactly these input shapes and element types, or
+  // nullptr (no memory plan yet, planning off, or shapes that differ from the prepared ones): the
+  // kernel then computes what it needs itself. `T` is the kernel's own KernelState class.
+  template <typename T>
+  const T* state() const {
+    return static_cast<const T*>(state_);
+  }
+  void set_state(const KernelState* s) { state_ = s; }
   // True when input i is given (not omitted).
   bool has_input(int i) const { return i < num_inputs() && inputs_[i] != nullptr; }
   // Input i as a tensor; nullptr when omitted or not a tensor.
@@ -263,11 +279,17 @@ class KernelContext {
   const KernelDef* def_ = nullptr;
   const DeviceBackend* backend_ = nullptr;
   DeviceStream* stream_ = nullptr;
+  const KernelState* state_ = nullptr;
 };
 
 class Kernel {
  public:
   virtual ~Kernel() = default;
+  // Shape-dependent state for later runs (see the lifetimes above); nullptr, the default, for
+  // none. Sees the inputs, stream and device of the run about to call Run; allocates no output.
+  virtual StatusOr<std::shared_ptr<const KernelState>> Prepare(KernelContext& ctx) const {
+    return std::shared_ptr<const KernelState>();
+  }
   virtual Status Run(KernelContext& ctx) const = 0;
 };
 

@@ -111,7 +111,7 @@ std::string PlacementReport::ToString() const {
 
 StatusOr<std::vector<Device>> PlaceGraph(Graph& g, const std::vector<Device>& devices,
                                          const KernelRegistry& reg, bool strict,
-                                         PlacementReport* report) {
+                                         PlacementReport* report, bool graph_capture) {
   if (devices.empty()) return InvalidArgument("no devices to place on");
   const bool cpu_listed =
       std::find(devices.begin(), devices.end(), Device::kCpu) != devices.end();
@@ -219,12 +219,29 @@ StatusOr<std::vector<Device>> PlaceGraph(Graph& g, const std::vector<Device>& de
     return device[p.id];
   };
 
+  // Values that differ between runs of the same shapes: the run's inputs and what is computed
+  // from them (Shape and Size read only shapes).
+  std::vector<bool> run_data(g.values().size(), false);
+  for (int v : g.inputs()) run_data[v] = !g.value(v).is_initializer;
+  for (int id : order) {
+    const Node& n = g.node(id);
+    if (n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size")) continue;
+    bool reads = false;
+    for (int v : n.inputs) reads = reads || (v != kNoValue && run_data[v]);
+    for (int v : n.outputs) {
+      if (v != kNoValue) run_data[v] = reads;
+    }
+  }
+
   // Rule 2: shape arithmetic on the host.
   if (cpu_listed) {
     for (int id : order) {
       const Node& n = g.node(id);
       if (device[id] == Device::kCpu) continue;
       bool host = true;
+      if (graph_capture) {
+        for (int v : n.inputs) host = host && !(v != kNoValue && run_data[v]);
+      }
       for (int v : n.inputs) {
         if (v != kNoValue && (location(v) != Device::kCpu || !IsIntegerOrBoolTensor(g, v))) {
           host = false;

@@ -58,8 +58,11 @@ struct PlacementReport {
 // Places the nodes of `g` (a main graph) on `devices`, inserting copy nodes (see above). Returns
 // the device of every node id of the graph after insertion. With only the CPU in `devices` the
 // graph is left as it is. Errors name the nodes (strict mode) or the node without any kernel.
+// `graph_capture` (SessionOptions::graph_capture): integer arithmetic on the values of the run's
+// inputs (an attention mask's Unsqueeze) stays on the device, where a recorded graph repeats it;
+// only arithmetic on shapes and constants goes to the host.
 StatusOr<std::vector<Device>> PlaceGraph(Graph& g, const std::vector<Device>& devices,
                                          const KernelRegistry& reg, bool strict,
-                                         PlacementReport* report);
+                                         PlacementReport* report, bool graph_capture = false);
 
 }  // namespace kiln

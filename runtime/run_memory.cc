@@ -71,7 +71,31 @@ RunRecorder::RunRecorder(std::vector<bool> plannable, std::vector<int> last_use,
       produced_(plannable_.size(), -1),
       views_(plannable_.size()),
       inplace_of_(plannable_.size(), -1),
-      scratch_(static_cast<size_t>(std::max(num_steps, 0))) {}
+      scratch_(static_cast<size_t>(std::max(num_steps, 0))),
+      states_(static_cast<size_t>(std::max(num_steps, 0))) {}
+
+std::vector<std::pair<DataType, std::vector<int64_t>>> InputShapes(
+    const std::vector<const AnyValue*>& inputs) {
+  std::vector<std::pair<DataType, std::vector<int64_t>>> shapes;
+  shapes.reserve(inputs.size());
+  for (const AnyValue* v : inputs) {
+    if (v == nullptr) {
+      shapes.push_back({DataType::kUndefined, {-1}});
+    } else if (!v->is_tensor()) {
+      shapes.push_back({DataType::kUndefined, {-2}});
+    } else {
+      shapes.push_back({v->tensor.dtype(), v->tensor.dims()});
+    }
+  }
+  return shapes;
+}
+
+void RunRecorder::SetState(int step, std::shared_ptr<const KernelState> state,
+                           const std::vector<const AnyValue*>& inputs) {
+  if (step < 0 || step >= static_cast<int>(states_.size()) || state == nullptr) return;
+  states_[step].state = std::move(state);
+  states_[step].inputs = InputShapes(inputs);
+}
 
 void RunRecorder::BeginStep(int step, const KernelDef& def,
                             const std::vector<const AnyValue*>& inputs) {
@@ -170,6 +194,7 @@ StatusOr<RunPlan> RunRecorder::Finish(const std::string& signature,
   std::stable_sort(by_step.begin(), by_step.end(),
                    [&](int a, int b) { return first_step_[a] < first_step_[b]; });
   RunPlan plan;
+  plan.states = states_;
   plan.arenas.emplace_back();  // the CPU's, always first
   auto arena_for = [&](Device d) {
     for (size_t k = 0; k < plan.arenas.size(); ++k) {
@@ -252,6 +277,7 @@ Tensor ArenaRun::Allocate(const Node& node, int i, DataType dtype, const std::ve
   const int v = node.outputs[i];
   if (v < 0 || plan_.arena[v] < 0 || static_cast<int64_t>(nbytes) > plan_.bytes[v] ||
       plan_.arenas[plan_.arena[v]].device != device) {
+    if (device != Device::kCpu) ++device_heap_requests_;
     return Tensor();
   }
   return Place(plan_.arena[v], plan_.offset[v], dtype, dims, nbytes);
@@ -263,6 +289,7 @@ Tensor ArenaRun::Scratch(const Node&, size_t nbytes, Device device) {
   const size_t k = scratch_index_++;
   if (k >= requests.size() || static_cast<int64_t>(nbytes) > requests[k].bytes ||
       plan_.arenas[requests[k].arena].device != device) {
+    if (device != Device::kCpu) ++device_heap_requests_;
     return Tensor();
   }
   return Place(requests[k].arena, requests[k].offset, DataType::kUint8,
@@ -278,6 +305,24 @@ Tensor ArenaRun::Place(int k, int64_t offset, DataType dtype, const std::vector<
     KILN_UNPOISON(static_cast<char*>(arena->data()) + offset, nbytes);
   }
   return std::move(t).value();
+}
+
+const KernelState* ArenaRun::StateFor(int step, const std::vector<const AnyValue*>& inputs) const {
+  if (step < 0 || step >= static_cast<int>(plan_.states.size())) return nullptr;
+  const PreparedState& p = plan_.states[step];
+  if (p.state == nullptr || p.inputs.size() != inputs.size()) return nullptr;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const AnyValue* v = inputs[i];
+    const auto& [dtype, dims] = p.inputs[i];
+    if (v == nullptr) {
+      if (dtype != DataType::kUndefined || dims != std::vector<int64_t>{-1}) return nullptr;
+    } else if (!v->is_tensor()) {
+      if (dtype != DataType::kUndefined || dims != std::vector<int64_t>{-2}) return nullptr;
+    } else if (v->tensor.dtype() != dtype || v->tensor.dims() != dims) {
+      return nullptr;
+    }
+  }
+  return p.state.get();
 }
 
 bool ArenaRun::InArena(const Tensor& t) const {

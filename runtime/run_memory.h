@@ -59,6 +59,16 @@ struct ScratchSlot {
 constexpr int64_t kHostArenaAlignment = 64;
 constexpr int64_t kDeviceArenaAlignment = 256;
 
+// What a step's Kernel::Prepare made on the recorded run, and the inputs it was made for.
+struct PreparedState {
+  std::shared_ptr<const KernelState> state;
+  // Per input: element type and dims (kUndefined with {-1} omitted, {-2} not a tensor).
+  std::vector<std::pair<DataType, std::vector<int64_t>>> inputs;
+};
+// The input types and shapes of a step, in PreparedState::inputs' form.
+std::vector<std::pair<DataType, std::vector<int64_t>>> InputShapes(
+    const std::vector<const AnyValue*>& inputs);
+
 // The plan of one input-shape signature: one arena per device that has planned values, the CPU's
 // always first (arenas[0], possibly empty).
 struct RunPlan {
@@ -69,6 +79,7 @@ struct RunPlan {
   std::vector<std::vector<int>> views;  // per value id: planned values whose slots it may view
   std::vector<std::vector<ScratchSlot>> scratch;  // per step, in the order the kernel asked
   std::vector<RunArena> arenas;
+  std::vector<PreparedState> states;  // per step (no state: nullptr)
 };
 
 // Records a run (heap allocations) and builds its RunPlan.
@@ -82,6 +93,9 @@ class RunRecorder : public OutputAllocator {
   Tensor Allocate(const Node& node, int i, DataType dtype, const std::vector<int64_t>& dims,
                   size_t nbytes, Device device) override;
   Tensor Scratch(const Node& node, size_t nbytes, Device device) override;
+  // The state the step's kernel prepared for `inputs` (kept in the plan).
+  void SetState(int step, std::shared_ptr<const KernelState> state,
+                const std::vector<const AnyValue*>& inputs);
   // Called after each step with the node's outputs.
   void AfterStep(int step, const Node& node, const std::vector<AnyValue>& outputs);
   // The plan; `kept[v]` marks values alive to the end of the run.
@@ -104,6 +118,7 @@ class RunRecorder : public OutputAllocator {
   std::vector<int> inplace_of_;                // per value: the value it may overwrite, or -1
   // Per step: bytes and device of each scratch request.
   std::vector<std::vector<std::pair<int64_t, Device>>> scratch_;
+  std::vector<PreparedState> states_;  // per step
   // storage block -> the value that allocated it; the weak pointer tells a live block from a
   // freed one whose address the heap has reused.
   std::map<const Storage*, std::pair<std::weak_ptr<Storage>, int>> owner_;
@@ -134,6 +149,11 @@ class ArenaRun : public OutputAllocator {
   Status AfterStep(const Node& node, std::vector<AnyValue>& outputs) const;
   // Copies `v` (and tensors inside it) out of the arenas if it points into one.
   Status Detach(AnyValue& v) const;
+  // The state prepared for step `step` when `inputs` have the types and shapes it was made for;
+  // else nullptr.
+  const KernelState* StateFor(int step, const std::vector<const AnyValue*>& inputs) const;
+  // Outputs and scratch off the CPU that the plan did not cover (they went to the device's heap).
+  int device_heap_requests() const { return device_heap_requests_; }
 
  private:
   bool Covers(int value, const Tensor& t) const;
@@ -147,6 +167,7 @@ class ArenaRun : public OutputAllocator {
   DeviceCloner clone_;
   int step_ = 0;
   size_t scratch_index_ = 0;
+  int device_heap_requests_ = 0;
 };
 
 // The plans of one graph by signature (bounded, oldest dropped first) and each plan's pool of

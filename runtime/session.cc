@@ -9,6 +9,7 @@
 
 #include "ir/onnx_io.h"
 #include "kernels/cpu/register.h"
+#include "runtime/graph_capture.h"
 #include "runtime/placement.h"
 #include "runtime/run_memory.h"
 #if defined(KILN_WITH_CUDA)
@@ -68,6 +69,42 @@ struct StreamPool {
   }
 };
 
+// One recorded device graph (SessionOptions::graph_capture) for one input-shape signature: the
+// arenas, stream and plan it was recorded with stay its own, since a replay reuses their addresses.
+struct CapturedRun {
+  std::mutex mu;        // held by the run that captures or replays it
+  bool ready = false;   // recorded
+  Status failed;        // the capture failed: runs with the signature report it
+  std::shared_ptr<PlanCache::Entry> entry;
+  std::vector<std::shared_ptr<Storage>> arenas;
+  const DeviceBackend* backend = nullptr;
+  std::unique_ptr<DeviceStream> stream;
+  // Values a replay binds instead of computing: the inputs of the closing copies to the host, and
+  // graph outputs the host computed from shapes at capture.
+  std::vector<std::pair<int, AnyValue>> saved;
+  std::vector<AnyValue> keepalive;  // every value the recorded steps produced (buffers it writes)
+  std::unique_ptr<DeviceGraph> graph;  // last: destroyed before what it points into
+};
+
+// The captured runs of the main graph by signature, oldest first, at most `capacity`.
+struct CaptureCache {
+  explicit CaptureCache(size_t c) : capacity(c) {}
+  size_t capacity;
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::shared_ptr<CapturedRun>>> runs;
+
+  std::shared_ptr<CapturedRun> FindOrAdd(const std::string& signature) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& [sig, run] : runs) {
+      if (sig == signature) return run;
+    }
+    // A dropped run may still be replaying: its shared_ptr keeps it until that run ends.
+    if (runs.size() >= capacity) runs.erase(runs.begin());
+    runs.emplace_back(signature, std::make_shared<CapturedRun>());
+    return runs.back().second;
+  }
+};
+
 // One graph (the main graph or a subgraph) ready to execute.
 class CompiledGraph {
  public:
@@ -91,6 +128,11 @@ class CompiledGraph {
   // Memory plans of this graph's runs by input-shape signature; nullptr when planning is off.
   std::unique_ptr<PlanCache> plans;
   bool poison_arena = false;
+  // Graph capture (main graph only; nullptr when off): steps [0, upload_end) copy the run's inputs
+  // to the device, [upload_end, download_begin) are recorded, the rest copy outputs to the host.
+  std::unique_ptr<CaptureCache> captures;
+  int upload_end = 0;
+  int download_begin = 0;
 };
 
 namespace {
@@ -106,6 +148,8 @@ struct Frame {
   ArenaRun* arena = nullptr;
   // This run's stream of each device in use, by backend.
   std::vector<std::pair<const DeviceBackend*, DeviceStream*>> streams;
+  // When set, every value a step produces is also kept here (graph capture).
+  std::vector<AnyValue>* keepalive = nullptr;
 
   DeviceStream* StreamFor(const DeviceBackend* b) const {
     for (const auto& [backend, stream] : streams) {
@@ -129,7 +173,8 @@ struct Frame {
   }
 };
 
-Status Execute(const CompiledGraph& cg, Frame& frame);
+// Runs steps [begin, end) of `cg` in `frame`.
+Status Execute(const CompiledGraph& cg, Frame& frame, int begin, int end);
 
 // The plan key of a run: every input's name, element type and dims; "" (not planned) when an
 // input is not a tensor, since sizes then vary with contents.
@@ -143,13 +188,197 @@ std::string Signature(const std::vector<std::string>& names,
   return sig;
 }
 
+// The backend and stream of device `d` in `frame`.
+std::pair<const DeviceBackend*, DeviceStream*> StreamOf(const Frame& frame, Device d) {
+  for (const auto& [b, st] : frame.streams) {
+    if (b->device() == d) return {b, st};
+  }
+  return {nullptr, nullptr};
+}
+
+// A set of arenas for `entry`'s plan, allocated on the devices of `frame`'s streams.
+StatusOr<std::vector<std::shared_ptr<Storage>>> AcquireArenas(const Frame& frame,
+                                                              PlanCache::Entry& entry) {
+  auto allocate = [&](Device d, size_t bytes) -> StatusOr<std::shared_ptr<Storage>> {
+    if (d == Device::kCpu) return Storage::AllocateUninitialized(bytes);
+    const DeviceBackend* b = StreamOf(frame, d).first;
+    if (b == nullptr) return Internal(std::string("no stream for ") + DeviceName(d));
+    return b->Allocate(bytes);
+  };
+  return PlanCache::Acquire(entry, allocate);
+}
+
+// Fills every arena with 0xFF (SessionOptions::poison_arena).
+Status PoisonArenas(const Frame& frame, const std::vector<std::shared_ptr<Storage>>& arenas) {
+  for (const auto& a : arenas) {
+    if (a->bytes() == 0) continue;
+    if (a->device() == Device::kCpu) {
+      std::memset(a->data(), 0xFF, a->bytes());
+    } else {
+      KILN_RETURN_IF_ERROR(StreamOf(frame, a->device()).second->Fill(a->data(), 0xFF, a->bytes()));
+    }
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<ArenaRun> MakeArenaRun(const Frame& frame, const RunPlan& plan,
+                                       std::vector<std::shared_ptr<Storage>> arenas) {
+  DeviceCloner clone = [&frame](const Tensor& t) -> StatusOr<Tensor> {
+    auto [b, st] = StreamOf(frame, t.device());
+    if (b == nullptr) return Internal("no stream to copy a device tensor with");
+    return CopyTensorOnDevice(t, *b, *st);
+  };
+  return std::make_unique<ArenaRun>(plan, std::move(arenas), std::move(clone));
+}
+
+// The graph outputs of a run that ended with `status`, out of the arena; then waits for every
+// stream of the frame (queued work may still use the arenas). `fresh`: outputs to copy, since
+// they are saved values a later replay returns again.
+StatusOr<std::vector<AnyValue>> FinishRun(const CompiledGraph& cg, Frame& frame, Status status,
+                                          const ArenaRun* arena_run,
+                                          const std::vector<bool>* fresh = nullptr) {
+  const Graph& g = *cg.graph;
+  std::vector<AnyValue> outs;
+  for (int id : g.outputs()) {
+    if (!status.ok()) break;
+    const AnyValue* v = frame.Lookup(id);
+    if (v == nullptr) {
+      status =
+          Internal("graph '" + g.name + "' output '" + g.value(id).name + "' was not computed");
+      break;
+    }
+    outs.push_back(*v);
+    if (fresh != nullptr && (*fresh)[id] && outs.back().is_tensor() &&
+        outs.back().tensor.device() == Device::kCpu) {
+      outs.back().tensor = outs.back().tensor.Clone();
+    }
+    if (arena_run != nullptr) status = arena_run->Detach(outs.back());
+  }
+  for (const auto& [b, st] : frame.streams) {
+    Status s = st->Synchronize();
+    if (status.ok() && !s.ok()) status = s;
+  }
+  if (!status.ok()) return status;
+  return outs;
+}
+
+void BindDeviceConstants(const CompiledGraph& cg, Frame& frame) {
+  for (const auto& [id, t] : cg.device_constants) {
+    frame.values[id] = AnyValue(t);
+    frame.defined[id] = true;
+  }
+}
+
+// The run that records `run` (the second with its signature: `entry` is the plan the first one
+// made): the input copies run, the steps between them and the output copies are captured on a
+// stream of the run's own, the graph is launched, the output copies run. What a replay needs is
+// kept in `run`.
+StatusOr<std::vector<AnyValue>> CaptureRun(const CompiledGraph& cg, Frame& frame, CapturedRun& run,
+                                           std::shared_ptr<PlanCache::Entry> entry) {
+  const Graph& g = *cg.graph;
+  const int n = static_cast<int>(cg.steps.size());
+  run.entry = std::move(entry);
+  run.backend = cg.streams.front()->backend;
+  KILN_ASSIGN_OR_RETURN(run.stream, run.backend->CreateStream());
+  frame.streams = {{run.backend, run.stream.get()}};
+  BindDeviceConstants(cg, frame);
+  KILN_ASSIGN_OR_RETURN(run.arenas, AcquireArenas(frame, *run.entry));
+  if (cg.poison_arena) KILN_RETURN_IF_ERROR(PoisonArenas(frame, run.arenas));
+  std::unique_ptr<ArenaRun> arena_run = MakeArenaRun(frame, run.entry->plan, run.arenas);
+  frame.arena = arena_run.get();
+  KILN_RETURN_IF_ERROR(Execute(cg, frame, 0, cg.upload_end));
+  KILN_RETURN_IF_ERROR(run.stream->BeginCapture());
+  frame.keepalive = &run.keepalive;
+  Status recorded = Execute(cg, frame, cg.upload_end, cg.download_begin);
+  frame.keepalive = nullptr;
+  auto graph = run.stream->EndCapture();
+  KILN_RETURN_IF_ERROR(recorded);
+  if (!graph.ok()) return graph.status();
+  if (arena_run->device_heap_requests() > 0) {
+    return Unsupported(std::to_string(arena_run->device_heap_requests()) +
+                       " device outputs or scratch requests of the recorded steps fall outside the "
+                       "memory plan; a replay could not reuse their memory");
+  }
+  run.graph = std::move(graph).value();
+  std::vector<bool> produced_after(g.values().size(), false);
+  for (int s = cg.download_begin; s < n; ++s) {
+    const Node& node = *cg.steps[s].node;
+    for (int in : node.inputs) {
+      if (in == kNoValue || !frame.defined[in]) continue;
+      run.saved.emplace_back(in, frame.values[in]);
+    }
+    for (int out : node.outputs) {
+      if (out != kNoValue) produced_after[out] = true;
+    }
+  }
+  for (int id : g.outputs()) {
+    const Value& v = g.value(id);
+    if (produced_after[id] || v.is_graph_input || v.is_initializer || !frame.defined[id]) continue;
+    run.saved.emplace_back(id, frame.values[id]);
+  }
+  KILN_RETURN_IF_ERROR(run.graph->Launch(*run.stream));
+  Status status = Execute(cg, frame, cg.download_begin, n);
+  std::vector<bool> fresh(g.values().size(), false);
+  for (const auto& [id, v] : run.saved) fresh[id] = true;
+  auto outs = FinishRun(cg, frame, status, arena_run.get(), &fresh);
+  frame.values.clear();
+  frame.arena = nullptr;
+  frame.streams.clear();
+  if (outs.ok()) run.ready = true;
+  return outs;
+}
+
+// A run of a recorded graph: input copies, the graph, output copies.
+StatusOr<std::vector<AnyValue>> ReplayRun(const CompiledGraph& cg, Frame& frame,
+                                          const CapturedRun& run) {
+  const Graph& g = *cg.graph;
+  frame.streams = {{run.backend, run.stream.get()}};
+  BindDeviceConstants(cg, frame);
+  std::vector<bool> fresh(g.values().size(), false);
+  for (const auto& [id, v] : run.saved) {
+    frame.values[id] = v;
+    frame.defined[id] = true;
+    fresh[id] = true;
+  }
+  if (cg.poison_arena) KILN_RETURN_IF_ERROR(PoisonArenas(frame, run.arenas));
+  std::unique_ptr<ArenaRun> arena_run = MakeArenaRun(frame, run.entry->plan, run.arenas);
+  frame.arena = arena_run.get();
+  Status status = Execute(cg, frame, 0, cg.upload_end);
+  if (status.ok()) status = run.graph->Launch(*run.stream);
+  if (status.ok()) status = Execute(cg, frame, cg.download_begin, static_cast<int>(cg.steps.size()));
+  auto outs = FinishRun(cg, frame, status, arena_run.get(), &fresh);
+  frame.values.clear();
+  frame.arena = nullptr;
+  frame.streams.clear();
+  return outs;
+}
+
 // Runs `cg` in `frame` (inputs and initializers bound) and returns its outputs in order. Memory
 // comes from the graph's plan for `signature` when there is one (later runs), or the run is
 // recorded to make that plan (the first run); an empty signature runs on the heap. Outputs never
-// point into the arena.
+// point into the arena. With graph capture, a run with a plan captures or replays instead.
 StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
                                          const std::string& signature) {
   const Graph& g = *cg.graph;
+  if (cg.captures != nullptr && cg.plans != nullptr && !signature.empty()) {
+    std::shared_ptr<PlanCache::Entry> entry = cg.plans->Find(signature);
+    if (entry != nullptr) {
+      std::shared_ptr<CapturedRun> run = cg.captures->FindOrAdd(signature);
+      std::unique_lock<std::mutex> lock(run->mu, std::try_to_lock);
+      if (lock.owns_lock()) {  // else another run holds it: run uncaptured below
+        if (!run->failed.ok()) return run->failed;
+        if (run->ready) return ReplayRun(cg, frame, *run);
+        auto outs = CaptureRun(cg, frame, *run, std::move(entry));
+        if (!outs.ok()) {
+          run->failed = outs.status().WithPrefix("graph capture");
+          run->graph.reset();
+          run->stream.reset();
+          return run->failed;
+        }
+        return outs;
+      }
+    }
+  }
   // Streams first (a run on a device needs one for its copies and kernels), released last.
   std::vector<std::pair<StreamPool*, std::unique_ptr<DeviceStream>>> held;
   for (const auto& pool : cg.streams) {
@@ -163,16 +392,7 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
       for (auto& [pool, stream] : held) pool->Release(std::move(stream));
     }
   } release_streams{held};
-  for (const auto& [id, t] : cg.device_constants) {
-    frame.values[id] = AnyValue(t);
-    frame.defined[id] = true;
-  }
-  auto stream_of = [&frame](Device d) -> std::pair<const DeviceBackend*, DeviceStream*> {
-    for (const auto& [b, st] : frame.streams) {
-      if (b->device() == d) return {b, st};
-    }
-    return {nullptr, nullptr};
-  };
+  BindDeviceConstants(cg, frame);
   std::shared_ptr<PlanCache::Entry> entry;
   std::vector<std::shared_ptr<Storage>> arenas;
   std::unique_ptr<ArenaRun> arena_run;
@@ -180,29 +400,15 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
   if (cg.plans != nullptr && !signature.empty()) {
     entry = cg.plans->Find(signature);
     if (entry != nullptr) {
-      auto allocate = [&](Device d, size_t bytes) -> StatusOr<std::shared_ptr<Storage>> {
-        if (d == Device::kCpu) return Storage::AllocateUninitialized(bytes);
-        const DeviceBackend* b = stream_of(d).first;
-        if (b == nullptr) return Internal(std::string("no stream for ") + DeviceName(d));
-        return b->Allocate(bytes);
-      };
-      KILN_ASSIGN_OR_RETURN(arenas, PlanCache::Acquire(*entry, allocate));
+      KILN_ASSIGN_OR_RETURN(arenas, AcquireArenas(frame, *entry));
       if (cg.poison_arena) {
-        for (const auto& a : arenas) {
-          if (a->bytes() == 0) continue;
-          if (a->device() == Device::kCpu) {
-            std::memset(a->data(), 0xFF, a->bytes());
-          } else {
-            KILN_RETURN_IF_ERROR(stream_of(a->device()).second->Fill(a->data(), 0xFF, a->bytes()));
-          }
+        Status poisoned = PoisonArenas(frame, arenas);
+        if (!poisoned.ok()) {
+          PlanCache::Release(*entry, std::move(arenas));
+          return poisoned;
         }
       }
-      DeviceCloner clone = [stream_of](const Tensor& t) -> StatusOr<Tensor> {
-        auto [b, st] = stream_of(t.device());
-        if (b == nullptr) return Internal("no stream to copy a device tensor with");
-        return CopyTensorOnDevice(t, *b, *st);
-      };
-      arena_run = std::make_unique<ArenaRun>(entry->plan, arenas, std::move(clone));
+      arena_run = MakeArenaRun(frame, entry->plan, arenas);
       frame.arena = arena_run.get();
     } else {
       std::vector<bool> plannable(g.values().size());
@@ -212,31 +418,16 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
       frame.recorder = recorder.get();
     }
   }
-  Status status = Execute(cg, frame);
-  std::vector<AnyValue> outs;
-  for (int id : g.outputs()) {
-    if (!status.ok()) break;
-    const AnyValue* v = frame.Lookup(id);
-    if (v == nullptr) {
-      status =
-          Internal("graph '" + g.name + "' output '" + g.value(id).name + "' was not computed");
-      break;
-    }
-    outs.push_back(*v);
-    if (arena_run != nullptr) status = arena_run->Detach(outs.back());
-  }
-  // Device work still queued may use the arenas: wait for it before they go back to the pool.
-  for (const auto& [b, st] : frame.streams) {
-    Status s = st->Synchronize();
-    if (status.ok() && !s.ok()) status = s;
-  }
+  Status status = Execute(cg, frame, 0, static_cast<int>(cg.steps.size()));
+  // Device work still queued may use the arenas: FinishRun waits for it before they go back.
+  auto outs = FinishRun(cg, frame, status, arena_run.get());
   frame.values.clear();
   arena_run.reset();  // before the arenas go back: another run may take them at once
   if (!arenas.empty()) PlanCache::Release(*entry, std::move(arenas));
   frame.arena = nullptr;
   frame.recorder = nullptr;
   frame.streams.clear();
-  if (!status.ok()) return status;
+  if (!outs.ok()) return outs.status();
   if (recorder != nullptr) {
     auto plan = recorder->Finish(signature, cg.keep);
     if (plan.ok()) cg.plans->Insert(std::move(plan).value());
@@ -283,14 +474,14 @@ class FrameSubgraphRunner : public SubgraphRunner {
   const Frame& frame_;
 };
 
-Status Execute(const CompiledGraph& cg, Frame& frame) {
+Status Execute(const CompiledGraph& cg, Frame& frame, int begin, int end) {
   const Graph& g = *cg.graph;
   FrameSubgraphRunner runner(cg, frame);
   std::vector<const AnyValue*> ins;
   std::vector<AnyValue> outs;
   OutputAllocator* allocator =
       frame.arena != nullptr ? static_cast<OutputAllocator*>(frame.arena) : frame.recorder;
-  for (size_t step_index = 0; step_index < cg.steps.size(); ++step_index) {
+  for (int step_index = begin; step_index < end; ++step_index) {
     const auto& step = cg.steps[step_index];
     const Node& node = *step.node;
     ins.assign(node.inputs.size(), nullptr);
@@ -313,10 +504,8 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
                         DeviceName(want));
       }
     }
-    if (frame.recorder != nullptr) {
-      frame.recorder->BeginStep(static_cast<int>(step_index), *step.def, ins);
-    }
-    if (frame.arena != nullptr) frame.arena->BeginStep(static_cast<int>(step_index));
+    if (frame.recorder != nullptr) frame.recorder->BeginStep(step_index, *step.def, ins);
+    if (frame.arena != nullptr) frame.arena->BeginStep(step_index);
     outs.assign(node.outputs.size(), AnyValue());
     for (auto& o : outs) o.kind = AnyValue::Kind::kNone;  // marks "not written"
     KernelContext ctx(node, ins, &outs, &runner, allocator);
@@ -325,11 +514,17 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
       if (stream == nullptr) return Internal("node " + node.Describe() + ": no device stream");
       ctx.SetDevice(step.def, step.backend, stream);
     }
+    // Shape-dependent kernel state: prepared on the recorded run, found in the plan later.
+    if (frame.recorder != nullptr) {
+      KILN_ASSIGN_OR_RETURN(std::shared_ptr<const KernelState> state, step.kernel->Prepare(ctx));
+      ctx.set_state(state.get());
+      frame.recorder->SetState(step_index, std::move(state), ins);
+    } else if (frame.arena != nullptr) {
+      ctx.set_state(frame.arena->StateFor(step_index, ins));
+    }
     Status s = step.kernel->Run(ctx);
     if (!s.ok()) return s;
-    if (frame.recorder != nullptr) {
-      frame.recorder->AfterStep(static_cast<int>(step_index), node, outs);
-    }
+    if (frame.recorder != nullptr) frame.recorder->AfterStep(step_index, node, outs);
     if (frame.arena != nullptr) KILN_RETURN_IF_ERROR(frame.arena->AfterStep(node, outs));
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       int id = node.outputs[i];
@@ -339,6 +534,7 @@ Status Execute(const CompiledGraph& cg, Frame& frame) {
         return Internal("node " + node.Describe() + ": kernel did not produce output " +
                         std::to_string(i) + " '" + g.value(id).name + "'");
       }
+      if (frame.keepalive != nullptr) frame.keepalive->push_back(o);
       frame.values[id] = std::move(o);
       frame.defined[id] = true;
     }
@@ -421,6 +617,21 @@ StatusOr<std::unique_ptr<CompiledGraph>> Compile(const Graph& g, const SessionOp
     cg->device_constants.emplace_back(n.outputs[0], std::move(t).value());
   }
   order = std::move(run_order);
+  if (options.graph_capture && placement != nullptr) {
+    if (!options.memory_planning) {
+      return InvalidArgument("graph capture needs memory planning (SessionOptions::memory_planning)");
+    }
+    if (cg->streams.empty()) {
+      return Unsupported("graph capture: no node of the graph runs on a device (it needs one "
+                         "first in SessionOptions::devices, e.g. cuda)");
+    }
+    if (cg->streams.size() > 1) return Unsupported("graph capture: the graph uses several devices");
+    KILN_ASSIGN_OR_RETURN(CaptureLayout layout, LayOutCapture(g, order, *placement));
+    order = std::move(layout.order);
+    cg->upload_end = layout.upload_end;
+    cg->download_begin = layout.download_begin;
+    cg->captures = std::make_unique<CaptureCache>(std::max<size_t>(1, options.max_memory_plans));
+  }
   std::vector<int> last_use(g.values().size(), -1);
   cg->keep.assign(g.values().size(), false);
   for (int id : g.outputs()) cg->keep[id] = true;
@@ -681,7 +892,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
   }
   std::vector<Device> placement;
   KILN_ASSIGN_OR_RETURN(placement, PlaceGraph(*s->model_.graph, s->options_.devices, reg,
-                                              s->options_.strict_placement, &s->placement_));
+                                              s->options_.strict_placement, &s->placement_,
+                                              s->options_.graph_capture));
   KILN_ASSIGN_OR_RETURN(s->main_, Compile(g, s->options_, reg, &placement));
   return s;
 }

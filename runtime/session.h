@@ -41,6 +41,14 @@ struct SessionOptions {
   // about 3 decimal digits). Off by default, so float32 results match the CPU's within the ONNX
   // suite's tolerances.
   bool allow_tf32 = false;
+  // Record the main graph's device work once per set of input shapes as a device graph (a CUDA
+  // graph) and replay it on later runs: the host then launches one graph instead of every kernel
+  // (docs/cuda.md). The first run with new shapes records the memory plan, the second captures
+  // and runs the graph, later ones copy the inputs in, replay and copy the outputs out. Needs
+  // memory_planning and a device first in `devices`; Load fails, naming the nodes in the way,
+  // when the graph cannot be captured (runtime/graph_capture.h). Runs with the same shapes share
+  // one recorded graph, one run at a time: a run that finds it busy runs uncaptured.
+  bool graph_capture = false;
   // Optimization level of the pass pipeline (passes/pipeline.h): 0 none, 1 basic clean-ups,
   // 2 standard-ONNX fusions, 3 (the default) also fusions into kiln's own ops.
   int optimization_level = 3;

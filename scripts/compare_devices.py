@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real models on the GPU against the CPU: exports ResNet-50, MobileNetV2, BERT-base and GPT-2 with
 random weights (scripts/export_models.py's definitions), runs each with `kiln run --device cpu` and
-`--device cuda` on the same seeded inputs, and compares every output. Prints how many nodes of each
+`--device cuda` (and `--device cuda --cuda-graph`: the run captured as a CUDA graph and replayed) on
+the same seeded inputs, and compares every output with the CPU's. Prints how many nodes of each
 model ran on the GPU. Exits 1 when an output differs by more than atol + rtol * max|cpu output|.
 Needs torch (with torchvision and transformers) and a GPU: run it on the GPU machine
 (scripts/gpu_check.sh models).
@@ -21,9 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_models  # noqa: E402
 
 
-def run_kiln(kiln, model, feeds, device, out_dir):
+def run_kiln(kiln, model, feeds, device, out_dir, extra=()):
     os.makedirs(out_dir, exist_ok=True)
-    cmd = [kiln, "run", model, "--device", device, "--runs", "3", "--output-dir", out_dir]
+    cmd = [kiln, "run", model, "--device", device, "--runs", "3", "--output-dir", out_dir, *extra]
     for name, path in feeds.items():
         cmd += ["--input", f"{name}={path}"]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -54,22 +55,31 @@ def main():
             np.save(f, t.numpy())
             feeds[n] = f
         cpu_dir, gpu_dir = os.path.join(a.workdir, name + ".cpu"), os.path.join(a.workdir, name + ".cuda")
+        graph_dir = os.path.join(a.workdir, name + ".cuda_graph")
         cpu_log = run_kiln(a.kiln, path, feeds, "cpu", cpu_dir)
         gpu_log = run_kiln(a.kiln, path, feeds, "cuda", gpu_dir)
+        try:
+            graph_log = run_kiln(a.kiln, path, feeds, "cuda", graph_dir, ["--cuda-graph"])
+        except RuntimeError as e:
+            graph_log = None
+            failed.append(name)
+            print(f"  FAIL --cuda-graph: {str(e).strip().splitlines()[-1]}")
         placement = re.search(r"^placement: (.*)$", gpu_log, re.M)
-        lat = {d: re.search(r"latency: median ([0-9.]+) ms", log).group(1)
-               for d, log in (("cpu", cpu_log), ("cuda", gpu_log))}
+        logs = [("cpu", cpu_log), ("cuda", gpu_log)] + ([("cuda graph", graph_log)] if graph_log else [])
+        lat = {d: re.search(r"latency: median ([0-9.]+) ms", log).group(1) for d, log in logs}
         print(f"{name}: {nodes} nodes exported; on cuda: {placement.group(1) if placement else '?'}; "
-              f"latency cpu {lat['cpu']} ms, cuda {lat['cuda']} ms")
+              f"latency " + ", ".join(f"{d} {v} ms" for d, v in lat.items()))
+        runs = [("cuda", gpu_dir)] + ([("cuda graph", graph_dir)] if graph_log else [])
         for out in spec["outputs"]:
             want = np.load(os.path.join(cpu_dir, out + ".npy"))
-            got = np.load(os.path.join(gpu_dir, out + ".npy"))
-            scale = float(np.abs(want).max()) if want.size else 0.0
-            diff = float(np.abs(want.astype(np.float64) - got).max()) if want.size else 0.0
-            bad = got.shape != want.shape or not diff <= a.atol + a.rtol * scale
-            failed += [name] if bad else []
-            print(f"  {'FAIL' if bad else 'ok  '} {out} {list(got.shape)}: max abs diff {diff:.3g} "
-                  f"(max |cpu| {scale:.3g})")
+            for label, d in runs:
+                got = np.load(os.path.join(d, out + ".npy"))
+                scale = float(np.abs(want).max()) if want.size else 0.0
+                diff = float(np.abs(want.astype(np.float64) - got).max()) if want.size else 0.0
+                bad = got.shape != want.shape or not diff <= a.atol + a.rtol * scale
+                failed += [name] if bad else []
+                print(f"  {'FAIL' if bad else 'ok  '} {label}: {out} {list(got.shape)}: max abs diff "
+                      f"{diff:.3g} (max |cpu| {scale:.3g})")
     sys.exit(1 if failed else 0)
 
 

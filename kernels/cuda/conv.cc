@@ -8,9 +8,11 @@
 //
 // Conv runs cudnnConvolutionForward (4-D / 5-D descriptors: a 1-D convolution is a 2-D one with
 // height 1); ConvTranspose runs cudnnConvolutionBackwardData, the adjoint of the convolution from
-// Y to X. Descriptors are locals of each Run (RAII). The algorithm is the first one of cuDNN's
-// heuristics (cudnnGet*Algorithm_v7, no benchmarking) whose workspace fits kMaxWorkspaceBytes;
-// the workspace is kernel scratch (planned in the session's arena). cuDNN takes symmetric pads
+// Y to X. What depends on the input shapes (descriptors, the path, cuDNN's ranked algorithms of
+// its heuristics cudnnGet*Algorithm_v7 whose workspace fits kMaxWorkspaceBytes, no benchmarking)
+// is a ConvPlan made once per shape by Kernel::Prepare and read by later runs without a lock; a
+// run without one (memory planning off) makes its own. The workspace is kernel scratch (planned
+// in the session's arena). cuDNN takes symmetric pads
 // only: a Conv with pad_begin != pad_end runs on a zero-padded copy of X (scratch), and a
 // ConvTranspose whose pads cuDNN cannot express (asymmetric, negative from output_shape, or an
 // output_padding cuDNN refuses) computes the unpadded result into scratch and crops it. Compute
@@ -200,17 +202,16 @@ cudnnStatus_t MakeDescs(const CudnnConv& c, FloatElem elem, bool allow_tf32, Cud
   return cudnnSetConvolutionMathType(d->conv.get(), ConvMathType(elem, allow_tf32));
 }
 
-// y = conv(x, w) + beta * y through cudnnConvolutionForward; *done is false (and nothing was
-// written) when cuDNN refuses every algorithm.
-Status CudnnForward(KernelContext& ctx, const CudnnConv& c, FloatElem elem, bool allow_tf32,
-                    const void* x, const void* w, void* y, float beta, bool* done) {
-  *done = false;
-  cudnnHandle_t h = Stream(ctx).cudnn();
-  CudnnDescs d;
-  cudnnStatus_t s = MakeDescs(c, elem, allow_tf32, &d);
-  if (CudnnRefused(s)) return Status::Ok();
-  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cuDNN convolution descriptors"));
-  // Sanity: cuDNN's output shape must be ours.
+// The descriptors of a CudnnConv and cuDNN's ranked algorithms for it whose workspace fits
+// kMaxWorkspaceBytes (forward, or backward data for ConvTranspose). Empty `algos`: cuDNN refuses
+// the configuration and the direct kernel runs.
+struct CudnnChoice {
+  std::unique_ptr<CudnnDescs> descs;
+  std::vector<std::pair<int, size_t>> algos;  // (algorithm, workspace bytes), best first
+};
+
+// Checks cuDNN's output shape of `d` (the forward convolution from c.x) against c.y.
+Status CheckOutputDims(const KernelContext& ctx, const CudnnConv& c, const CudnnDescs& d) {
   int out[5] = {};
   KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(
       cudnnGetConvolutionNdForwardOutputDim(d.conv.get(), d.x.get(), d.w.get(), c.nb, out), ctx,
@@ -222,82 +223,88 @@ Status CudnnForward(KernelContext& ctx, const CudnnConv& c, FloatElem elem, bool
                            std::to_string(out[i]) + ", expected " + std::to_string(c.y[i]));
     }
   }
-  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  int returned = 0;
-  s = cudnnGetConvolutionForwardAlgorithm_v7(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(),
-                                             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf);
-  if (CudnnRefused(s)) return Status::Ok();
-  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardAlgorithm_v7"));
-  const float alpha = 1.0f;
-  for (int i = 0; i < returned; ++i) {
-    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
-    size_t ws_bytes = 0;
-    s = cudnnGetConvolutionForwardWorkspaceSize(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(),
-                                                perf[i].algo, &ws_bytes);
-    if (CudnnRefused(s)) continue;
-    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardWorkspaceSize"));
-    if (ws_bytes > kMaxWorkspaceBytes) continue;
-    Tensor ws;
-    if (ws_bytes > 0) {
-      KILN_ASSIGN_OR_RETURN(ws, ctx.Scratch(ws_bytes));
-    }
-    s = cudnnConvolutionForward(h, &alpha, d.x.get(), x, d.w.get(), w, d.conv.get(), perf[i].algo,
-                                ws_bytes > 0 ? ws.raw_data() : nullptr, ws_bytes, &beta, d.y.get(),
-                                y);
-    if (CudnnRefused(s)) continue;
-    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnConvolutionForward"));
-    *done = true;
-    return Status::Ok();
-  }
   return Status::Ok();
 }
 
-// dx = conv_transpose(dy, w) (beta 0) through cudnnConvolutionBackwardData; c.x describes dx,
-// c.y describes dy. *done is false (and nothing was written) when cuDNN refuses every algorithm.
-Status CudnnBackwardData(KernelContext& ctx, const CudnnConv& c, FloatElem elem, bool allow_tf32,
-                         const void* dy, const void* w, void* dx, bool* done) {
-  *done = false;
+// The descriptors and algorithms of `c`: heuristics (cudnnGet*Algorithm_v7), no benchmarking.
+Status ChooseCudnn(const KernelContext& ctx, const CudnnConv& c, FloatElem elem, bool allow_tf32,
+                   bool backward_data, CudnnChoice* choice) {
   cudnnHandle_t h = Stream(ctx).cudnn();
-  CudnnDescs d;
-  cudnnStatus_t s = MakeDescs(c, elem, allow_tf32, &d);
+  auto d = std::make_unique<CudnnDescs>();
+  cudnnStatus_t s = MakeDescs(c, elem, allow_tf32, d.get());
   if (CudnnRefused(s)) return Status::Ok();
   KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cuDNN convolution descriptors"));
-  int out[5] = {};
-  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(
-      cudnnGetConvolutionNdForwardOutputDim(d.conv.get(), d.x.get(), d.w.get(), c.nb, out), ctx,
-      "cudnnGetConvolutionNdForwardOutputDim"));
-  for (int i = 0; i < c.nb; ++i) {
-    if (out[i] != c.y[i]) {
-      return ctx.Error(StatusCode::kInternal,
-                       "cuDNN's transposed convolution input dim " + std::to_string(i) + " is " +
-                           std::to_string(out[i]) + ", expected " + std::to_string(c.y[i]));
+  KILN_CUDA_RETURN_IF_ERROR(CheckOutputDims(ctx, c, *d));
+  if (!backward_data) {
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    int returned = 0;
+    s = cudnnGetConvolutionForwardAlgorithm_v7(h, d->x.get(), d->w.get(), d->conv.get(),
+                                               d->y.get(), CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+                                               &returned, perf);
+    if (CudnnRefused(s)) return Status::Ok();
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardAlgorithm_v7"));
+    for (int i = 0; i < returned; ++i) {
+      if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
+      size_t ws = 0;
+      s = cudnnGetConvolutionForwardWorkspaceSize(h, d->x.get(), d->w.get(), d->conv.get(),
+                                                  d->y.get(), perf[i].algo, &ws);
+      if (CudnnRefused(s)) continue;
+      KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardWorkspaceSize"));
+      if (ws <= kMaxWorkspaceBytes) choice->algos.emplace_back(static_cast<int>(perf[i].algo), ws);
+    }
+  } else {
+    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    int returned = 0;
+    s = cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d->w.get(), d->y.get(), d->conv.get(),
+                                                    d->x.get(),
+                                                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+                                                    &returned, perf);
+    if (CudnnRefused(s)) return Status::Ok();
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataAlgorithm_v7"));
+    for (int i = 0; i < returned; ++i) {
+      if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
+      size_t ws = 0;
+      s = cudnnGetConvolutionBackwardDataWorkspaceSize(h, d->w.get(), d->y.get(), d->conv.get(),
+                                                       d->x.get(), perf[i].algo, &ws);
+      if (CudnnRefused(s)) continue;
+      KILN_CUDA_RETURN_IF_ERROR(
+          CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataWorkspaceSize"));
+      if (ws <= kMaxWorkspaceBytes) choice->algos.emplace_back(static_cast<int>(perf[i].algo), ws);
     }
   }
-  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  int returned = 0;
-  s = cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(),
-                                                  CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned,
-                                                  perf);
-  if (CudnnRefused(s)) return Status::Ok();
-  KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataAlgorithm_v7"));
-  const float alpha = 1.0f, beta = 0.0f;
-  for (int i = 0; i < returned; ++i) {
-    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
-    size_t ws_bytes = 0;
-    s = cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w.get(), d.y.get(), d.conv.get(),
-                                                     d.x.get(), perf[i].algo, &ws_bytes);
-    if (CudnnRefused(s)) continue;
-    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataWorkspaceSize"));
-    if (ws_bytes > kMaxWorkspaceBytes) continue;
+  if (!choice->algos.empty()) choice->descs = std::move(d);
+  return Status::Ok();
+}
+
+// Runs the first algorithm of `choice` cuDNN accepts: y = conv(x, w) + beta * y (forward), or
+// dx = conv_transpose(dy, w) (backward data: `in` is dy, `out` is dx, beta 0). *done is false
+// (and nothing was written) when cuDNN refuses them all.
+Status RunCudnn(KernelContext& ctx, const CudnnChoice& choice, bool backward_data, const void* in,
+                const void* w, void* out, float beta, bool* done) {
+  *done = false;
+  if (choice.descs == nullptr) return Status::Ok();
+  cudnnHandle_t h = Stream(ctx).cudnn();
+  const CudnnDescs& d = *choice.descs;
+  const float alpha = 1.0f;
+  for (const auto& [algo, ws_bytes] : choice.algos) {
     Tensor ws;
     if (ws_bytes > 0) {
       KILN_ASSIGN_OR_RETURN(ws, ctx.Scratch(ws_bytes));
     }
-    s = cudnnConvolutionBackwardData(h, &alpha, d.w.get(), w, d.y.get(), dy, d.conv.get(),
-                                     perf[i].algo, ws_bytes > 0 ? ws.raw_data() : nullptr, ws_bytes,
-                                     &beta, d.x.get(), dx);
+    void* ws_ptr = ws_bytes > 0 ? ws.raw_data() : nullptr;
+    cudnnStatus_t s;
+    if (!backward_data) {
+      s = cudnnConvolutionForward(h, &alpha, d.x.get(), in, d.w.get(), w, d.conv.get(),
+                                  static_cast<cudnnConvolutionFwdAlgo_t>(algo), ws_ptr, ws_bytes,
+                                  &beta, d.y.get(), out);
+    } else {
+      s = cudnnConvolutionBackwardData(h, &alpha, d.w.get(), w, d.y.get(), in, d.conv.get(),
+                                       static_cast<cudnnConvolutionBwdDataAlgo_t>(algo), ws_ptr,
+                                       ws_bytes, &beta, d.x.get(), out);
+    }
     if (CudnnRefused(s)) continue;
-    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnConvolutionBackwardData"));
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(
+        s, ctx, backward_data ? "cudnnConvolutionBackwardData" : "cudnnConvolutionForward"));
     *done = true;
     return Status::Ok();
   }
@@ -350,6 +357,22 @@ int64_t Product(const std::vector<int64_t>& v) {
 
 // ---- The kernel ------------------------------------------------------------------------------
 
+// What a Conv / ConvTranspose does for one set of input shapes: decided by Prepare on the run the
+// memory plan records, then read by later runs with those shapes (no lock, no cuDNN query).
+struct ConvPlan final : KernelState {
+  ConvShape shape;
+  FloatElem elem = FloatElem::kFloat;
+  bool empty = false;  // Y has no elements: nothing to compute
+  // Conv: X padded into scratch of src_dims first (pads cuDNN cannot express); ConvTranspose:
+  // the unpadded result computed into scratch of full_dims and cropped (`crop`).
+  bool pad_x = false;
+  std::vector<int64_t> src_dims;
+  bool crop = false;
+  std::vector<int64_t> full;       // spatial dims of the unpadded ConvTranspose result
+  std::vector<int64_t> full_dims;  // [n, m, full...]
+  CudnnChoice cudnn;               // no algorithms: the direct kernel
+};
+
 class ConvKernel : public Kernel {
  public:
   // `fused`: kiln's FusedConv (residual input 3 and `act`).
@@ -359,42 +382,119 @@ class ConvKernel : public Kernel {
   }
   const Status& init_status() const { return init_; }
 
+  StatusOr<std::shared_ptr<const KernelState>> Prepare(KernelContext& ctx) const override {
+    KILN_ASSIGN_OR_RETURN(std::shared_ptr<ConvPlan> plan, MakePlan(ctx));
+    return std::shared_ptr<const KernelState>(std::move(plan));
+  }
+
   Status Run(KernelContext& ctx) const override {
+    const ConvPlan* plan = ctx.state<ConvPlan>();
+    std::shared_ptr<ConvPlan> local;
+    if (plan == nullptr) {  // no plan for these shapes: decide now, for this run only
+      KILN_ASSIGN_OR_RETURN(local, MakePlan(ctx));
+      plan = local.get();
+    }
     const Tensor* x = ctx.Input(0);
     const Tensor* wt = ctx.Input(1);
     const Tensor* b = ctx.Input(2);
     const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
-    ConvShape shape;
-    KILN_CUDA_RETURN_IF_ERROR(cpu::ResolveConvShape(ctx, attrs_, transpose_, x, wt, b, &shape));
-    const Geometry& g = shape.g;
-    const int64_t m = shape.m;
-    KILN_CUDA_RETURN_IF_ERROR(cpu::CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims));
-    FloatElem elem;
-    if (!ToFloatElem(x->dtype(), &elem)) {
-      return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), shape.y_dims));
-    if (y->numel() == 0) return Status::Ok();
-    if (x->numel() == 0 || wt->numel() == 0) {
-      return ctx.InvalidArgument("empty X or W with a non-empty output");
-    }
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), plan->shape.y_dims));
+    if (plan->empty) return Status::Ok();
     if (transpose_) {
-      KILN_CUDA_RETURN_IF_ERROR(RunTranspose(ctx, elem, *x, *wt, g, y));
+      KILN_CUDA_RETURN_IF_ERROR(RunTranspose(ctx, *plan, *x, *wt, y));
     } else {
-      KILN_CUDA_RETURN_IF_ERROR(RunForward(ctx, elem, *x, *wt, z, g, y));
+      KILN_CUDA_RETURN_IF_ERROR(RunForward(ctx, *plan, *x, *wt, z, y));
     }
     if (b == nullptr && act_.kind == FusedActivationKind::kNone) return Status::Ok();
-    return CudaStatus(
-        LaunchConvBiasActivation(elem, y->raw_data(), b != nullptr ? b->raw_data() : nullptr,
-                                 y->numel(), Product(g.out), m, act_, Stream(ctx).stream()),
-        ctx, "LaunchConvBiasActivation");
+    return CudaStatus(LaunchConvBiasActivation(plan->elem, y->raw_data(),
+                                               b != nullptr ? b->raw_data() : nullptr, y->numel(),
+                                               Product(plan->shape.g.out), plan->shape.m, act_,
+                                               Stream(ctx).stream()),
+                      ctx, "LaunchConvBiasActivation");
   }
 
  private:
+  // Checks the inputs and decides the path for their shapes.
+  StatusOr<std::shared_ptr<ConvPlan>> MakePlan(KernelContext& ctx) const {
+    const Tensor* x = ctx.Input(0);
+    const Tensor* wt = ctx.Input(1);
+    const Tensor* b = ctx.Input(2);
+    const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
+    auto plan = std::make_shared<ConvPlan>();
+    ConvShape& shape = plan->shape;
+    KILN_CUDA_RETURN_IF_ERROR(cpu::ResolveConvShape(ctx, attrs_, transpose_, x, wt, b, &shape));
+    KILN_CUDA_RETURN_IF_ERROR(cpu::CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims));
+    if (!ToFloatElem(x->dtype(), &plan->elem)) {
+      return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
+    }
+    if (Product(shape.y_dims) == 0) {
+      plan->empty = true;
+      return plan;
+    }
+    if (x->numel() == 0 || wt->numel() == 0) {
+      return ctx.InvalidArgument("empty X or W with a non-empty output");
+    }
+    const Geometry& g = shape.g;
+    const int64_t n = x->dim(0), c = x->dim(1);
+    CudnnConv cc;
+    if (!transpose_) {
+      bool symmetric = true;
+      for (int d = 0; d < g.nd; ++d) symmetric = symmetric && g.pad_begin[d] == g.pad_end[d];
+      std::vector<int64_t> pads = g.pad_begin;
+      plan->src_dims = x->dims();
+      if (!symmetric) {
+        // cuDNN pads symmetrically only: convolve a zero-padded copy of X with no padding.
+        plan->pad_x = true;
+        plan->src_dims = {n, c};
+        for (int d = 0; d < g.nd; ++d) {
+          plan->src_dims.push_back(g.in[d] + g.pad_begin[d] + g.pad_end[d]);
+        }
+        pads.assign(g.nd, 0);
+      }
+      if (MakeCudnnConv(plan->src_dims, wt->dims(), shape.y_dims, pads, g, attrs_.group, &cc)) {
+        KILN_CUDA_RETURN_IF_ERROR(ChooseCudnn(ctx, cc, plan->elem, allow_tf32_,
+                                              /*backward_data=*/false, &plan->cudnn));
+      }
+      if (plan->cudnn.algos.empty()) plan->pad_x = false;  // the direct kernel pads itself
+      return plan;
+    }
+    // ConvTranspose: cuDNN's backward data straight into Y when the forward convolution from Y
+    // (pads pad_begin) gives back X's size.
+    bool direct_fits = true;
+    for (int d = 0; d < g.nd; ++d) {
+      const int64_t span = g.out[d] + 2 * g.pad_begin[d] - g.EffectiveKernel(d);
+      direct_fits = direct_fits && g.pad_begin[d] == g.pad_end[d] && g.pad_begin[d] >= 0 &&
+                    span >= 0 && span / g.stride[d] + 1 == g.in[d];
+    }
+    if (direct_fits) {
+      if (MakeCudnnConv(shape.y_dims, wt->dims(), x->dims(), g.pad_begin, g, attrs_.group, &cc)) {
+        KILN_CUDA_RETURN_IF_ERROR(ChooseCudnn(ctx, cc, plan->elem, allow_tf32_,
+                                              /*backward_data=*/true, &plan->cudnn));
+      }
+      return plan;
+    }
+    // Else the unpadded result (spatial stride * (in - 1) + effective kernel) into scratch, then
+    // crop [pad_begin, pad_begin + out) out of it (zeros where that leaves it).
+    plan->full.resize(g.nd);
+    for (int d = 0; d < g.nd; ++d) {
+      plan->full[d] = g.stride[d] * (g.in[d] - 1) + g.EffectiveKernel(d);
+    }
+    plan->full_dims = {n, shape.m};
+    plan->full_dims.insert(plan->full_dims.end(), plan->full.begin(), plan->full.end());
+    const std::vector<int64_t> zero(g.nd, 0);
+    if (MakeCudnnConv(plan->full_dims, wt->dims(), x->dims(), zero, g, attrs_.group, &cc)) {
+      KILN_CUDA_RETURN_IF_ERROR(ChooseCudnn(ctx, cc, plan->elem, allow_tf32_,
+                                            /*backward_data=*/true, &plan->cudnn));
+    }
+    plan->crop = !plan->cudnn.algos.empty();
+    return plan;
+  }
+
   // Y = conv(X, W) (+ Z when given); no bias.
-  Status RunForward(KernelContext& ctx, FloatElem elem, const Tensor& x, const Tensor& wt,
-                    const Tensor* z, const Geometry& g, Tensor* y) const {
+  Status RunForward(KernelContext& ctx, const ConvPlan& plan, const Tensor& x, const Tensor& wt,
+                    const Tensor* z, Tensor* y) const {
     cudaStream_t stream = Stream(ctx).stream();
+    const Geometry& g = plan.shape.g;
     float beta = 0.0f;
     if (z != nullptr) {
       // The residual enters through the convolution's beta; Y may already be Z's buffer.
@@ -407,91 +507,57 @@ class ConvKernel : public Kernel {
       beta = 1.0f;
     }
     const int64_t n = x.dim(0), c = x.dim(1);
-    bool symmetric = true;
-    for (int d = 0; d < g.nd; ++d) symmetric = symmetric && g.pad_begin[d] == g.pad_end[d];
     const void* src = x.raw_data();
-    std::vector<int64_t> src_dims = x.dims();
-    std::vector<int64_t> pads = g.pad_begin;
     Tensor padded;
-    CudnnConv cc;
-    bool cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, attrs_.group, &cc);
-    if (cudnn_ok && !symmetric) {
-      // cuDNN pads symmetrically only: convolve a zero-padded copy of X with no padding.
-      std::vector<int64_t> sp(g.nd);
-      for (int d = 0; d < g.nd; ++d) sp[d] = g.in[d] + g.pad_begin[d] + g.pad_end[d];
-      src_dims = {n, c};
-      src_dims.insert(src_dims.end(), sp.begin(), sp.end());
-      pads.assign(g.nd, 0);
-      cudnn_ok = MakeCudnnConv(src_dims, wt.dims(), y->dims(), pads, g, attrs_.group, &cc);
-      if (cudnn_ok) {
-        const size_t bytes = static_cast<size_t>(Product(src_dims)) * ElemSize(elem);
-        KILN_ASSIGN_OR_RETURN(padded, ctx.Scratch(bytes));
-        KILN_CUDA_RETURN_IF_ERROR(
-            CudaStatus(LaunchWindowCopy(elem, padded.raw_data(), x.raw_data(),
-                                        MakeWindowCopy(n * c, g.in, sp, g.pad_begin), stream),
-                       ctx, "LaunchWindowCopy (pad X)"));
-        src = padded.raw_data();
-      }
+    if (plan.pad_x) {
+      const size_t bytes = static_cast<size_t>(Product(plan.src_dims)) * ElemSize(plan.elem);
+      KILN_ASSIGN_OR_RETURN(padded, ctx.Scratch(bytes));
+      const std::vector<int64_t> sp(plan.src_dims.begin() + 2, plan.src_dims.end());
+      KILN_CUDA_RETURN_IF_ERROR(
+          CudaStatus(LaunchWindowCopy(plan.elem, padded.raw_data(), x.raw_data(),
+                                      MakeWindowCopy(n * c, g.in, sp, g.pad_begin), stream),
+                     ctx, "LaunchWindowCopy (pad X)"));
+      src = padded.raw_data();
     }
     bool done = false;
-    if (cudnn_ok) {
-      KILN_CUDA_RETURN_IF_ERROR(
-          CudnnForward(ctx, cc, elem, allow_tf32_, src, wt.raw_data(), y->raw_data(), beta, &done));
-    }
+    KILN_CUDA_RETURN_IF_ERROR(RunCudnn(ctx, plan.cudnn, /*backward_data=*/false, src,
+                                       wt.raw_data(), y->raw_data(), beta, &done));
     if (done) return Status::Ok();
     const ConvDirectParams p = DirectParams(n, c, y->dim(1), attrs_.group, g.in, g.out, g);
-    return CudaStatus(
-        LaunchConvDirect(elem, x.raw_data(), wt.raw_data(), y->raw_data(), p, z != nullptr, stream),
-        ctx, "LaunchConvDirect");
+    return CudaStatus(LaunchConvDirect(plan.elem, x.raw_data(), wt.raw_data(), y->raw_data(), p,
+                                       z != nullptr, stream),
+                      ctx, "LaunchConvDirect");
   }
 
   // Y = conv_transpose(X, W); no bias.
-  Status RunTranspose(KernelContext& ctx, FloatElem elem, const Tensor& x, const Tensor& wt,
-                      const Geometry& g, Tensor* y) const {
+  Status RunTranspose(KernelContext& ctx, const ConvPlan& plan, const Tensor& x, const Tensor& wt,
+                      Tensor* y) const {
     cudaStream_t stream = Stream(ctx).stream();
+    const Geometry& g = plan.shape.g;
     const int64_t n = x.dim(0), c = x.dim(1), m = y->dim(1);
-    // Direct when cuDNN's forward convolution from Y (pads pad_begin) gives back X's size.
-    bool direct_fits = true;
-    for (int d = 0; d < g.nd; ++d) {
-      const int64_t span = g.out[d] + 2 * g.pad_begin[d] - g.EffectiveKernel(d);
-      direct_fits = direct_fits && g.pad_begin[d] == g.pad_end[d] && g.pad_begin[d] >= 0 &&
-                    span >= 0 && span / g.stride[d] + 1 == g.in[d];
-    }
     bool done = false;
-    CudnnConv cc;
-    if (direct_fits) {
-      if (MakeCudnnConv(y->dims(), wt.dims(), x.dims(), g.pad_begin, g, attrs_.group, &cc)) {
-        KILN_CUDA_RETURN_IF_ERROR(CudnnBackwardData(ctx, cc, elem, allow_tf32_, x.raw_data(),
-                                                    wt.raw_data(), y->raw_data(), &done));
-      }
+    if (!plan.crop) {
+      KILN_CUDA_RETURN_IF_ERROR(RunCudnn(ctx, plan.cudnn, /*backward_data=*/true, x.raw_data(),
+                                         wt.raw_data(), y->raw_data(), 0.0f, &done));
     } else {
-      // The unpadded result (spatial stride * (in - 1) + effective kernel) into scratch, then
-      // crop [pad_begin, pad_begin + out) out of it (zeros where that leaves it).
-      std::vector<int64_t> full(g.nd);
-      for (int d = 0; d < g.nd; ++d) full[d] = g.stride[d] * (g.in[d] - 1) + g.EffectiveKernel(d);
-      std::vector<int64_t> full_dims = {n, m};
-      full_dims.insert(full_dims.end(), full.begin(), full.end());
-      const std::vector<int64_t> zero(g.nd, 0);
-      if (MakeCudnnConv(full_dims, wt.dims(), x.dims(), zero, g, attrs_.group, &cc)) {
-        const size_t bytes = static_cast<size_t>(Product(full_dims)) * ElemSize(elem);
-        KILN_ASSIGN_OR_RETURN(Tensor full_buf, ctx.Scratch(bytes));
-        KILN_CUDA_RETURN_IF_ERROR(CudnnBackwardData(ctx, cc, elem, allow_tf32_, x.raw_data(),
-                                                    wt.raw_data(), full_buf.raw_data(), &done));
-        if (done) {
-          std::vector<int64_t> offset(g.nd);
-          for (int d = 0; d < g.nd; ++d) offset[d] = -g.pad_begin[d];
-          KILN_CUDA_RETURN_IF_ERROR(
-              CudaStatus(LaunchWindowCopy(elem, y->raw_data(), full_buf.raw_data(),
-                                          MakeWindowCopy(n * m, full, g.out, offset), stream),
-                         ctx, "LaunchWindowCopy (crop Y)"));
-        }
+      const size_t bytes = static_cast<size_t>(Product(plan.full_dims)) * ElemSize(plan.elem);
+      KILN_ASSIGN_OR_RETURN(Tensor full_buf, ctx.Scratch(bytes));
+      KILN_CUDA_RETURN_IF_ERROR(RunCudnn(ctx, plan.cudnn, /*backward_data=*/true, x.raw_data(),
+                                         wt.raw_data(), full_buf.raw_data(), 0.0f, &done));
+      if (done) {
+        std::vector<int64_t> offset(g.nd);
+        for (int d = 0; d < g.nd; ++d) offset[d] = -g.pad_begin[d];
+        KILN_CUDA_RETURN_IF_ERROR(
+            CudaStatus(LaunchWindowCopy(plan.elem, y->raw_data(), full_buf.raw_data(),
+                                        MakeWindowCopy(n * m, plan.full, g.out, offset), stream),
+                       ctx, "LaunchWindowCopy (crop Y)"));
       }
     }
     if (done) return Status::Ok();
     const ConvDirectParams p = DirectParams(n, c, m, attrs_.group, g.in, g.out, g);
-    return CudaStatus(
-        LaunchConvTransposeDirect(elem, x.raw_data(), wt.raw_data(), y->raw_data(), p, stream), ctx,
-        "LaunchConvTransposeDirect");
+    return CudaStatus(LaunchConvTransposeDirect(plan.elem, x.raw_data(), wt.raw_data(),
+                                                y->raw_data(), p, stream),
+                      ctx, "LaunchConvTransposeDirect");
   }
 
   bool transpose_;

@@ -39,6 +39,11 @@ class CudaStream final : public DeviceStream {
   Status CopyOnDevice(void* dst, const void* src, size_t bytes) override;
   Status Fill(void* dst, uint8_t value, size_t bytes) override;
   Status Synchronize() override;
+  // CUDA graph capture (relaxed mode: other threads' allocations stay legal). Host-to-device
+  // copies while capturing read from pinned buffers the graph keeps.
+  Status BeginCapture() override;
+  StatusOr<std::unique_ptr<DeviceGraph>> EndCapture() override;
+  bool capturing() const { return capturing_; }
 
   cudaStream_t stream() const { return stream_; }
   cublasHandle_t cublas() const { return cublas_; }
@@ -62,6 +67,8 @@ class CudaStream final : public DeviceStream {
   void* staging_ = nullptr;               // pinned host memory for copies
   cudaEvent_t staging_free_ = nullptr;    // recorded after each copy that reads or writes it
   void* lt_workspace_ = nullptr;
+  bool capturing_ = false;
+  std::vector<void*> capture_buffers_;  // pinned copies of the bytes the capture uploads
 };
 
 // The stream of the run a CUDA kernel is in.

@@ -68,6 +68,12 @@ StatusOr<std::unique_ptr<CudaStream>> CudaStream::Create(int device) {
 }
 
 CudaStream::~CudaStream() {
+  if (capturing_) {
+    cudaGraph_t g = nullptr;
+    if (cudaStreamEndCapture(stream_, &g) == cudaSuccess && g != nullptr) cudaGraphDestroy(g);
+    cudaGetLastError();
+  }
+  for (void* p : capture_buffers_) cudaFreeHost(p);
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
   if (cudnn_ != nullptr) cudnnDestroy(cudnn_);
   if (cublas_lt_ != nullptr) cublasLtDestroy(cublas_lt_);
@@ -82,6 +88,16 @@ CudaStream::~CudaStream() {
 // again when this returns, and the copy stays asynchronous to the host unless it is larger than
 // the staging buffer.
 Status CudaStream::CopyToDevice(void* dst, const void* src, size_t bytes) {
+  if (capturing_) {
+    // The graph reads these bytes on every replay: a pinned copy of them that the graph owns.
+    if (bytes == 0) return Status::Ok();
+    void* pinned = nullptr;
+    KILN_RETURN_IF_ERROR(CudaStatus(cudaMallocHost(&pinned, bytes), "cudaMallocHost (capture)"));
+    capture_buffers_.push_back(pinned);
+    std::memcpy(pinned, src, bytes);
+    return CudaStatus(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, stream_),
+                      "cudaMemcpyAsync (host to device, captured)");
+  }
   for (size_t done = 0; done < bytes;) {
     const size_t n = std::min(kStagingBytes, bytes - done);
     KILN_RETURN_IF_ERROR(CudaStatus(cudaEventSynchronize(staging_free_), "cudaEventSynchronize"));
@@ -96,6 +112,10 @@ Status CudaStream::CopyToDevice(void* dst, const void* src, size_t bytes) {
 }
 
 Status CudaStream::CopyToHost(void* dst, const void* src, size_t bytes) {
+  if (capturing_) {
+    return Unsupported("a copy to the host while capturing a CUDA graph (the host cannot wait for "
+                       "work that has not run)");
+  }
   for (size_t done = 0; done < bytes;) {
     const size_t n = std::min(kStagingBytes, bytes - done);
     KILN_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(staging_, static_cast<const char*>(src) + done,
@@ -118,7 +138,66 @@ Status CudaStream::Fill(void* dst, uint8_t value, size_t bytes) {
 }
 
 Status CudaStream::Synchronize() {
+  if (capturing_) return Unsupported("a stream synchronization while capturing a CUDA graph");
   return CudaStatus(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+}
+
+namespace {
+
+// An instantiated CUDA graph and the pinned buffers its uploads read.
+class CudaGraph final : public DeviceGraph {
+ public:
+  CudaGraph(cudaGraphExec_t exec, std::vector<void*> buffers)
+      : exec_(exec), buffers_(std::move(buffers)) {}
+  ~CudaGraph() override {
+    if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
+    for (void* p : buffers_) cudaFreeHost(p);
+  }
+  Status Launch(DeviceStream& stream) override {
+    return CudaStatus(cudaGraphLaunch(exec_, static_cast<CudaStream&>(stream).stream()),
+                      "cudaGraphLaunch");
+  }
+
+ private:
+  cudaGraphExec_t exec_;
+  std::vector<void*> buffers_;
+};
+
+}  // namespace
+
+Status CudaStream::BeginCapture() {
+  if (capturing_) return Internal("BeginCapture while capturing");
+  // Copies queued before the capture read the staging buffer: they must not be overtaken.
+  KILN_RETURN_IF_ERROR(CudaStatus(cudaEventSynchronize(staging_free_), "cudaEventSynchronize"));
+  KILN_RETURN_IF_ERROR(CudaStatus(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed),
+                                  "cudaStreamBeginCapture"));
+  capturing_ = true;
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<DeviceGraph>> CudaStream::EndCapture() {
+  if (!capturing_) return Internal("EndCapture without BeginCapture");
+  capturing_ = false;
+  std::vector<void*> buffers = std::move(capture_buffers_);
+  capture_buffers_.clear();
+  auto free_buffers = [&buffers] {
+    for (void* p : buffers) cudaFreeHost(p);
+  };
+  cudaGraph_t graph = nullptr;
+  Status ended = CudaStatus(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture");
+  if (!ended.ok()) {
+    cudaGetLastError();
+    free_buffers();
+    return ended;
+  }
+  cudaGraphExec_t exec = nullptr;
+  Status made = CudaStatus(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
+  cudaGraphDestroy(graph);
+  if (!made.ok()) {
+    free_buffers();
+    return made;
+  }
+  return std::unique_ptr<DeviceGraph>(new CudaGraph(exec, std::move(buffers)));
 }
 
 bool MakeBroadcastShape(const std::vector<std::vector<int64_t>>& inputs,

@@ -13,8 +13,12 @@
 // split-K reductions. Batches use one cublasGemmStridedBatchedEx call over the innermost batch
 // dims that a single stride per operand describes (stride 0 for a broadcast operand) and loop
 // over the remaining outer batch dims; no allocation. Gemm copies (broadcasts) C into Y with a
-// small kernel and runs the GEMM with beta. The fused ops run one bias + activation kernel after
-// the GEMM (activation.cuh).
+// small kernel and runs the GEMM with beta. kiln's FusedMatMul runs as one cuBLASLt matmul with
+// its bias and ReLU / tanh-GELU as the epilogue when the product is a single GEMM (2-D, or a batch
+// sharing B) and the pointers are 256-byte aligned: the layouts and cuBLASLt's algorithm are an
+// LtPlan made once per shape by Prepare. Otherwise (other activations, broadcast batches, no plan,
+// cuBLASLt finding no algorithm) the fused ops run one bias + activation kernel after the GEMM
+// (activation.cuh).
 #include "kernels/cuda/matmul.cuh"
 
 #include <cstdint>
@@ -192,6 +196,144 @@ Status RunBatchedMatMul(KernelContext& ctx, const MatMulPlan& p, FloatElem elem,
   return Status::Ok();
 }
 
+// ---- FusedMatMul through cuBLASLt --------------------------------------------------------------
+
+// The cuBLASLt epilogue for a bias (or none) and `act`; false when it has none that computes the
+// same (cuBLASLt's GELU is the tanh approximation, so only kiln's gelu_tanh maps to it).
+bool LtEpilogue(bool bias, FusedActivationKind act, cublasLtEpilogue_t* e) {
+  switch (act) {
+    case FusedActivationKind::kNone:
+      *e = CUBLASLT_EPILOGUE_BIAS;
+      return bias;
+    case FusedActivationKind::kRelu:
+      *e = bias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+      return true;
+    case FusedActivationKind::kGeluTanh:
+      *e = bias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Row-major Y [rows, n] = A [rows, k] x B [k, n] (+ bias [n], activation) as cuBLASLt sees it,
+// column-major: Y^T [n, rows] = B^T [n, k] x A^T [k, rows], bias along Y^T's rows.
+struct LtPlan final : KernelState {
+  ~LtPlan() override {
+    if (layout_b != nullptr) cublasLtMatrixLayoutDestroy(layout_b);
+    if (layout_a != nullptr) cublasLtMatrixLayoutDestroy(layout_a);
+    if (layout_y != nullptr) cublasLtMatrixLayoutDestroy(layout_y);
+  }
+  bool usable = false;  // false: the GEMM and the separate epilogue kernel
+  cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_DEFAULT;
+  cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
+  cublasLtMatrixLayout_t layout_b = nullptr, layout_a = nullptr, layout_y = nullptr;
+  cublasLtMatmulAlgo_t algo = {};
+};
+
+// A matmul descriptor for `plan` with `bias` (set per run: descriptors are cheap, and the bias
+// pointer is a run's value).
+class LtDesc {
+ public:
+  ~LtDesc() {
+    if (d_ != nullptr) cublasLtMatmulDescDestroy(d_);
+  }
+  cublasStatus_t Create(const LtPlan& plan, const void* bias) {
+    cublasStatus_t s = cublasLtMatmulDescCreate(&d_, plan.compute, CUDA_R_32F);
+    if (s != CUBLAS_STATUS_SUCCESS) return s;
+    const cublasOperation_t op = CUBLAS_OP_N;
+    s = cublasLtMatmulDescSetAttribute(d_, CUBLASLT_MATMUL_DESC_TRANSA, &op, sizeof(op));
+    if (s != CUBLAS_STATUS_SUCCESS) return s;
+    s = cublasLtMatmulDescSetAttribute(d_, CUBLASLT_MATMUL_DESC_TRANSB, &op, sizeof(op));
+    if (s != CUBLAS_STATUS_SUCCESS) return s;
+    s = cublasLtMatmulDescSetAttribute(d_, CUBLASLT_MATMUL_DESC_EPILOGUE, &plan.epilogue,
+                                       sizeof(plan.epilogue));
+    if (s != CUBLAS_STATUS_SUCCESS || bias == nullptr) return s;
+    return cublasLtMatmulDescSetAttribute(d_, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                                          sizeof(bias));
+  }
+  cublasLtMatmulDesc_t get() const { return d_; }
+
+ private:
+  cublasLtMatmulDesc_t d_ = nullptr;
+};
+
+bool Aligned256(const void* p) { return reinterpret_cast<uintptr_t>(p) % 256 == 0; }
+
+// The LtPlan of FusedMatMul over `p` with or without a bias; unusable (not an error) when the
+// product is not one GEMM, the activation has no cuBLASLt epilogue or cuBLASLt has no algorithm.
+StatusOr<std::shared_ptr<LtPlan>> MakeLtPlan(const KernelContext& ctx, const MatMulPlan& p,
+                                             const void* bias, FusedActivationKind act,
+                                             bool allow_tf32) {
+  const bool has_bias = bias != nullptr;
+  auto plan = std::make_shared<LtPlan>();
+  const int64_t a_count = cpu::ProductOfDims(p.a_batch, 0, static_cast<int>(p.a_batch.size()));
+  const int64_t b_count = cpu::ProductOfDims(p.b_batch, 0, static_cast<int>(p.b_batch.size()));
+  const bool one_gemm = p.batch == 1 || (b_count == 1 && a_count == p.batch);
+  if (!one_gemm || p.k == 0 || p.batch * p.m * p.n == 0 ||
+      !LtEpilogue(has_bias, act, &plan->epilogue)) {
+    return plan;
+  }
+  const uint64_t rows = static_cast<uint64_t>(p.batch * p.m);
+  const uint64_t n = static_cast<uint64_t>(p.n), k = static_cast<uint64_t>(p.k);
+  plan->compute = allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  KILN_CUDA_RETURN_IF_ERROR(CublasStatus(
+      cublasLtMatrixLayoutCreate(&plan->layout_b, CUDA_R_32F, n, k, static_cast<int64_t>(n)), ctx,
+      "cublasLtMatrixLayoutCreate"));
+  KILN_CUDA_RETURN_IF_ERROR(CublasStatus(
+      cublasLtMatrixLayoutCreate(&plan->layout_a, CUDA_R_32F, k, rows, static_cast<int64_t>(k)),
+      ctx, "cublasLtMatrixLayoutCreate"));
+  KILN_CUDA_RETURN_IF_ERROR(CublasStatus(
+      cublasLtMatrixLayoutCreate(&plan->layout_y, CUDA_R_32F, n, rows, static_cast<int64_t>(n)),
+      ctx, "cublasLtMatrixLayoutCreate"));
+  if (has_bias && !Aligned256(bias)) return plan;
+  LtDesc desc;
+  KILN_CUDA_RETURN_IF_ERROR(CublasStatus(desc.Create(*plan, bias), ctx, "cublasLtMatmulDescCreate"));
+  cublasLtMatmulPreference_t pref = nullptr;
+  KILN_CUDA_RETURN_IF_ERROR(
+      CublasStatus(cublasLtMatmulPreferenceCreate(&pref), ctx, "cublasLtMatmulPreferenceCreate"));
+  const uint64_t ws = Stream(ctx).lt_workspace_bytes();
+  cublasStatus_t s = cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws));
+  cublasLtMatmulHeuristicResult_t result = {};
+  int returned = 0;
+  if (s == CUBLAS_STATUS_SUCCESS) {
+    s = cublasLtMatmulAlgoGetHeuristic(Stream(ctx).cublas_lt(), desc.get(), plan->layout_b,
+                                       plan->layout_a, plan->layout_y, plan->layout_y, pref, 1,
+                                       &result, &returned);
+  }
+  cublasLtMatmulPreferenceDestroy(pref);
+  if (s == CUBLAS_STATUS_NOT_SUPPORTED || (s == CUBLAS_STATUS_SUCCESS && returned == 0)) {
+    return plan;  // no algorithm: the separate epilogue kernel
+  }
+  KILN_CUDA_RETURN_IF_ERROR(CublasStatus(s, ctx, "cublasLtMatmulAlgoGetHeuristic"));
+  plan->algo = result.algo;
+  plan->usable = true;
+  return plan;
+}
+
+// Y = act(A x B + bias) in one cuBLASLt call; *done false when the pointers do not have the
+// alignment the plan was made for (nothing was queued).
+Status RunLt(KernelContext& ctx, const LtPlan& plan, const void* a, const void* b,
+             const void* bias, void* y, bool* done) {
+  *done = false;
+  if (!Aligned256(a) || !Aligned256(b) || !Aligned256(y) ||
+      (bias != nullptr && !Aligned256(bias))) {
+    return Status::Ok();
+  }
+  LtDesc desc;
+  KILN_CUDA_RETURN_IF_ERROR(CublasStatus(desc.Create(plan, bias), ctx, "cublasLtMatmulDescCreate"));
+  const float alpha = 1.0f, beta = 0.0f;
+  CudaStream& st = Stream(ctx);
+  KILN_CUDA_RETURN_IF_ERROR(CublasStatus(
+      cublasLtMatmul(st.cublas_lt(), desc.get(), &alpha, b, plan.layout_b, a, plan.layout_a, &beta,
+                     y, plan.layout_y, y, plan.layout_y, &plan.algo, st.lt_workspace(),
+                     st.lt_workspace_bytes(), st.stream()),
+      ctx, "cublasLtMatmul"));
+  *done = true;
+  return Status::Ok();
+}
+
 // The last dim of MatMul(A, B)'s result (1 when the result is a scalar), from the operands' shapes.
 int64_t MatMulLastDim(const Tensor& a, const Tensor& b) {
   if (b.rank() >= 2) return b.dim(b.rank() - 1);
@@ -204,6 +346,25 @@ class MatMulKernel : public Kernel {
   // `fused`: kiln's FusedMatMul (optional Bias at input 2, then `act`).
   MatMulKernel(const KernelInfo& info, bool fused, FusedActivation act)
       : fused_(fused), allow_tf32_(info.allow_tf32()), act_(act) {}
+
+  // FusedMatMul: the cuBLASLt plan for these shapes (invalid inputs: no plan; Run reports them).
+  StatusOr<std::shared_ptr<const KernelState>> Prepare(KernelContext& ctx) const override {
+    const Tensor* a = ctx.Input(0);
+    const Tensor* b = ctx.Input(1);
+    if (!fused_ || a == nullptr || b == nullptr || a->dtype() != DataType::kFloat ||
+        b->dtype() != DataType::kFloat) {
+      return std::shared_ptr<const KernelState>();
+    }
+    MatMulPlan p;
+    if (!cpu::PlanMatMul(ctx, a->dims(), b->dims(), &p).ok()) {
+      return std::shared_ptr<const KernelState>();
+    }
+    const Tensor* bias = ctx.Input(2);
+    KILN_ASSIGN_OR_RETURN(std::shared_ptr<LtPlan> lt,
+                          MakeLtPlan(ctx, p, bias != nullptr ? bias->raw_data() : nullptr,
+                                     act_.kind, allow_tf32_));
+    return std::shared_ptr<const KernelState>(std::move(lt));
+  }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* a = ctx.Input(0);
@@ -238,6 +399,14 @@ class MatMulKernel : public Kernel {
     KILN_CUDA_RETURN_IF_ERROR(cpu::PlanMatMul(ctx, a->dims(), b->dims(), &p));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), p.out_dims));
     if (y->numel() == 0) return Status::Ok();
+    const LtPlan* lt = fused_ ? ctx.state<LtPlan>() : nullptr;
+    if (lt != nullptr && lt->usable) {
+      bool done = false;
+      KILN_CUDA_RETURN_IF_ERROR(RunLt(ctx, *lt, a->raw_data(), b->raw_data(),
+                                      bias != nullptr ? bias->raw_data() : nullptr, y->raw_data(),
+                                      &done));
+      if (done) return Status::Ok();
+    }
     KILN_CUDA_RETURN_IF_ERROR(
         RunBatchedMatMul(ctx, p, elem, allow_tf32_, a->raw_data(), b->raw_data(), y->raw_data()));
     if (!fused_ || (bias == nullptr && act_.kind == FusedActivationKind::kNone))
