@@ -140,17 +140,7 @@ TEST(Placement, ShapeArithmeticStaysOnTheHost) {
                  Stateless([](KernelContext& ctx) -> Status {
                    return ctx.Error(StatusCode::kInternal, "must not run on the device");
                  }));
-  ModelBuilder b(17);
-  b.Input("n", {2}, DataType::kInt64).Input("x", {2, 6});
-  b.Init("two", Tensor::FromVector<int64_t>({1, 1}));
-  b.Node("Mul", {"n", "two"}, {"shape"}).Node("Relu", {"x"}, {"r"});
-  b.Node("Reshape", {"r", "shape"}, {"y"}).Output("y");
-  Model m = b.Build();
-  // Declared types let placement see integer tensors (shape inference does this in real models).
-  Graph& g = *m.graph;
-  g.mutable_value(g.FindValue("two")).type = TypeInfo::Tensor(DataType::kInt64);
-  g.mutable_value(g.FindValue("shape")).type = TypeInfo::Tensor(DataType::kInt64);
-  auto s = Session::Create(std::move(m), f.Options(0, /*strict=*/true));
+  auto s = Session::Create(ReshapeToAnInputShape(), f.Options(0, /*strict=*/true));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_NE((*s)->placement().ToString().find("cpu  Mul 'Mul_0'  (shape arithmetic)"),
             std::string::npos)

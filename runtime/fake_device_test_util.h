@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kernels/cpu/register.h"
+#include "passes/pass_test_util.h"
 #include "runtime/device.h"
 #include "runtime/kernel.h"
 #include "runtime/session.h"
@@ -243,5 +244,20 @@ inline std::vector<float> Values(const AnyValue& v) {
   return std::vector<float>(v.tensor.data<float>(), v.tensor.data<float>() + v.tensor.numel());
 }
 
+// n (int64 [2]) * [1, 1] -> shape; Reshape(Relu(x [2, 6]), shape) -> y: a reshape to a shape the
+// run's input gives. Declared types let placement see integer tensors (shape inference does this
+// in real models).
+inline Model ReshapeToAnInputShape() {
+  ModelBuilder b(17);
+  b.Input("n", {2}, DataType::kInt64).Input("x", {2, 6});
+  b.Init("one", Tensor::FromVector<int64_t>({1, 1}));
+  b.Node("Mul", {"n", "one"}, {"shape"}).Node("Relu", {"x"}, {"r"});
+  b.Node("Reshape", {"r", "shape"}, {"y"}).Output("y");
+  Model m = b.Build();
+  Graph& g = *m.graph;
+  g.mutable_value(g.FindValue("one")).type = TypeInfo::Tensor(DataType::kInt64);
+  g.mutable_value(g.FindValue("shape")).type = TypeInfo::Tensor(DataType::kInt64);
+  return m;
+}
 
 }  // namespace kiln::test

@@ -201,16 +201,7 @@ TEST(GraphCapture, DeviceDataReadOnTheHostIsRefusedAtLoadByName) {
 
 TEST(GraphCapture, HostStepsOnTheRunsInputsAreRefused) {
   Fixture f;
-  ModelBuilder b(17);
-  b.Input("n", {2}, DataType::kInt64).Input("x", {2, 6});
-  b.Init("one", Tensor::FromVector<int64_t>({1, 1}));
-  b.Node("Mul", {"n", "one"}, {"shape"}).Node("Relu", {"x"}, {"r"});
-  b.Node("Reshape", {"r", "shape"}, {"y"}).Output("y");
-  Model m = b.Build();
-  Graph& g = *m.graph;
-  g.mutable_value(g.FindValue("one")).type = TypeInfo::Tensor(DataType::kInt64);
-  g.mutable_value(g.FindValue("shape")).type = TypeInfo::Tensor(DataType::kInt64);
-  auto s = Session::Create(std::move(m), CaptureOptions(f));
+  auto s = Session::Create(ReshapeToAnInputShape(), CaptureOptions(f));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("Mul 'Mul_0' (runs on the cpu on data of the run's inputs)"),
             std::string::npos)

@@ -371,8 +371,8 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
         auto outs = CaptureRun(cg, frame, *run, std::move(entry));
         if (!outs.ok()) {
           run->failed = outs.status().WithPrefix("graph capture");
+          run->stream.reset();  // waits for what was queued, before the graph goes
           run->graph.reset();
-          run->stream.reset();
           return run->failed;
         }
         return outs;
