@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -93,7 +94,47 @@ TEST(CudaPlacement, LightModelsRunEveryNodeOnTheGpu) {
     std::printf("[ placement] %s: %s\n", m.c_str(), p.Summary().c_str());
     EXPECT_EQ(p.CountOn(Device::kCpu), 0) << m << ":\n" << p.ToString();
     EXPECT_GT(p.CountOn(Device::kCuda), 0) << m;
+    // And each can be recorded as one CUDA graph (the load checks the capture layout).
+    so.graph_capture = true;
+    auto captured = Session::Load(path, so);
+    EXPECT_TRUE(captured.ok()) << m << " with graph capture: " << captured.status().ToString();
   }
+}
+
+// Models exported by scripts/export_models.py (BERT-base, GPT-2: not part of the backend data),
+// when KILN_MODELS_DIR names their folder: placement and graph capture on the CUDA registrations.
+TEST(CudaPlacement, ExportedModelsPlaceAndCapture) {
+  const char* dir = std::getenv("KILN_MODELS_DIR");
+  if (dir == nullptr) GTEST_SKIP() << "KILN_MODELS_DIR is not set (scripts/export_models.py OUTDIR)";
+  KernelRegistry reg;
+  RegisterCpuKernels(reg);
+  test::FakeCounters counters;
+  reg.RegisterDevice(std::make_shared<test::FakeBackend>(&counters));
+  RegisterCudaKernelFamilies(reg);
+  int found = 0;
+  for (const char* m : {"resnet50", "mobilenet_v2", "bert-base", "gpt2"}) {
+    const std::string path = std::string(dir) + "/" + m + ".onnx";
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) continue;
+    std::fclose(f);
+    ++found;
+    SessionOptions so;
+    so.devices = {Device::kCuda, Device::kCpu};
+    so.registry = &reg;
+    auto s = Session::Load(path, so);
+    ASSERT_TRUE(s.ok()) << m << ": " << s.status().ToString();
+    std::printf("[ placement] %s: %s\n", m, (*s)->placement().Summary().c_str());
+    for (const auto& n : (*s)->placement().nodes) {  // what falls back, and why
+      if (n.device == Device::kCpu && n.reason != "shape arithmetic") {
+        std::printf("[ on cpu   ]   %s '%s' (%s)\n", n.op.c_str(), n.name.c_str(), n.reason.c_str());
+      }
+    }
+    so.graph_capture = true;
+    auto captured = Session::Load(path, so);
+    ASSERT_TRUE(captured.ok()) << m << " with graph capture: " << captured.status().ToString();
+    std::printf("[ capture  ] %s: %s\n", m, (*captured)->placement().Summary().c_str());
+  }
+  EXPECT_GT(found, 0) << "no exported model in " << dir;
 }
 #endif
 
