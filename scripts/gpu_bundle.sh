@@ -2,7 +2,9 @@
 # Builds what the GPU machine runs and packs it into .gpu/bundle.tar.xz (under the device tool's
 # 64 MiB carry limit): kiln and the unit tests built for that machine (build-gpu/: no image codec
 # libraries, which Ubuntu's image there lacks), stripped, with oneDNN's shared library, which it
-# lacks too. scripts/gpu_check.sh unpacks and runs it there. Usage: scripts/gpu_bundle.sh
+# lacks too, and the backend test data CI runs (build/onnx_backend, generated from the pinned onnx
+# release: the wheel there ships no node cases). scripts/gpu_check.sh unpacks and runs it there.
+# Usage: scripts/gpu_bundle.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -18,7 +20,14 @@ mkdir -p "$stage/bin" "$stage/lib"
 cp "$build/bin/kiln" "$build/kiln_unit_tests" "$stage/bin/"
 strip "$stage/bin/"*
 cp -L /lib/x86_64-linux-gnu/libdnnl.so.2 "$stage/lib/"
+data="$root/build/onnx_backend"
+if [ -f "$data/onnx_version.txt" ] &&
+   [ "$(cat "$data/onnx_version.txt")" = "$("$root/.venv/bin/python" tests/onnx_backend/gen_data.py --versions)" ]; then
+  cp -r "$data" "$stage/onnx_backend"
+else
+  "$root/.venv/bin/python" tests/onnx_backend/gen_data.py "$stage/onnx_backend" >/dev/null
+fi
 mkdir -p .gpu
-tar -C "$stage" -cJf .gpu/bundle.tar.xz bin lib
+tar -C "$stage" -cJf .gpu/bundle.tar.xz bin lib onnx_backend
 rm -rf "$stage"
 ls -la .gpu/bundle.tar.xz

@@ -5,8 +5,9 @@
 #   bash scripts/gpu_check.sh [unit] [suite] [models] [bench]      (default: all four)
 # Writes its logs under $OUT (or /tmp/kiln-gpu-out) and prints a summary:
 #   unit    the unit tests, CUDA parity tests included (they skip only without a GPU)
-#   suite   kiln backend-test --device cuda over onnx's own test data (the installed onnx
-#           package's), with the CPU's known-failures list plus tests/onnx_backend/known_failures_cuda.txt
+#   suite   kiln backend-test --device cuda over the backend data CI runs (generated here from the
+#           pinned onnx, carried in the bundle), with the CPU's known-failures list plus
+#           tests/onnx_backend/known_failures_cuda.txt; then at level 3 with --cuda-graph
 #   models  ResNet-50, MobileNetV2, BERT-base, GPT-2 (random weights, exported there with torch):
 #           CUDA against CPU outputs, and how many nodes of each ran on the GPU
 #   bench   bench/gpu.py: kiln on the GPU against PyTorch eager, the table in $OUT/gpu_bench.md
@@ -20,6 +21,7 @@ kiln_dir=/tmp/kiln-gpu
 rm -rf "$kiln_dir" && mkdir -p "$kiln_dir"
 tar -C "$kiln_dir" -xJf .gpu/bundle.tar.xz || { echo "no .gpu/bundle.tar.xz: run scripts/gpu_bundle.sh and carry .gpu"; exit 2; }
 export LD_LIBRARY_PATH="$kiln_dir/lib:${LD_LIBRARY_PATH:-}"
+export KILN_BACKEND_DATA_DIR="$kiln_dir/onnx_backend"  # the CUDA placement test reads it too
 kiln="$kiln_dir/bin/kiln"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 status=0
@@ -31,7 +33,7 @@ for step in $what; do
       [ "${PIPESTATUS[0]}" = 0 ] || status=1
       ;;
     suite)
-      data=$(python3 -c 'import onnx.backend.test as t, os; print(os.path.join(os.path.dirname(t.__file__), "data"))')
+      data="$KILN_BACKEND_DATA_DIR"
       cat tests/onnx_backend/known_failures.txt tests/onnx_backend/known_failures_cuda.txt \
         > "$out/known_failures_all.txt" 2>/dev/null
       for level in 0 3; do
@@ -41,6 +43,11 @@ for step in $what; do
           > "$out/suite_cuda_l$level.log" 2>&1 || status=1
         tail -9 "$out/suite_cuda_l$level.log"
       done
+      echo "== ONNX backend suite on cuda with CUDA graphs (level 3: recorded, captured, replayed)"
+      "$kiln" backend-test "$data" --device cuda --cuda-graph --level 3 --poison --jobs 8 \
+        --known-failures "$out/known_failures_all.txt" --json "$out/suite_cuda_graph.json" \
+        > "$out/suite_cuda_graph.log" 2>&1 || status=1
+      tail -9 "$out/suite_cuda_graph.log"
       ;;
     models)
       echo "== real models: cuda against cpu"

@@ -29,6 +29,9 @@ struct BackendTestOptions {
   std::vector<std::string> disabled_passes;
   bool memory_runs = true;      // run each data set twice: recorded, then from the arena
   bool poison = false;          // fill arenas with a poison pattern before each planned run
+  // cuda: SessionOptions::graph_capture, each data set run three times (recorded, captured,
+  // replayed); a model whose load refuses capture runs uncaptured.
+  bool graph_capture = false;
 };
 
 // Runs the cases; prints one line per failing case and "N passed, N failed". Returns the exit

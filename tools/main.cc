@@ -90,6 +90,7 @@ const char* kBackendUsage =
     "usage: kiln backend-test DIR [--device cpu|cuda] [--filter REGEX] [--json FILE]\n"
     "                         [--known-failures FILE] [--jobs N] [--timeout S] [--verbose]\n"
     "                         [--level N] [--disable NAME]... [--poison] [--single-run]\n"
+    "                         [--cuda-graph]\n"
     "\n"
     "DIR is one case (a folder with model.onnx and test_data_set_*), a suite (a folder of cases)\n"
     "or a root (a folder of suites). Prints one line per failing case and a summary\n"
@@ -97,7 +98,10 @@ const char* kBackendUsage =
     "and on any listed case that passes. Each test data set runs twice: the first run of a shape\n"
     "is recorded for the memory plan, the second runs from the arena; both are compared.\n"
     "  --poison               fill arenas with 0xFF bytes before each planned run\n"
-    "  --single-run           run each data set once (no planned run)\n" KILN_PASS_OPTIONS_HELP;
+    "  --single-run           run each data set once (no planned run)\n"
+    "  --cuda-graph           with --device cuda: graph capture; each data set runs a third\n"
+    "                         time, replaying the graph (models it refuses run uncaptured)\n"
+    KILN_PASS_OPTIONS_HELP;
 
 const char* kInspectUsage =
     "usage: kiln inspect MODEL [--level N] [--disable NAME]... [--graph] [--shapes]\n"
@@ -728,6 +732,8 @@ int BackendTest(const std::vector<std::string>& args) {
       o.poison = true;
     } else if (a == "--single-run") {
       o.memory_runs = false;
+    } else if (a == "--cuda-graph") {
+      o.graph_capture = true;
     } else {
       std::fprintf(stderr, "kiln backend-test: unknown option \'%s\'\n", a.c_str());
       PrintUsageWithPasses(kBackendUsage, stderr);
@@ -737,6 +743,10 @@ int BackendTest(const std::vector<std::string>& args) {
   if (o.device != "cpu" && o.device != "cuda") {
     std::fprintf(stderr, "kiln backend-test: --device expects cpu or cuda, got '%s'\n",
                  o.device.c_str());
+    return 2;
+  }
+  if (o.graph_capture && o.device != "cuda") {
+    std::fprintf(stderr, "kiln backend-test: --cuda-graph needs --device cuda\n");
     return 2;
   }
   if (o.device == "cuda") {
