@@ -226,6 +226,22 @@ Status CheckOutputDims(const KernelContext& ctx, const CudnnConv& c, const Cudnn
   return Status::Ok();
 }
 
+// Appends to choice->algos the algorithms of cuDNN's ranking `perf` that succeed and whose
+// workspace (`workspace(algo, &bytes)`, a cudnnGet*WorkspaceSize call) fits kMaxWorkspaceBytes.
+template <typename Perf, typename WorkspaceFn>
+Status KeepFitting(const KernelContext& ctx, const Perf* perf, int returned, WorkspaceFn workspace,
+                   const char* what, CudnnChoice* choice) {
+  for (int i = 0; i < returned; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
+    size_t ws = 0;
+    const cudnnStatus_t s = workspace(perf[i].algo, &ws);
+    if (CudnnRefused(s)) continue;
+    KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, what));
+    if (ws <= kMaxWorkspaceBytes) choice->algos.emplace_back(static_cast<int>(perf[i].algo), ws);
+  }
+  return Status::Ok();
+}
+
 // The descriptors and algorithms of `c`: heuristics (cudnnGet*Algorithm_v7), no benchmarking.
 Status ChooseCudnn(const KernelContext& ctx, const CudnnConv& c, FloatElem elem, bool allow_tf32,
                    bool backward_data, CudnnChoice* choice) {
@@ -235,42 +251,36 @@ Status ChooseCudnn(const KernelContext& ctx, const CudnnConv& c, FloatElem elem,
   if (CudnnRefused(s)) return Status::Ok();
   KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cuDNN convolution descriptors"));
   KILN_CUDA_RETURN_IF_ERROR(CheckOutputDims(ctx, c, *d));
+  const CudnnDescs& k = *d;
   if (!backward_data) {
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     int returned = 0;
-    s = cudnnGetConvolutionForwardAlgorithm_v7(h, d->x.get(), d->w.get(), d->conv.get(),
-                                               d->y.get(), CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
-                                               &returned, perf);
+    s = cudnnGetConvolutionForwardAlgorithm_v7(h, k.x.get(), k.w.get(), k.conv.get(), k.y.get(),
+                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf);
     if (CudnnRefused(s)) return Status::Ok();
     KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardAlgorithm_v7"));
-    for (int i = 0; i < returned; ++i) {
-      if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
-      size_t ws = 0;
-      s = cudnnGetConvolutionForwardWorkspaceSize(h, d->x.get(), d->w.get(), d->conv.get(),
-                                                  d->y.get(), perf[i].algo, &ws);
-      if (CudnnRefused(s)) continue;
-      KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionForwardWorkspaceSize"));
-      if (ws <= kMaxWorkspaceBytes) choice->algos.emplace_back(static_cast<int>(perf[i].algo), ws);
-    }
+    KILN_CUDA_RETURN_IF_ERROR(KeepFitting(
+        ctx, perf, returned,
+        [&](cudnnConvolutionFwdAlgo_t algo, size_t* ws) {
+          return cudnnGetConvolutionForwardWorkspaceSize(h, k.x.get(), k.w.get(), k.conv.get(),
+                                                         k.y.get(), algo, ws);
+        },
+        "cudnnGetConvolutionForwardWorkspaceSize", choice));
   } else {
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     int returned = 0;
-    s = cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d->w.get(), d->y.get(), d->conv.get(),
-                                                    d->x.get(),
-                                                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+    s = cudnnGetConvolutionBackwardDataAlgorithm_v7(h, k.w.get(), k.y.get(), k.conv.get(),
+                                                    k.x.get(), CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
                                                     &returned, perf);
     if (CudnnRefused(s)) return Status::Ok();
     KILN_CUDA_RETURN_IF_ERROR(CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataAlgorithm_v7"));
-    for (int i = 0; i < returned; ++i) {
-      if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspaceBytes) continue;
-      size_t ws = 0;
-      s = cudnnGetConvolutionBackwardDataWorkspaceSize(h, d->w.get(), d->y.get(), d->conv.get(),
-                                                       d->x.get(), perf[i].algo, &ws);
-      if (CudnnRefused(s)) continue;
-      KILN_CUDA_RETURN_IF_ERROR(
-          CudnnStatus(s, ctx, "cudnnGetConvolutionBackwardDataWorkspaceSize"));
-      if (ws <= kMaxWorkspaceBytes) choice->algos.emplace_back(static_cast<int>(perf[i].algo), ws);
-    }
+    KILN_CUDA_RETURN_IF_ERROR(KeepFitting(
+        ctx, perf, returned,
+        [&](cudnnConvolutionBwdDataAlgo_t algo, size_t* ws) {
+          return cudnnGetConvolutionBackwardDataWorkspaceSize(h, k.w.get(), k.y.get(),
+                                                              k.conv.get(), k.x.get(), algo, ws);
+        },
+        "cudnnGetConvolutionBackwardDataWorkspaceSize", choice));
   }
   if (!choice->algos.empty()) choice->descs = std::move(d);
   return Status::Ok();
