@@ -134,4 +134,14 @@ inline void ExpectCudaMatchesCpu(const std::string& op, int opset, const std::ve
   }
 }
 
+// Tolerances of a CUDA-against-CPU comparison for one element type.
+struct Tol {
+  DataType type;
+  double atol, rtol;
+};
+// Those of element-wise and unary kernels (one rounding of the result in the element type).
+inline const std::vector<Tol> kFloatTols = {{DataType::kFloat, 1e-6, 1e-5},
+                                            {DataType::kFloat16, 1e-2, 1e-2},
+                                            {DataType::kBFloat16, 2e-2, 2e-2}};
+
 }  // namespace kiln::cuda_test

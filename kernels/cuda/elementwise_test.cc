@@ -18,13 +18,8 @@ using cuda_test::ExpectCudaMatchesCpu;
 using cuda_test::Random;
 using cuda_test::SetElement;
 
-struct Tol {
-  DataType type;
-  double atol, rtol;
-};
-const Tol kFloatTols[] = {{DataType::kFloat, 1e-6, 1e-5},
-                          {DataType::kFloat16, 1e-2, 1e-2},
-                          {DataType::kBFloat16, 2e-2, 2e-2}};
+using cuda_test::kFloatTols;
+using cuda_test::Tol;
 const Tol kArithTols[] = {{DataType::kFloat, 1e-6, 1e-5},
                           {DataType::kFloat16, 1e-2, 1e-2},
                           {DataType::kBFloat16, 2e-2, 2e-2},

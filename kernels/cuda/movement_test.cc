@@ -211,14 +211,10 @@ TEST(CudaMovement, Pad) {
 // ---------------------------------------------------------------------------------------------
 // Resize
 
-struct Tol {
-  DataType dt;
-  double atol;
-  double rtol;
-};
-const std::vector<Tol> kFloatTols = {{DataType::kFloat, 1e-5, 1e-5},
-                                     {DataType::kFloat16, 1e-2, 1e-2},
-                                     {DataType::kBFloat16, 2e-2, 2e-2}};
+using cuda_test::Tol;
+const std::vector<Tol> kResizeTols = {{DataType::kFloat, 1e-5, 1e-5},
+                                      {DataType::kFloat16, 1e-2, 1e-2},
+                                      {DataType::kBFloat16, 2e-2, 2e-2}};
 
 TEST(CudaMovement, ResizeNearest) {
   KILN_REQUIRE_CUDA();
@@ -227,8 +223,8 @@ TEST(CudaMovement, ResizeNearest) {
                                             "ceil"};
   const std::vector<std::string> coords = {"half_pixel", "pytorch_half_pixel", "align_corners",
                                            "asymmetric"};
-  for (const Tol& t : kFloatTols) {
-    const Tensor x = Data(t.dt, {1, 2, 5, 7}, seed++);
+  for (const Tol& t : kResizeTols) {
+    const Tensor x = Data(t.type, {1, 2, 5, 7}, seed++);
     for (const std::string& nm : nearest) {
       for (const std::string& ct : coords) {
         const std::vector<Attribute> a = {StringAttr("mode", "nearest"),
@@ -257,10 +253,10 @@ TEST(CudaMovement, ResizeNearest) {
         {StringAttr("coordinate_transformation_mode", "half_pixel_symmetric")}, 0, 0);
     // Rank 3 and 5.
     cuda_test::ExpectCudaMatchesCpu("Resize", 13,
-                                    {Data(t.dt, {3, 4, 5}, seed++), Tensor(), F32({2, 0.5f, 3})},
+                                    {Data(t.type, {3, 4, 5}, seed++), Tensor(), F32({2, 0.5f, 3})},
                                     {}, 0, 0);
     cuda_test::ExpectCudaMatchesCpu(
-        "Resize", 13, {Data(t.dt, {1, 2, 3, 4, 5}, seed++), Tensor(), Tensor(),
+        "Resize", 13, {Data(t.type, {1, 2, 3, 4, 5}, seed++), Tensor(), Tensor(),
                        I64({1, 2, 6, 2, 7})},
         {}, 0, 0);
   }
@@ -271,8 +267,8 @@ TEST(CudaMovement, ResizeLinear) {
   uint32_t seed = 900;
   const std::vector<std::string> coords = {"half_pixel", "pytorch_half_pixel", "align_corners",
                                            "asymmetric"};
-  for (const Tol& t : kFloatTols) {
-    const Tensor x = Data(t.dt, {2, 3, 6, 5}, seed++);
+  for (const Tol& t : kResizeTols) {
+    const Tensor x = Data(t.type, {2, 3, 6, 5}, seed++);
     auto check = [&](int opset, const std::vector<Tensor>& in, std::vector<Attribute> a) {
       a.push_back(StringAttr("mode", "linear"));
       cuda_test::ExpectCudaMatchesCpu("Resize", opset, in, a, t.atol, t.rtol);
@@ -300,7 +296,7 @@ TEST(CudaMovement, ResizeLinear) {
     cuda_test::ExpectCudaMatchesCpu("Resize", 10, {x, F32({1, 1, 1.5f, 2})},
                                     {StringAttr("mode", "linear")}, t.atol, t.rtol);
     // Every axis resized (trilinear over 3 axes, 8 taps).
-    check(13, {Data(t.dt, {3, 4, 5}, seed++), Tensor(), F32({1.5f, 0.75f, 2})}, {});
+    check(13, {Data(t.type, {3, 4, 5}, seed++), Tensor(), F32({1.5f, 0.75f, 2})}, {});
   }
 }
 

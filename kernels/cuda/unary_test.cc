@@ -16,13 +16,8 @@ using Dims = std::vector<int64_t>;
 using cuda_test::ExpectCudaMatchesCpu;
 using cuda_test::Random;
 
-struct Tol {
-  DataType type;
-  double atol, rtol;
-};
-const Tol kFloatTols[] = {{DataType::kFloat, 1e-6, 1e-5},
-                          {DataType::kFloat16, 1e-2, 1e-2},
-                          {DataType::kBFloat16, 2e-2, 2e-2}};
+using cuda_test::kFloatTols;
+using cuda_test::Tol;
 
 Tensor Values(DataType type, Dims dims, const std::vector<double>& v) {
   Tensor t(type, std::move(dims));
