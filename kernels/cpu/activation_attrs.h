@@ -5,22 +5,10 @@
 
 #include <string>
 
+#include "kernels/cpu/activation_kind.h"
 #include "runtime/kernel.h"
 
 namespace kiln::cpu {
-
-enum class ActivationKind {
-  kNone,
-  kRelu,
-  kLeakyRelu,
-  kClip,
-  kSigmoid,
-  kTanh,
-  kHardSigmoid,
-  kHardSwish,
-  kGelu,
-  kGeluTanh,
-};
 
 // A parsed activation. The meaning of alpha and beta depends on the kind: LeakyRelu (alpha),
 // Clip (alpha = min, beta = max), HardSigmoid (alpha, beta); the other kinds ignore them.

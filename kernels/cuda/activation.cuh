@@ -10,23 +10,15 @@
 
 #include <cstdint>
 
+#include "kernels/cpu/activation_kind.h"
+
 namespace kiln::cuda {
 
 // Element types of the float kernels of matmul.cu / conv.cu.
 enum class FloatElem : int { kFloat = 0, kHalf = 1, kBFloat16 = 2 };
 
-enum class FusedActivationKind : int {
-  kNone = 0,
-  kRelu,
-  kLeakyRelu,
-  kClip,
-  kSigmoid,
-  kTanh,
-  kHardSigmoid,
-  kHardSwish,
-  kGelu,
-  kGeluTanh,
-};
+// The CPU's enum (kernels/cpu/activation_kind.h): one list of activations for both devices.
+using FusedActivationKind = cpu::ActivationKind;
 
 // LeakyRelu: alpha; Clip: alpha = min, beta = max; HardSigmoid: alpha, beta. Others ignore them.
 struct FusedActivation {

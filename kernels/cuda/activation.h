@@ -15,38 +15,7 @@ namespace kiln::cuda {
 inline StatusOr<FusedActivation> ParseCudaActivation(const KernelInfo& info) {
   KILN_ASSIGN_OR_RETURN(cpu::Activation parsed, cpu::ParseActivation(info));
   FusedActivation act;
-  switch (parsed.kind) {
-    case cpu::ActivationKind::kNone:
-      act.kind = FusedActivationKind::kNone;
-      break;
-    case cpu::ActivationKind::kRelu:
-      act.kind = FusedActivationKind::kRelu;
-      break;
-    case cpu::ActivationKind::kLeakyRelu:
-      act.kind = FusedActivationKind::kLeakyRelu;
-      break;
-    case cpu::ActivationKind::kClip:
-      act.kind = FusedActivationKind::kClip;
-      break;
-    case cpu::ActivationKind::kSigmoid:
-      act.kind = FusedActivationKind::kSigmoid;
-      break;
-    case cpu::ActivationKind::kTanh:
-      act.kind = FusedActivationKind::kTanh;
-      break;
-    case cpu::ActivationKind::kHardSigmoid:
-      act.kind = FusedActivationKind::kHardSigmoid;
-      break;
-    case cpu::ActivationKind::kHardSwish:
-      act.kind = FusedActivationKind::kHardSwish;
-      break;
-    case cpu::ActivationKind::kGelu:
-      act.kind = FusedActivationKind::kGelu;
-      break;
-    case cpu::ActivationKind::kGeluTanh:
-      act.kind = FusedActivationKind::kGeluTanh;
-      break;
-  }
+  act.kind = parsed.kind;
   act.alpha = parsed.alpha;
   act.beta = parsed.beta;
   return act;
