@@ -33,8 +33,8 @@ class Storage {
   static StatusOr<std::shared_ptr<Storage>> AllocateUninitialized(size_t bytes);
   // Borrows memory the caller keeps alive for the Storage's lifetime.
   static std::shared_ptr<Storage> Borrow(void* data, size_t bytes, Device device = Device::kCpu);
-  // Takes ownership of memory a device backend allocated (runtime/device.h): `release(data)` runs
-  // when the Storage is destroyed. Counted by allocation_count like any owned block.
+  // Takes ownership of memory a device backend allocated (kernels/api/device.h): `release(data)`
+  // runs when the Storage is destroyed. Counted by allocation_count like any owned block.
   static std::shared_ptr<Storage> Adopt(void* data, size_t bytes, Device device,
                                         std::function<void(void*)> release);
   // How many owned blocks of at least one byte were allocated in this process so far (for
@@ -125,7 +125,7 @@ class Tensor {
   // A view with new dims and the same number of elements, sharing storage.
   StatusOr<Tensor> Reshaped(std::vector<int64_t> dims) const;
   // A deep copy into new host storage. Only for tensors in host memory (device() == kCpu): the
-  // runtime copies device tensors through their DeviceBackend (runtime/device.h).
+  // runtime copies device tensors through their DeviceBackend (kernels/api/device.h).
   Tensor Clone() const;
   // "float[2,3]"
   std::string TypeString() const;

@@ -7,7 +7,7 @@
 // subgraphs, nodes whose outputs are pinned and cannot be forwarded.
 #include <map>
 
-#include "passes/fold_util.h"
+#include "ir/op_facts.h"
 #include "passes/pass_util.h"
 #include "passes/passes.h"
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "passes/fold_util.h"
+#include "ir/op_facts.h"
 #include "passes/pass_util.h"
 #include "passes/passes.h"
 

@@ -12,6 +12,7 @@
 
 #include "passes/pipeline.h"
 #include "runtime/session.h"
+#include "tests/support/single_node.h"
 
 namespace kiln::test {
 

@@ -1,7 +1,7 @@
 // The device layer without a GPU: a stand-in device ("cuda" in name, host memory underneath)
 // with a few kernels checks placement, copy insertion, initializer upload, host inputs and
 // outputs, the device arena of the memory planner, strict mode and concurrent runs.
-#include "runtime/device.h"
+#include "kernels/api/device.h"
 
 #include <gtest/gtest.h>
 

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "kernels/api/device.h"
+#include "kernels/api/kernel.h"
 #include "kernels/cpu/register.h"
 #include "passes/pass_test_util.h"
-#include "runtime/device.h"
-#include "runtime/kernel.h"
 #include "runtime/session.h"
 
 namespace kiln::test {

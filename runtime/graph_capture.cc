@@ -3,20 +3,13 @@
 #include <algorithm>
 #include <string>
 
-#include "passes/fold_util.h"
+#include "ir/op_facts.h"
 
 namespace kiln {
 
 namespace {
 
 bool IsCopy(const Node& n, const char* op) { return n.domain == kKilnDomain && n.op_type == op; }
-
-bool HasSubgraph(const Node& n) {
-  for (const Attribute& a : n.attributes) {
-    if (a.g || !a.graphs.empty()) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -59,7 +52,7 @@ StatusOr<CaptureLayout> LayOutCapture(const Graph& g, const std::vector<int>& or
       reads_run_data = reads_run_data || run_data[in];
       downstream = downstream || after_refused[in];
     }
-    if (HasSubgraph(n)) {
+    if (!n.Subgraphs().empty()) {
       why = "control flow runs on the cpu";
     } else if (IsNondeterministic(n)) {
       why = "its random values would be drawn once, at capture";

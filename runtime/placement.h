@@ -29,7 +29,7 @@
 
 #include "ir/graph.h"
 #include "ir/status.h"
-#include "runtime/kernel.h"
+#include "kernels/api/kernel.h"
 
 namespace kiln {
 

@@ -29,7 +29,7 @@
 
 #include "ir/graph.h"
 #include "ir/tensor.h"
-#include "runtime/kernel.h"
+#include "kernels/api/kernel.h"
 #include "runtime/memory_planner.h"
 
 namespace kiln {

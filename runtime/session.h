@@ -18,8 +18,9 @@
 #include "ir/graph.h"
 #include "ir/status.h"
 #include "ir/tensor.h"
+#include "kernels/api/default_registry.h"
+#include "kernels/api/kernel.h"
 #include "passes/pipeline.h"
-#include "runtime/kernel.h"
 #include "runtime/placement.h"
 
 namespace kiln {
@@ -56,7 +57,8 @@ struct SessionOptions {
   std::vector<std::string> disabled_passes;
   // A hook run on the IR after validation and before compilation (e.g. custom passes).
   std::function<Status(Model&)> pass_hook;
-  // Kernels to use; nullptr selects the built-in registry (all devices compiled in).
+  // Kernels to use; nullptr selects the default registry of `devices`
+  // (kernels/api/default_registry.h: the CPU kernels, and the device plugins they name).
   const KernelRegistry* registry = nullptr;
   // Memory planning (runtime/run_memory.h): the first run with a new set of input shapes is
   // recorded and planned; later runs with the same shapes place intermediates and kernel scratch
@@ -135,35 +137,9 @@ class Session {
   std::unique_ptr<CompiledGraph> main_;
 };
 
-// The built-in kernel registry (CPU, plus CUDA when compiled in). Built once, thread-safe.
-const KernelRegistry& DefaultRegistry();
-
-// Whether `device` can run Sessions of the built-in registry here: Ok, or why not ("cuda: not
-// compiled into this build", "no CUDA device found (...)").
-Status DeviceStatus(Device device);
-// One line naming the device ("cpu", or the GPU's name, compute capability and memory).
-std::string DeviceDescription(Device device);
-
 // The pass options a session with `options` uses: its level and disabled passes, constant folding
 // through the CPU kernels of the session's registry, kernel queries on the session's devices.
 // `kiln optimize` starts from these too.
 PassOptions PassOptionsFor(const SessionOptions& options);
-
-// Runs one node on CPU without the optimizer: a convenience for kernel tests. Builds a model with
-// one node of `op_type` (domain ai.onnx unless `domain` is set) at `opset`, graph inputs "in0",
-// "in1", ... (an undefined Tensor in `inputs` is an omitted optional input) and `num_outputs`
-// outputs.
-StatusOr<std::vector<AnyValue>> RunSingleNode(const std::string& op_type, int opset,
-                                              const std::vector<Tensor>& inputs,
-                                              const std::vector<Attribute>& attributes,
-                                              int num_outputs = 1, const std::string& domain = "");
-// As RunSingleNode, with the devices, placement and registry of `options` (its optimization level
-// is forced to 0): device kernel tests, CUDA-versus-CPU parity.
-StatusOr<std::vector<AnyValue>> RunSingleNodeWith(const SessionOptions& options,
-                                                  const std::string& op_type, int opset,
-                                                  const std::vector<Tensor>& inputs,
-                                                  const std::vector<Attribute>& attributes,
-                                                  int num_outputs = 1,
-                                                  const std::string& domain = "");
 
 }  // namespace kiln

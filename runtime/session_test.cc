@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/single_node.h"
+
 namespace kiln {
 namespace {
 

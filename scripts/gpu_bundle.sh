@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the GPU machine runs and packs it into .gpu/bundle.tar.xz (under the device tool's
-# 64 MiB carry limit): kiln and the unit tests built for that machine (build-gpu/: no image codec
-# libraries, which Ubuntu's image there lacks), stripped, with oneDNN's shared library, which it
+# 64 MiB carry limit): kiln, its CUDA plugin and the unit tests built for that machine (build-gpu/:
+# no image codec libraries, which Ubuntu's image there lacks), stripped, with oneDNN's shared library, which it
 # lacks too, and the backend test data CI runs (build/onnx_backend, generated from the pinned onnx
 # release: the wheel there ships no node cases). scripts/gpu_check.sh unpacks and runs it there.
 # Usage: scripts/gpu_bundle.sh
@@ -18,7 +18,8 @@ fi
 stage=$(mktemp -d)
 mkdir -p "$stage/bin" "$stage/lib"
 cp "$build/bin/kiln" "$build/kiln_unit_tests" "$stage/bin/"
-strip "$stage/bin/"*
+cp "$build/lib/libkiln_cuda.so" "$stage/lib/"  # the CUDA plugin: bin/../lib is where kiln looks
+strip "$stage/bin/"* "$stage/lib/libkiln_cuda.so"
 cp -L /lib/x86_64-linux-gnu/libdnnl.so.2 "$stage/lib/"
 data="$root/build/onnx_backend"
 if [ -f "$data/onnx_version.txt" ] &&

@@ -6,10 +6,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 # libonnx-testdata: the onnx 1.12 backend suite, run beside the pinned release's (scripts/test.sh).
-# The codec libraries serve ImageDecoder (kernels/cpu/image_decoder.cc).
+# The codec libraries serve ImageDecoder (kernels/cpu/image_decoder.cc). GNU time measures the peak
+# RSS of a CLI command for tests/onnx_backend/test_cli_footprint.py.
 debs=(g++ ninja-build pkg-config protobuf-compiler libprotobuf-dev libeigen3-dev libdnnl-dev
       libgtest-dev libbenchmark-dev python3-venv libonnx-testdata libjpeg62-turbo-dev libpng-dev
-      libtiff-dev libwebp-dev libopenjp2-7-dev)
+      libtiff-dev libwebp-dev libopenjp2-7-dev time)
 missing=()
 for p in "${debs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

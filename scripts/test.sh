@@ -10,6 +10,8 @@ cd "$root"
 build="${KILN_BUILD_DIR:-$root/build}"
 
 bash scripts/setup.sh
+echo "== include direction (docs/design.md, Layers)"
+.venv/bin/python scripts/check_layers.py
 bash scripts/build.sh
 
 echo "== backend test data"

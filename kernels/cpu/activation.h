@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <unsupported/Eigen/SpecialFunctions>
 
-#include "kernels/cpu/activation_attrs.h"
-#include "runtime/kernel.h"
+#include "kernels/api/kernel.h"
+#include "kernels/ops/activation_attrs.h"
 
 namespace kiln::cpu {
 

@@ -19,9 +19,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cpu/attention_params.h"
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/attention_params.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu {
 namespace {

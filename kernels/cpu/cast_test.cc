@@ -7,6 +7,7 @@
 
 #include "ir/float8.h"
 #include "runtime/session.h"
+#include "tests/support/single_node.h"
 
 namespace kiln {
 namespace {

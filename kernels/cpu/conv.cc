@@ -25,10 +25,10 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cpu/conv_pool_util.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/conv_pool_params.h"
 
 namespace kiln::cpu {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <memory>
 
+#include "kernels/api/kernel.h"
 #include "kernels/cpu/activation.h"
-#include "runtime/kernel.h"
 
 namespace kiln::cpu {
 

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/conv_pool_params.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/conv_pool_params.h"
 
 namespace kiln::cpu {
 

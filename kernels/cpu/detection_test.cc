@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "runtime/session.h"
+#include "tests/support/single_node.h"
 
 namespace kiln {
 namespace {

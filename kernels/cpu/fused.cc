@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "kernels/cpu/activation.h"
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu {
 namespace {

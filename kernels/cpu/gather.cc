@@ -8,9 +8,9 @@
 #include <limits>
 #include <numeric>
 
-#include "kernels/cpu/element_copy.h"
-#include "kernels/cpu/movement_params.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/element_copy.h"
+#include "kernels/ops/movement_params.h"
 
 namespace kiln::cpu {
 namespace {

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
-#include "kernels/cpu/resize_params.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/resize_params.h"
 
 namespace kiln::cpu {
 namespace {

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 #ifdef KILN_HAVE_JPEG
 #include <jpeglib.h>

@@ -19,8 +19,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu {
 namespace {

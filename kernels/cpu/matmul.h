@@ -4,8 +4,8 @@
 // matmul_params.h.
 #pragma once
 
-#include "kernels/cpu/matmul_params.h"
-#include "runtime/kernel.h"
+#include "kernels/api/kernel.h"
+#include "kernels/ops/matmul_params.h"
 
 namespace kiln::cpu {
 

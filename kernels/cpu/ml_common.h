@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/common.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu::ml {
 

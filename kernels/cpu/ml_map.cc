@@ -31,8 +31,8 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu {
 namespace {

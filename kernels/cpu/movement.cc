@@ -7,9 +7,9 @@
 // Every element type is supported (strings, complex, packed sub-byte types).
 #include <limits>
 
-#include "kernels/cpu/element_copy.h"
-#include "kernels/cpu/movement_params.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/element_copy.h"
+#include "kernels/ops/movement_params.h"
 
 namespace kiln::cpu {
 namespace {

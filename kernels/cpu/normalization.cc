@@ -18,9 +18,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/normalization_params.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/normalization_params.h"
 
 namespace kiln::cpu {
 namespace {

@@ -16,10 +16,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cpu/conv_pool_util.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/conv_pool_params.h"
 
 namespace kiln::cpu {
 namespace {

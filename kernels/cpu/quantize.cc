@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "kernels/cpu/cast.h"
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu {
 namespace {

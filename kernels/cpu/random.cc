@@ -57,9 +57,9 @@
 #include <vector>
 
 #include "ir/float16.h"
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/numpy_random.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu {
 namespace {

@@ -24,9 +24,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/reduce_params.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/reduce_params.h"
 
 namespace kiln::cpu {
 namespace {

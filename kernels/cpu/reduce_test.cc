@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/session.h"
+#include "tests/support/single_node.h"
 
 namespace kiln {
 namespace {

@@ -2,7 +2,7 @@
 // all. This is the one place that lists every CPU op family.
 #pragma once
 
-#include "runtime/kernel.h"
+#include "kernels/api/kernel.h"
 
 namespace kiln::cpu {
 

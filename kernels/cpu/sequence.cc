@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/element_copy.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/element_copy.h"
 
 namespace kiln::cpu {
 namespace {

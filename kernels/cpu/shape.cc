@@ -8,11 +8,11 @@
 #include <limits>
 #include <random>
 
-#include "kernels/cpu/element_copy.h"
-#include "kernels/cpu/shape_params.h"
-#include "kernels/cpu/movement_params.h"
 #include "kernels/cpu/numpy_random.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/element_copy.h"
+#include "kernels/ops/movement_params.h"
+#include "kernels/ops/shape_params.h"
 
 namespace kiln::cpu {
 namespace {

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cpu {
 namespace {

@@ -10,9 +10,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/register.h"
-#include "kernels/cpu/softmax_params.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/softmax_params.h"
 
 namespace kiln::cpu {
 namespace {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "runtime/session.h"
+#include "tests/support/single_node.h"
 
 namespace kiln {
 namespace {

@@ -8,20 +8,19 @@
 //   Clip @1+ (min/max attributes before opset 11, optional inputs from 11; integer types from 12)
 // float16 / bfloat16 are computed in float; float and double use Eigen's vectorised math where it
 // has the function.
+#include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <unsupported/Eigen/SpecialFunctions>
 #include <utility>
 
-#include <Eigen/Core>
-#include <unsupported/Eigen/SpecialFunctions>
-
-#include "kernels/cpu/common.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/register.h"
+#include "kernels/ops/common.h"
 
 #define KILN_SIGNED_TYPES int8_t, int16_t, int32_t, int64_t
 #define KILN_SIGNED_NUMERIC_TYPES KILN_FLOAT_TYPES, KILN_SIGNED_TYPES

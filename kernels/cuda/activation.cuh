@@ -10,14 +10,14 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/activation_kind.h"
+#include "kernels/ops/activation_kind.h"
 
 namespace kiln::cuda {
 
 // Element types of the float kernels of matmul.cu / conv.cu.
 enum class FloatElem : int { kFloat = 0, kHalf = 1, kBFloat16 = 2 };
 
-// The CPU's enum (kernels/cpu/activation_kind.h): one list of activations for both devices.
+// The CPU's enum (kernels/ops/activation_kind.h): one list of activations for both devices.
 using FusedActivationKind = cpu::ActivationKind;
 
 // LeakyRelu: alpha; Clip: alpha = min, beta = max; HardSigmoid: alpha, beta. Others ignore them.

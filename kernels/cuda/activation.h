@@ -1,16 +1,16 @@
 // Host side of the CUDA activation epilogue (activation.cuh): kiln's fused operators'
 // `activation` / `activation_params` attributes (docs/kiln_ops.md), parsed once at kernel creation
-// by kernels/cpu/activation_attrs.h and mapped to FusedActivation; and element types mapped to
+// by kernels/ops/activation_attrs.h and mapped to FusedActivation; and element types mapped to
 // FloatElem.
 #pragma once
 
-#include "kernels/cpu/activation_attrs.h"
+#include "kernels/api/kernel.h"
 #include "kernels/cuda/activation.cuh"
-#include "runtime/kernel.h"
+#include "kernels/ops/activation_attrs.h"
 
 namespace kiln::cuda {
 
-// Reads `activation` and `activation_params` as kernels/cpu/activation_attrs.h does (same names,
+// Reads `activation` and `activation_params` as kernels/ops/activation_attrs.h does (same names,
 // parameter counts and errors naming the node).
 inline StatusOr<FusedActivation> ParseCudaActivation(const KernelInfo& info) {
   KILN_ASSIGN_OR_RETURN(cpu::Activation parsed, cpu::ParseActivation(info));

@@ -9,16 +9,17 @@
 // otherwise ignored: the softmax always runs in float.
 // Element types: Q/K/V/past float, float16, bfloat16 (one type for all; computed in float);
 // attn_mask bool, float, float16, bfloat16; nonpad_kv_seqlen int64 (read on the device).
+#include "kernels/cuda/attention.cuh"
+
 #include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/attention_params.h"
-#include "kernels/cpu/common.h"
-#include "kernels/cuda/attention.cuh"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/attention_params.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cuda {
 namespace {

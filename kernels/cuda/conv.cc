@@ -4,7 +4,7 @@
 //   ConvTranspose   1+  (as Conv, plus output_padding and output_shape)
 //   kiln FusedConv  1   (float32: activation(Conv(X, W, B?) + Z?), Z of Y's shape; Y may share
 //                        Z's buffer)
-// Attributes, geometry and their errors: kernels/cpu/conv_pool_params.h, shared with the CPU.
+// Attributes, geometry and their errors: kernels/ops/conv_pool_params.h, shared with the CPU.
 //
 // Conv runs cudnnConvolutionForward (4-D / 5-D descriptors: a 1-D convolution is a 2-D one with
 // height 1); ConvTranspose runs cudnnConvolutionBackwardData, the adjoint of the convolution from
@@ -30,10 +30,10 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/conv_pool_params.h"
 
 namespace kiln::cuda {
 namespace {

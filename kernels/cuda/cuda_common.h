@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "ir/status.h"
-#include "runtime/device.h"
-#include "runtime/kernel.h"
+#include "kernels/api/device.h"
+#include "kernels/api/kernel.h"
 
 namespace kiln::cuda {
 

@@ -8,12 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/register.h"
 #include "kernels/cuda/cuda_test_util.h"
 #include "runtime/fake_device_test_util.h"
 #include "runtime/session.h"
 #if defined(KILN_WITH_CUDA)
-#include "kernels/cuda/register.h"
+#include "kernels/builtin/plugins.h"
 #endif
 
 namespace kiln {
@@ -79,7 +78,7 @@ TEST(CudaPlacement, LightModelsRunEveryNodeOnTheGpu) {
   RegisterCpuKernels(reg);
   test::FakeCounters counters;
   reg.RegisterDevice(std::make_shared<test::FakeBackend>(&counters));
-  RegisterCudaKernelFamilies(reg);
+  ASSERT_TRUE(RegisterPluginKernels(Device::kCuda, reg).ok());
   ASSERT_TRUE(reg.status().ok()) << reg.status().ToString();
   const std::vector<std::string> models = {"bvlc_alexnet", "densenet121", "inception_v1",
                                            "inception_v2", "resnet50",     "shufflenet",
@@ -117,7 +116,7 @@ TEST(CudaPlacement, ExportedModelsPlaceAndCapture) {
   RegisterCpuKernels(reg);
   test::FakeCounters counters;
   reg.RegisterDevice(std::make_shared<test::FakeBackend>(&counters));
-  RegisterCudaKernelFamilies(reg);
+  ASSERT_TRUE(RegisterPluginKernels(Device::kCuda, reg).ok());
   int found = 0;
   for (const char* m : {"resnet50", "mobilenet_v2", "bert-base", "gpt2"}) {
     const std::string path = std::string(dir) + "/" + m + ".onnx";

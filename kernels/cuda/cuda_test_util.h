@@ -12,6 +12,7 @@
 
 #include "ir/float16.h"
 #include "runtime/session.h"
+#include "tests/support/single_node.h"
 
 namespace kiln::cuda_test {
 

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "ir/tensor.h"
-#include "kernels/cpu/common.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/common.h"
 
 namespace kiln::cuda {
 namespace {

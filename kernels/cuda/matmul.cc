@@ -28,11 +28,11 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/matmul_params.h"
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/matmul_params.h"
 
 namespace kiln::cuda {
 namespace {

@@ -9,16 +9,17 @@
 // sub-byte types): elements move as bytes.
 // Gather cannot check device indices without a host sync: an index outside [-dim, dim) yields a
 // zero slice instead of the CPU's error (memory outside the input is never read).
+#include "kernels/cuda/movement.cuh"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/element_copy.h"
-#include "kernels/cpu/movement_params.h"
 #include "kernels/cuda/cuda_common.h"
-#include "kernels/cuda/movement.cuh"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/element_copy.h"
+#include "kernels/ops/movement_params.h"
 
 namespace kiln::cuda {
 namespace {

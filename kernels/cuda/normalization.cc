@@ -7,15 +7,16 @@
 //   RMSNormalization       23+
 //   LRN                    1-12, 13+
 // Element types: float, float16, bfloat16 (statistics and per-element math in float).
+#include "kernels/cuda/normalization.cuh"
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/normalization_params.h"
 #include "kernels/cuda/cuda_common.h"
-#include "kernels/cuda/normalization.cuh"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/normalization_params.h"
 
 namespace kiln::cuda {
 namespace {

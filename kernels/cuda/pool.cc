@@ -7,7 +7,7 @@
 //   GlobalAveragePool  1+, GlobalMaxPool 1+, GlobalLpPool 1+ (float32, float16, bfloat16)
 // 1-3 spatial dims. A direct kernel covers every attribute combination (cuDNN's pooling has no
 // dilations and a different ceil_mode / count_include_pad convention), accumulating in float.
-// Attributes, geometry and their errors: kernels/cpu/conv_pool_params.h, shared with the CPU.
+// Attributes, geometry and their errors: kernels/ops/conv_pool_params.h, shared with the CPU.
 #include "kernels/cuda/pool.cuh"
 
 #include <cstdint>
@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/conv_pool_params.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/conv_pool_params.h"
 
 namespace kiln::cuda {
 namespace {

@@ -13,15 +13,16 @@
 // Reducing an empty set gives the op's identity (see reduce.cuh); with an empty axes list the
 // reduction covers every axis unless noop_with_empty_axes is set (then each element is reduced
 // alone), as the CPU kernels do.
+#include "kernels/cuda/reduce.cuh"
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/reduce_params.h"
 #include "kernels/cuda/cuda_common.h"
-#include "kernels/cuda/reduce.cuh"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/common.h"
+#include "kernels/ops/reduce_params.h"
 
 namespace kiln::cuda {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "runtime/device.h"
-#include "runtime/kernel.h"
+#include "kernels/api/device.h"
+#include "kernels/api/kernel.h"
 
 namespace kiln::cuda {
 

@@ -7,18 +7,19 @@
 // Element types float, float16, bfloat16 (linear accumulates in float).
 // The attributes, the output shape and their errors are the CPU kernel's (kernels/cpu/
 // resize_params.h); the device computes each output element independently (resize.cu).
+#include "kernels/cuda/resize.cuh"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/resize_params.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/movement.cuh"
 #include "kernels/cuda/register.h"
-#include "kernels/cuda/resize.cuh"
+#include "kernels/ops/common.h"
+#include "kernels/ops/resize_params.h"
 
 namespace kiln::cuda {
 namespace {

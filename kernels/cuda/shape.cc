@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/element_copy.h"
-#include "kernels/cpu/shape_params.h"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/element_copy.h"
+#include "kernels/ops/shape_params.h"
 
 namespace kiln::cuda {
 namespace {

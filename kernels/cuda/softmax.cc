@@ -3,15 +3,16 @@
 //   LogSoftmax  1-10, 11-12, 13+ (same semantics as Softmax)
 //   Hardmax     1-10, 11-12, 13+ (same semantics; the first maximum wins)
 // Element types: float, float16, bfloat16 (computed in float).
+#include "kernels/cuda/softmax.cuh"
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/common.h"
-#include "kernels/cpu/softmax_params.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
-#include "kernels/cuda/softmax.cuh"
+#include "kernels/ops/common.h"
+#include "kernels/ops/softmax_params.h"
 
 namespace kiln::cuda {
 namespace {
