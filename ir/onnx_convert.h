@@ -21,5 +21,7 @@ Status ExportNode(const Graph& g, const Node& n, onnx::NodeProto* np);
 
 // onnx -> kiln (onnx_io.cc). `where` prefixes errors.
 StatusOr<TypeInfo> TypeFromProto(const onnx::TypeProto& tp, const std::string& where);
+// A tensor with its data inline or in the proto's typed fields (no external data).
+StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& tp, const std::string& where);
 
 }  // namespace kiln

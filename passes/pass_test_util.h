@@ -83,6 +83,17 @@ class ModelBuilder {
   std::mt19937 rng_{7};
 };
 
+// Tensors for test models: float data with dims, an int64 vector, a bool scalar true.
+inline Tensor F(std::vector<float> v, std::vector<int64_t> dims) {
+  return Tensor::FromVector(v, dims);
+}
+inline Tensor I(std::vector<int64_t> v) { return Tensor::FromVector(v); }
+inline Tensor True() {
+  Tensor t = Tensor::Create(DataType::kBool, {}).value();
+  t.data<bool>()[0] = true;
+  return t;
+}
+
 // Runs `pass` alone (after shape inference) at the top level; returns the report.
 inline PassReport RunOnly(Model& m, const std::string& pass, bool allow_kiln_ops = true) {
   PassOptions po = PassOptionsFor(SessionOptions{});

@@ -74,6 +74,12 @@ StatusOr<std::vector<Tensor>> EvaluateNode(const KernelRegistry& reg, const Grap
 
 }  // namespace
 
+StatusOr<std::vector<Device>> DevicesNamed(const std::string& name) {
+  if (name == "cpu") return std::vector<Device>{Device::kCpu};
+  if (name == "cuda") return std::vector<Device>{Device::kCuda, Device::kCpu};
+  return InvalidArgument("unknown device '" + name + "': expected cpu or cuda");
+}
+
 PassOptions PassOptionsFor(const SessionOptions& options) {
   const KernelRegistry* reg =
       options.registry ? options.registry : &DefaultRegistryFor(options.devices);

@@ -137,6 +137,12 @@ class Session {
   std::unique_ptr<CompiledGraph> main_;
 };
 
+// The device policy of a device name, as SessionOptions::devices: "cpu" is the CPU alone; a device
+// ("cuda") runs what it has kernels for and the CPU the rest ({kCuda, kCpu}). Any other name is
+// InvalidArgument, naming the devices there are. (The CLI's --device and the backend-test runner
+// use it; a Python provider list maps onto it.)
+StatusOr<std::vector<Device>> DevicesNamed(const std::string& name);
+
 // The pass options a session with `options` uses: its level and disabled passes, constant folding
 // through the CPU kernels of the session's registry, kernel queries on the session's devices.
 // `kiln optimize` starts from these too.

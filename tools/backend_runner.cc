@@ -299,13 +299,9 @@ std::string RunBackendCase(const std::string& case_dir, const BackendTestOptions
   // Unseeded random ops give the same values on every run of a case (the Bernoulli cases then
   // fail the same way each time instead of passing by chance about once in 160 runs).
   opts.random_seed = kBackendTestRandomSeed;
-  if (device == "cpu") {
-    opts.devices = {Device::kCpu};
-  } else if (device == "cuda") {
-    opts.devices = {Device::kCuda, Device::kCpu};
-  } else {
-    return "unknown device '" + device + "'";
-  }
+  auto devices = DevicesNamed(device);
+  if (!devices.ok()) return devices.status().message();
+  opts.devices = std::move(devices).value();
   opts.graph_capture = options.graph_capture;
   auto session = Session::Load(case_dir + "/model.onnx", opts);
   bool captured = options.graph_capture;

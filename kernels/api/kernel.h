@@ -317,6 +317,20 @@ KernelFactory MakeKernel() {
   };
 }
 
+// Creates a kernel of class T from `args` for a class whose constructor records a problem with
+// the node's attributes in `init_status()`: that status, or the kernel.
+template <typename T, typename... Args>
+StatusOr<std::unique_ptr<Kernel>> CreateChecked(Args&&... args) {
+  auto k = std::make_unique<T>(std::forward<Args>(args)...);
+  if (!k->init_status().ok()) return k->init_status();
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+// A factory for such a class constructed from the KernelInfo: CreateChecked<T>(info).
+template <typename T>
+KernelFactory MakeCheckedKernel() {
+  return [](const KernelInfo& info) { return CreateChecked<T>(info); };
+}
+
 // The registry of kernels for every device. Lookups are by (domain, op type, opset, device).
 class KernelRegistry {
  public:

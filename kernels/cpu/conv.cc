@@ -756,9 +756,7 @@ class DeformConvKernel : public Kernel {
 
 KernelFactory ConvFactory(ConvMode mode) {
   return [mode](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-    auto k = std::make_unique<ConvKernel>(info, mode);
-    if (!k->init_status().ok()) return k->init_status();
-    return std::unique_ptr<Kernel>(std::move(k));
+    return CreateChecked<ConvKernel>(info, mode);
   };
 }
 
@@ -766,9 +764,7 @@ KernelFactory ConvFactory(ConvMode mode) {
 
 StatusOr<std::unique_ptr<Kernel>> CreateFusedConvKernel(const KernelInfo& info,
                                                         const Activation& activation) {
-  auto k = std::make_unique<ConvKernel>(info, ConvMode::kConv, /*fused=*/true, activation);
-  if (!k->init_status().ok()) return k->init_status();
-  return std::unique_ptr<Kernel>(std::move(k));
+  return CreateChecked<ConvKernel>(info, ConvMode::kConv, /*fused=*/true, activation);
 }
 
 void RegisterConvKernels(KernelRegistry& r) {
@@ -788,9 +784,7 @@ void RegisterConvKernels(KernelRegistry& r) {
              ConvFactory(ConvMode::kQLinear));
   r.Register(KernelDef("DeformConv").Opsets(19).Types("T", {0, 1, 2, 3, 4}, kFloatTypes),
              [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-               auto k = std::make_unique<DeformConvKernel>(info);
-               if (!k->init_status().ok()) return k->init_status();
-               return std::unique_ptr<Kernel>(std::move(k));
+               return CreateChecked<DeformConvKernel>(info);
              });
 }
 

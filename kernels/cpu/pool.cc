@@ -6,10 +6,12 @@
 //   LpPool             1+  (p is a float attribute at opset 1, an int from 2; ceil_mode and
 //                           dilations from 18)
 //   GlobalAveragePool  1+, GlobalMaxPool 1+, GlobalLpPool 1+
+//   MaxUnpool          9-10, 11+ (the inverse of MaxPool with Indices)
 // float32 MaxPool (without Indices) and AveragePool run on oneDNN when it can express the window;
 // every other case runs a direct loop over 1, 2 or 3 spatial dims.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -20,6 +22,7 @@
 #include "kernels/cpu/register.h"
 #include "kernels/ops/common.h"
 #include "kernels/ops/conv_pool_params.h"
+#include "kernels/ops/resize_params.h"  // ReadInt64s
 
 namespace kiln::cpu {
 namespace {
@@ -355,11 +358,100 @@ class PoolKernel : public Kernel {
 
 KernelFactory PoolFactory(PoolKind kind, bool global) {
   return [kind, global](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-    auto k = std::make_unique<PoolKernel>(info, kind, global);
-    if (!k->init_status().ok()) return k->init_status();
-    return std::unique_ptr<Kernel>(std::move(k));
+    return CreateChecked<PoolKernel>(info, kind, global);
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// MaxUnpool.
+
+class MaxUnpoolKernel : public Kernel {
+ public:
+  explicit MaxUnpoolKernel(const KernelInfo& info) {
+    kernel_ = info.GetInts("kernel_shape");
+    const size_t k = kernel_.size();
+    strides_ = info.GetInts("strides", std::vector<int64_t>(k, 1));
+    pads_ = info.GetInts("pads", std::vector<int64_t>(2 * k, 0));
+    if (k == 0) {
+      init_ = info.InvalidModel("kernel_shape is required");
+    } else if (strides_.size() != k || pads_.size() != 2 * k) {
+      init_ = info.InvalidModel("strides/pads do not match kernel_shape");
+    } else {
+      for (size_t i = 0; i < k; ++i) {
+        if (kernel_[i] <= 0 || strides_[i] <= 0 || pads_[i] < 0 || pads_[k + i] < 0) {
+          init_ = info.InvalidModel("kernel_shape and strides must be positive, pads >= 0");
+          return;
+        }
+      }
+      init_ = info.status();
+    }
+  }
+  const Status& init_status() const { return init_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.Input(0);
+    const Tensor* ind = ctx.Input(1);
+    if (x == nullptr || ind == nullptr) return ctx.InvalidArgument("missing input X or I");
+    const int k = static_cast<int>(kernel_.size());
+    if (x->rank() != k + 2) {
+      return ctx.InvalidArgument("X must have rank " + std::to_string(k + 2) + ", got " +
+                                 DimsToString(x->dims()));
+    }
+    if (ind->dims() != x->dims()) {
+      return ctx.InvalidArgument("I must have the shape of X");
+    }
+    std::vector<int64_t> inferred = {x->dim(0), x->dim(1)};
+    for (int i = 0; i < k; ++i) {
+      inferred.push_back((x->dim(i + 2) - 1) * strides_[i] - pads_[i] - pads_[k + i] + kernel_[i]);
+      if (inferred.back() < 0) return ctx.InvalidArgument("inferred output size is negative");
+    }
+    std::vector<int64_t> out_dims = inferred;
+    if (const Tensor* os = ctx.Input(2)) {
+      if (!ReadInt64s(*os, &out_dims)) return ctx.InvalidArgument("output_shape must be int64");
+      if (static_cast<int>(out_dims.size()) != k + 2) {
+        return ctx.InvalidArgument("output_shape must have " + std::to_string(k + 2) + " values");
+      }
+      for (int i = 0; i < k + 2; ++i) {
+        if (out_dims[i] < inferred[i]) {
+          return ctx.InvalidArgument("output_shape " + DimsToString(out_dims) +
+                                     " is smaller than the inferred shape " +
+                                     DimsToString(inferred));
+        }
+      }
+    }
+    std::vector<int64_t> idx;
+    if (!ReadInt64s(*ind, &idx)) return ctx.InvalidArgument("I must be int64");
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.OutputZeroed(0, x->dtype(), out_dims));
+    const int64_t inferred_total = ProductOfDims(inferred, 0, k + 2);
+    const std::vector<int64_t> out_strides = ContiguousStrides(out_dims);
+    // Indices address the inferred shape; place them into the (possibly larger) output.
+    std::vector<int64_t> dst(idx.size());
+    for (size_t e = 0; e < idx.size(); ++e) {
+      int64_t v = idx[e];
+      if (v < 0 || v >= inferred_total) {
+        return ctx.InvalidArgument("index " + std::to_string(v) + " is out of range");
+      }
+      int64_t off = 0;
+      for (int i = k + 1; i >= 0; --i) {
+        off += (v % inferred[i]) * out_strides[i];
+        v /= inferred[i];
+      }
+      dst[e] = off;
+    }
+    bool ok = Dispatch<KILN_NUMERIC_TYPES>(x->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* xs = x->data<T>();
+      T* ys = y->data<T>();
+      for (size_t e = 0; e < dst.size(); ++e) ys[dst[e]] = xs[e];
+    });
+    if (!ok) return ctx.Unsupported("unsupported element type " + x->TypeString());
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<int64_t> kernel_, strides_, pads_;
+  Status init_;
+};
 
 }  // namespace
 
@@ -379,6 +471,17 @@ void RegisterPoolKernels(KernelRegistry& r) {
              PoolFactory(PoolKind::kAvg, true));
   r.Register(KernelDef("GlobalLpPool").Opsets(1).Types("T", {0}, kFloatTypes),
              PoolFactory(PoolKind::kLp, true));
+  r.Register(KernelDef("MaxUnpool")
+                 .Opsets(9, 10)
+                 .Types("T1", {0}, kNumericTypes)
+                 .Types("T2", {1}, {DataType::kInt64}),
+             MakeCheckedKernel<MaxUnpoolKernel>());
+  r.Register(KernelDef("MaxUnpool")
+                 .Opsets(11)
+                 .Types("T1", {0}, kNumericTypes)
+                 .Types("T2", {1, 2}, {DataType::kInt64})
+                 .HostInputs({2}),
+             MakeCheckedKernel<MaxUnpoolKernel>());
 }
 
 }  // namespace kiln::cpu

@@ -19,7 +19,10 @@ void RegisterCpuKernels(KernelRegistry& r) {
   cpu::RegisterControlFlowKernels(r);
   cpu::RegisterSequenceKernels(r);
   cpu::RegisterStringKernels(r);
-  cpu::RegisterImageKernels(r);
+  cpu::RegisterResizeKernels(r);
+  cpu::RegisterGridSampleKernels(r);
+  cpu::RegisterRoiKernels(r);
+  cpu::RegisterCol2ImKernels(r);
   cpu::RegisterImageDecoderKernels(r);
   cpu::RegisterRnnKernels(r);
   cpu::RegisterLinalgKernels(r);

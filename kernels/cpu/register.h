@@ -12,7 +12,7 @@ void RegisterCastKernels(KernelRegistry& r);           // cast.cc
 void RegisterQuantizeKernels(KernelRegistry& r);       // quantize.cc
 void RegisterMatMulKernels(KernelRegistry& r);         // matmul.cc
 void RegisterConvKernels(KernelRegistry& r);           // conv.cc
-void RegisterPoolKernels(KernelRegistry& r);           // pool.cc
+void RegisterPoolKernels(KernelRegistry& r);           // pool.cc (MaxUnpool too)
 void RegisterNormalizationKernels(KernelRegistry& r);  // normalization.cc
 void RegisterSoftmaxKernels(KernelRegistry& r);        // softmax.cc
 void RegisterReduceKernels(KernelRegistry& r);         // reduce.cc
@@ -22,7 +22,10 @@ void RegisterGatherKernels(KernelRegistry& r);         // gather.cc
 void RegisterControlFlowKernels(KernelRegistry& r);    // control_flow.cc
 void RegisterSequenceKernels(KernelRegistry& r);       // sequence.cc
 void RegisterStringKernels(KernelRegistry& r);         // strings.cc
-void RegisterImageKernels(KernelRegistry& r);          // image.cc
+void RegisterResizeKernels(KernelRegistry& r);         // resize.cc: Resize, Upsample
+void RegisterGridSampleKernels(KernelRegistry& r);     // grid_sample.cc
+void RegisterRoiKernels(KernelRegistry& r);            // roi.cc: RoiAlign, MaxRoiPool
+void RegisterCol2ImKernels(KernelRegistry& r);         // col2im.cc
 void RegisterImageDecoderKernels(KernelRegistry& r);   // image_decoder.cc
 void RegisterRnnKernels(KernelRegistry& r);            // rnn.cc
 void RegisterLinalgKernels(KernelRegistry& r);         // linalg.cc

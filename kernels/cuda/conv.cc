@@ -584,9 +584,7 @@ KernelFactory ConvFactory(bool transpose, bool fused) {
     if (fused) {
       KILN_ASSIGN_OR_RETURN(act, ParseCudaActivation(info));
     }
-    auto k = std::make_unique<ConvKernel>(info, transpose, fused, act);
-    if (!k->init_status().ok()) return k->init_status();
-    return std::unique_ptr<Kernel>(std::move(k));
+    return CreateChecked<ConvKernel>(info, transpose, fused, act);
   };
 }
 

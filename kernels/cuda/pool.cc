@@ -137,9 +137,7 @@ class PoolKernel : public Kernel {
 
 KernelFactory PoolFactory(PoolOp op, bool global) {
   return [op, global](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-    auto k = std::make_unique<PoolKernel>(info, op, global);
-    if (!k->init_status().ok()) return k->init_status();
-    return std::unique_ptr<Kernel>(std::move(k));
+    return CreateChecked<PoolKernel>(info, op, global);
   };
 }
 

@@ -119,9 +119,7 @@ class ResizeKernel : public Kernel {
 };
 
 StatusOr<std::unique_ptr<Kernel>> MakeResize(const KernelInfo& info) {
-  auto k = std::make_unique<ResizeKernel>(info);
-  if (!k->init_status().ok()) return k->init_status();
-  return std::unique_ptr<Kernel>(std::move(k));
+  return CreateChecked<ResizeKernel>(info);
 }
 
 }  // namespace

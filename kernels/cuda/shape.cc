@@ -159,9 +159,7 @@ class ConstantOfShapeKernel : public Kernel {
 };
 
 StatusOr<std::unique_ptr<Kernel>> MakeConstantOfShape(const KernelInfo& info) {
-  auto k = std::make_unique<ConstantOfShapeKernel>(info);
-  if (!k->init_status().ok()) return k->init_status();
-  return std::unique_ptr<Kernel>(std::move(k));
+  return CreateChecked<ConstantOfShapeKernel>(info);
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 // broadcasting. Plain C++ (kernels/ops: no Eigen, oneDNN or CUDA).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ir/float16.h"
@@ -55,6 +58,22 @@ inline Float16 FromDouble(double v) {
 template <>
 inline BFloat16 FromDouble(double v) {
   return ToBFloat16(static_cast<float>(v));
+}
+
+// Converts a computed double to T: floats directly, integers rounded half to even and saturated.
+template <typename T>
+inline T SaturateFromDouble(double v) {
+  if constexpr (std::is_integral_v<T>) {
+    if (std::isnan(v)) return T(0);
+    v = std::nearbyint(v);
+    const double lo = static_cast<double>(std::numeric_limits<T>::lowest());
+    const double hi = static_cast<double>(std::numeric_limits<T>::max());
+    if (v <= lo) return std::numeric_limits<T>::lowest();
+    if (v >= hi) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+  } else {
+    return FromDouble<T>(v);
+  }
 }
 
 // Normalizes a possibly negative axis into [0, rank); the error names the node's input.

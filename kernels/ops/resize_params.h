@@ -1,10 +1,11 @@
-// Resize's semantics shared by the CPU and CUDA kernels (kernels/cpu/image.cc,
+// Resize's semantics shared by the CPU and CUDA kernels (kernels/cpu/resize.cc,
 // kernels/cuda/resize.cc): the attributes per opset (10: scales only, asymmetric, nearest floor;
 // 11+; 18+ antialias, axes, keep_aspect_ratio_policy; 19+ half_pixel_symmetric), the roi /
 // scales / sizes inputs, the output dims and which axes are resampled. Plain C++ on
 // kernels/api/kernel.h.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -78,6 +79,14 @@ StatusOr<std::vector<ResizedAxis>> ResizedAxes(const KernelContext& ctx, const R
 
 // Reads a float / double / float16 / bfloat16 tensor into doubles (false for other types).
 bool ReadDoubles(const Tensor& t, std::vector<double>* out);
+// The cubic convolution weight at distance x with coefficient a (Keys; Resize's cubic_coeff_a,
+// GridSample's fixed -0.75).
+inline double CubicWeight(double x, double a) {
+  x = std::fabs(x);
+  if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0.0;
+}
 // Reads an int32 / int64 tensor into int64s (false for other types).
 bool ReadInt64s(const Tensor& t, std::vector<int64_t>* out);
 
