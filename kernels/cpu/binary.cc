@@ -23,6 +23,7 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/register.h"
 #include "kernels/ops/common.h"
+#include "kernels/ops/elementwise_params.h"
 
 namespace kiln::cpu {
 namespace {
@@ -75,12 +76,6 @@ struct BinaryArgs {
   const Tensor* b = nullptr;
   Dims ad, bd, od;  // operand shapes as broadcast reads them, and the output shape
 };
-
-Status GetTensorInput(KernelContext& ctx, int i, const Tensor** t) {
-  *t = ctx.Input(i);
-  if (*t == nullptr) return ctx.InvalidArgument("input " + std::to_string(i) + " must be a tensor");
-  return Status::Ok();
-}
 
 Status PrepareBinary(KernelContext& ctx, const LegacyBroadcast& legacy, BinaryArgs* args) {
   KILN_RETURN_IF_ERROR(GetTensorInput(ctx, 0, &args->a));
@@ -512,17 +507,7 @@ Status RunWhere(KernelContext& ctx) {
   const Tensor* c;
   const Tensor* x;
   const Tensor* y;
-  KILN_RETURN_IF_ERROR(GetTensorInput(ctx, 0, &c));
-  KILN_RETURN_IF_ERROR(GetTensorInput(ctx, 1, &x));
-  KILN_RETURN_IF_ERROR(GetTensorInput(ctx, 2, &y));
-  if (c->dtype() != DataType::kBool) {
-    return ctx.InvalidArgument(std::string("condition must be bool, got ") +
-                               DataTypeName(c->dtype()));
-  }
-  if (x->dtype() != y->dtype()) {
-    return ctx.InvalidArgument(std::string("X and Y must have the same type, got ") +
-                               DataTypeName(x->dtype()) + " and " + DataTypeName(y->dtype()));
-  }
+  KILN_RETURN_IF_ERROR(GetWhereInputs(ctx, &c, &x, &y));
   auto od_or = BroadcastShapes({c->dims(), x->dims(), y->dims()});
   if (!od_or.ok()) return ctx.InvalidArgument(od_or.status().message());
   const Dims od = std::move(od_or).value();

@@ -233,12 +233,8 @@ class PoolKernel : public Kernel {
   const Status& init_status() const { return init_; }
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("missing input X");
-    if (x->rank() < 3) {
-      return ctx.InvalidArgument("X must have rank >= 3 ([N, C, spatial...]), got " +
-                                 DimsToString(x->dims()));
-    }
+    const Tensor* x;
+    KILN_RETURN_IF_ERROR(GetPoolInput(ctx, &x));
     const int nd = x->rank() - 2;
     const int64_t planes = x->dim(0) * x->dim(1);
     std::vector<int64_t> in(x->dims().begin() + 2, x->dims().end());

@@ -24,6 +24,7 @@
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/register.h"
 #include "kernels/ops/common.h"
+#include "kernels/ops/elementwise_params.h"
 
 namespace kiln::cuda {
 namespace {
@@ -43,12 +44,6 @@ bool Contains(const std::vector<DataType>& types, DataType t) {
 Status UnsupportedType(const KernelContext& ctx, DataType t) {
   return ctx.Unsupported(std::string("element type ") + DataTypeName(t) +
                          " is not supported by the CUDA kernel");
-}
-
-Status GetTensor(const KernelContext& ctx, int i, const Tensor** t) {
-  *t = ctx.Input(i);
-  if (*t == nullptr) return ctx.InvalidArgument("input " + std::to_string(i) + " must be a tensor");
-  return Status::Ok();
 }
 
 // The kernels' index description for reading `shapes` (up to 3, each broadcastable to `out`) at
@@ -115,8 +110,8 @@ class BinaryKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor* a;
     const Tensor* b;
-    KILN_RETURN_IF_ERROR(GetTensor(ctx, 0, &a));
-    KILN_RETURN_IF_ERROR(GetTensor(ctx, 1, &b));
+    KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 0, &a));
+    KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 1, &b));
     if (!Contains(a_types_, a->dtype())) return UnsupportedType(ctx, a->dtype());
     if (op_ != BinaryOp::kPow && b->dtype() != a->dtype()) {
       return ctx.InvalidArgument(std::string("inputs must have the same element type, got ") +
@@ -183,8 +178,8 @@ KernelFactory BinaryFactory(BinaryOp op, std::vector<DataType> a_types) {
 Status RunPRelu(KernelContext& ctx) {
   const Tensor* x;
   const Tensor* s;
-  KILN_RETURN_IF_ERROR(GetTensor(ctx, 0, &x));
-  KILN_RETURN_IF_ERROR(GetTensor(ctx, 1, &s));
+  KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 0, &x));
+  KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 1, &s));
   if (!Contains(kCudaFloatTypes, x->dtype())) return UnsupportedType(ctx, x->dtype());
   if (s->dtype() != x->dtype()) {
     return ctx.InvalidArgument(std::string("slope has type ") + DataTypeName(s->dtype()) +
@@ -214,7 +209,7 @@ Status RunVariadic(KernelContext& ctx, BinaryOp op, bool mean, const std::vector
   std::vector<const Tensor*> in(n);
   std::vector<Dims> shapes(n);
   for (int i = 0; i < n; ++i) {
-    KILN_RETURN_IF_ERROR(GetTensor(ctx, i, &in[i]));
+    KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, i, &in[i]));
     shapes[i] = in[i]->dims();
     if (in[i]->dtype() != in[0]->dtype()) {
       return ctx.InvalidArgument(
@@ -260,17 +255,7 @@ Status RunWhere(KernelContext& ctx) {
   const Tensor* c;
   const Tensor* x;
   const Tensor* y;
-  KILN_RETURN_IF_ERROR(GetTensor(ctx, 0, &c));
-  KILN_RETURN_IF_ERROR(GetTensor(ctx, 1, &x));
-  KILN_RETURN_IF_ERROR(GetTensor(ctx, 2, &y));
-  if (c->dtype() != DataType::kBool) {
-    return ctx.InvalidArgument(std::string("condition must be bool, got ") +
-                               DataTypeName(c->dtype()));
-  }
-  if (x->dtype() != y->dtype()) {
-    return ctx.InvalidArgument(std::string("X and Y must have the same type, got ") +
-                               DataTypeName(x->dtype()) + " and " + DataTypeName(y->dtype()));
-  }
+  KILN_RETURN_IF_ERROR(cpu::GetWhereInputs(ctx, &c, &x, &y));
   const int bits = DataTypeBits(x->dtype());
   if (x->dtype() == DataType::kString || IsPacked(x->dtype()) ||
       (bits != 8 && bits != 16 && bits != 32 && bits != 64)) {

@@ -69,12 +69,8 @@ class PoolKernel : public Kernel {
   const Status& init_status() const { return init_; }
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("missing input X");
-    if (x->rank() < 3) {
-      return ctx.InvalidArgument("X must have rank >= 3 ([N, C, spatial...]), got " +
-                                 DimsToString(x->dims()));
-    }
+    const Tensor* x;
+    KILN_RETURN_IF_ERROR(cpu::GetPoolInput(ctx, &x));
     PoolElem elem;
     const bool float_type = x->dtype() == DataType::kFloat || x->dtype() == DataType::kFloat16 ||
                             x->dtype() == DataType::kBFloat16;

@@ -24,29 +24,6 @@
 namespace kiln::cuda {
 namespace {
 
-ResizeCoord CoordOf(cpu::CoordMode m) {
-  switch (m) {
-    case cpu::CoordMode::kHalfPixel: return ResizeCoord::kHalfPixel;
-    case cpu::CoordMode::kHalfPixelSymmetric: return ResizeCoord::kHalfPixelSymmetric;
-    case cpu::CoordMode::kPytorchHalfPixel: return ResizeCoord::kPytorchHalfPixel;
-    case cpu::CoordMode::kAlignCorners: return ResizeCoord::kAlignCorners;
-    case cpu::CoordMode::kAsymmetric: return ResizeCoord::kAsymmetric;
-    case cpu::CoordMode::kTfHalfPixelForNn: return ResizeCoord::kTfHalfPixelForNn;
-    case cpu::CoordMode::kTfCropAndResize: return ResizeCoord::kTfCropAndResize;
-  }
-  return ResizeCoord::kHalfPixel;
-}
-
-ResizeNearest NearestOf(cpu::NearestMode m) {
-  switch (m) {
-    case cpu::NearestMode::kRoundPreferFloor: return ResizeNearest::kRoundPreferFloor;
-    case cpu::NearestMode::kRoundPreferCeil: return ResizeNearest::kRoundPreferCeil;
-    case cpu::NearestMode::kFloor: return ResizeNearest::kFloor;
-    case cpu::NearestMode::kCeil: return ResizeNearest::kCeil;
-  }
-  return ResizeNearest::kRoundPreferFloor;
-}
-
 // Neither mode 'cubic' nor antialias.
 cpu::ResizeSupport CudaSupport() {
   cpu::ResizeSupport s;
@@ -89,8 +66,8 @@ class ResizeKernel : public Kernel {
     ResizeParams p;
     p.rank = rank;
     p.linear = attrs_.mode == cpu::ResizeMode::kLinear;
-    p.coord = CoordOf(attrs_.coord);
-    p.nearest = NearestOf(attrs_.nearest);
+    p.coord = attrs_.coord;
+    p.nearest = attrs_.nearest;
     p.exclude_outside = attrs_.exclude_outside;
     p.extrapolation = static_cast<float>(attrs_.extrapolation);
     const std::vector<int64_t> in_strides = cpu::ContiguousStrides(x->dims());

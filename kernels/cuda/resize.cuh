@@ -1,7 +1,7 @@
 // Launcher of the CUDA Resize kernel (resize.cu): nearest (exact gather) and N-linear
 // interpolation over the resized axes, for float, float16 and bfloat16 (linear computes in float).
 // Source coordinates are computed per output element in double precision with the same
-// operations, in the same order, as the CPU kernel (kernels/cpu/image.cc), so nearest picks the
+// operations, in the same order, as the CPU kernel (kernels/cpu/resize.cc), so nearest picks the
 // same pixels.
 #pragma once
 
@@ -9,20 +9,15 @@
 
 #include <cstdint>
 
+#include "kernels/ops/resize_kind.h"
+
 namespace kiln::cuda {
 
 constexpr int kMaxResizeDims = 8;
 
-enum class ResizeCoord : int {
-  kHalfPixel = 0,
-  kHalfPixelSymmetric,
-  kPytorchHalfPixel,
-  kAlignCorners,
-  kAsymmetric,
-  kTfHalfPixelForNn,
-  kTfCropAndResize
-};
-enum class ResizeNearest : int { kRoundPreferFloor = 0, kRoundPreferCeil, kFloor, kCeil };
+// The modes the CPU kernel reads from the attributes (kernels/ops/resize_kind.h).
+using ResizeCoord = cpu::CoordMode;
+using ResizeNearest = cpu::NearestMode;
 enum class ResizeElem : int { kFloat = 0, kFloat16, kBFloat16 };
 
 // One resized (non-identity) axis.

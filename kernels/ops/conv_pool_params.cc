@@ -231,6 +231,16 @@ Status CheckFloatConvInputs(const KernelContext& ctx, bool fused, const Tensor& 
   return Status::Ok();
 }
 
+Status GetPoolInput(const KernelContext& ctx, const Tensor** x) {
+  *x = ctx.Input(0);
+  if (*x == nullptr) return ctx.InvalidArgument("missing input X");
+  if ((*x)->rank() < 3) {
+    return ctx.InvalidArgument("X must have rank >= 3 ([N, C, spatial...]), got " +
+                               DimsToString((*x)->dims()));
+  }
+  return Status::Ok();
+}
+
 Status ParsePoolAttrs(const KernelInfo& info, PoolKind kind, bool global, PoolAttrs* a) {
   a->kind = kind;
   a->global = global;

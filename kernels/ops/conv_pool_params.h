@@ -90,6 +90,9 @@ struct PoolAttrs {
 // 0 or 1, p positive.
 Status ParsePoolAttrs(const KernelInfo& info, PoolKind kind, bool global, PoolAttrs* a);
 
+// A pooling's X: present, a tensor of rank >= 3 ([N, C, spatial...]).
+Status GetPoolInput(const KernelContext& ctx, const Tensor** x);
+
 // A non-global pooling over X [N, C, spatial...] (rank >= 3, checked by the caller): checks
 // kernel_shape against X's spatial dims (at most 3), resolves the geometry and Y's dims.
 Status ResolvePoolShape(const KernelContext& ctx, const PoolAttrs& a,

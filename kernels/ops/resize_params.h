@@ -10,20 +10,11 @@
 #include <vector>
 
 #include "kernels/api/kernel.h"
+#include "kernels/ops/resize_kind.h"
 
 namespace kiln::cpu {
 
 enum class ResizeMode { kNearest, kLinear, kCubic };
-enum class CoordMode {
-  kHalfPixel,
-  kHalfPixelSymmetric,
-  kPytorchHalfPixel,
-  kAlignCorners,
-  kAsymmetric,
-  kTfHalfPixelForNn,
-  kTfCropAndResize
-};
-enum class NearestMode { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil };
 enum class AspectPolicy { kStretch, kNotLarger, kNotSmaller };
 
 struct ResizeAttrs {
