@@ -13,6 +13,7 @@
 #include "kernels/cpu/matmul.h"
 #include "kernels/cpu/register.h"
 #include "kernels/ops/common.h"
+#include "kernels/ops/matmul_params.h"
 
 namespace kiln::cpu {
 namespace {
@@ -35,13 +36,6 @@ class FusedGemmKernel : public Kernel {
   GemmAttrs attrs_;
   Activation activation_;
 };
-
-// The last dim of MatMul(A, B)'s result (1 when the result is a scalar), from the operands' shapes.
-int64_t MatMulLastDim(const Tensor& a, const Tensor& b) {
-  if (b.rank() >= 2) return b.dim(b.rank() - 1);
-  if (a.rank() >= 2) return a.dim(a.rank() - 2);
-  return 1;
-}
 
 class FusedMatMulKernel : public Kernel {
  public:

@@ -21,6 +21,7 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/register.h"
 #include "kernels/ops/common.h"
+#include "kernels/ops/elementwise_params.h"
 
 #define KILN_SIGNED_TYPES int8_t, int16_t, int32_t, int64_t
 #define KILN_SIGNED_NUMERIC_TYPES KILN_FLOAT_TYPES, KILN_SIGNED_TYPES
@@ -391,33 +392,13 @@ class ClassifyKernel : public Kernel {
 
 class ClipKernel : public Kernel {
  public:
-  explicit ClipKernel(const KernelInfo& info)
-      : attr_bounds_(info.opset() < 11),
-        attr_min_(info.GetFloat("min", std::numeric_limits<float>::lowest())),
-        attr_max_(info.GetFloat("max", std::numeric_limits<float>::max())) {}
+  explicit ClipKernel(const KernelInfo& info) : attrs_(info) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
     KILN_RETURN_IF_ERROR(GetX(ctx, &x));
     const Tensor* bounds[2] = {nullptr, nullptr};
-    if (!attr_bounds_) {
-      for (int k = 0; k < 2; ++k) {
-        if (!ctx.has_input(k + 1)) continue;
-        bounds[k] = ctx.Input(k + 1);
-        if (bounds[k] == nullptr) {
-          return ctx.InvalidArgument(std::string(k ? "max" : "min") + " must be a tensor");
-        }
-        if (bounds[k]->numel() != 1) {
-          return ctx.InvalidArgument(std::string(k ? "max" : "min") + " must be a scalar, got " +
-                                     DimsToString(bounds[k]->dims()));
-        }
-        if (bounds[k]->dtype() != x->dtype()) {
-          return ctx.InvalidArgument(std::string(k ? "max" : "min") + " has type " +
-                                     DataTypeName(bounds[k]->dtype()) + ", input has " +
-                                     DataTypeName(x->dtype()));
-        }
-      }
-    }
+    if (!attrs_.from_attributes) KILN_RETURN_IF_ERROR(GetClipBoundInputs(ctx, *x, bounds));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     const int64_t n = x->numel();
     bool ok = Dispatch<KILN_NUMERIC_TYPES>(x->dtype(), [&](auto tag) {
@@ -428,10 +409,10 @@ class ClipKernel : public Kernel {
         lo = -std::numeric_limits<C>::infinity();
         hi = std::numeric_limits<C>::infinity();
       }
-      if (attr_bounds_) {
+      if (attrs_.from_attributes) {
         if constexpr (!std::is_integral_v<T>) {
-          lo = static_cast<C>(attr_min_);
-          hi = static_cast<C>(attr_max_);
+          lo = static_cast<C>(attrs_.min);
+          hi = static_cast<C>(attrs_.max);
         }
       } else {
         if (bounds[0]) lo = Load(bounds[0]->data<T>()[0]);
@@ -451,8 +432,7 @@ class ClipKernel : public Kernel {
   }
 
  private:
-  bool attr_bounds_;
-  float attr_min_, attr_max_;
+  ClipAttrs attrs_;
 };
 
 }  // namespace

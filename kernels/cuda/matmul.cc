@@ -334,13 +334,6 @@ Status RunLt(KernelContext& ctx, const LtPlan& plan, const void* a, const void* 
   return Status::Ok();
 }
 
-// The last dim of MatMul(A, B)'s result (1 when the result is a scalar), from the operands' shapes.
-int64_t MatMulLastDim(const Tensor& a, const Tensor& b) {
-  if (b.rank() >= 2) return b.dim(b.rank() - 1);
-  if (a.rank() >= 2) return a.dim(a.rank() - 2);
-  return 1;
-}
-
 class MatMulKernel : public Kernel {
  public:
   // `fused`: kiln's FusedMatMul (optional Bias at input 2, then `act`).
@@ -375,7 +368,7 @@ class MatMulKernel : public Kernel {
                                         : "MatMul needs inputs A and B");
     }
     if (bias != nullptr && a->rank() >= 1 && b->rank() >= 1) {
-      const int64_t n = MatMulLastDim(*a, *b);
+      const int64_t n = cpu::MatMulLastDim(*a, *b);
       if (bias->rank() != 1 || bias->dim(0) != n) {
         return ctx.InvalidArgument("Bias " + DimsToString(bias->dims()) + " must be [" +
                                    std::to_string(n) + "] (the last dim of A " +

@@ -25,6 +25,7 @@
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/elementwise_params.h"
 
 namespace kiln::cuda {
 namespace {
@@ -131,10 +132,7 @@ class ClassifyKernel : public Kernel {
 // integers, as the CPU kernel); from 11 optional scalar inputs of X's type, read on the host.
 class ClipKernel : public Kernel {
  public:
-  explicit ClipKernel(const KernelInfo& info)
-      : attr_bounds_(info.opset() < 11),
-        attr_min_(info.GetFloat("min", std::numeric_limits<float>::lowest())),
-        attr_max_(info.GetFloat("max", std::numeric_limits<float>::max())) {}
+  explicit ClipKernel(const KernelInfo& info) : attrs_(info) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
@@ -151,23 +149,15 @@ class ClipKernel : public Kernel {
       b.lo_i = std::numeric_limits<int64_t>::lowest();
       b.hi_i = std::numeric_limits<int64_t>::max();
     }
-    if (attr_bounds_) {
-      b.lo_f = attr_min_;
-      b.hi_f = attr_max_;
+    if (attrs_.from_attributes) {
+      b.lo_f = attrs_.min;
+      b.hi_f = attrs_.max;
     } else {
+      const Tensor* bounds[2];
+      KILN_RETURN_IF_ERROR(cpu::GetClipBoundInputs(ctx, *x, bounds));
       for (int k = 0; k < 2; ++k) {
-        if (!ctx.has_input(k + 1)) continue;
-        const char* name = k == 0 ? "min" : "max";
-        const Tensor* t = ctx.Input(k + 1);
-        if (t == nullptr) return ctx.InvalidArgument(std::string(name) + " must be a tensor");
-        if (t->numel() != 1) {
-          return ctx.InvalidArgument(std::string(name) + " must be a scalar, got " +
-                                     DimsToString(t->dims()));
-        }
-        if (t->dtype() != dt) {
-          return ctx.InvalidArgument(std::string(name) + " has type " + DataTypeName(t->dtype()) +
-                                     ", input has " + DataTypeName(dt));
-        }
+        const Tensor* t = bounds[k];
+        if (t == nullptr) continue;
         float& f = k == 0 ? b.lo_f : b.hi_f;
         int64_t& i = k == 0 ? b.lo_i : b.hi_i;
         switch (dt) {  // a host tensor (HostInputs)
@@ -199,8 +189,7 @@ class ClipKernel : public Kernel {
   }
 
  private:
-  bool attr_bounds_;
-  float attr_min_, attr_max_;
+  cpu::ClipAttrs attrs_;
 };
 
 // ---- Cast, CastLike -----------------------------------------------------------------------------

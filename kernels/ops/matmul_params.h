@@ -20,6 +20,14 @@ struct MatMulPlan {
   int64_t batch = 1;
 };
 
+// The last dim of MatMul(A, B)'s result (1 when the result is a scalar), from the operands' shapes
+// (the length of FusedMatMul's bias).
+inline int64_t MatMulLastDim(const Tensor& a, const Tensor& b) {
+  if (b.rank() >= 2) return b.dim(b.rank() - 1);
+  if (a.rank() >= 2) return a.dim(a.rank() - 2);
+  return 1;
+}
+
 // MatMul(A, B) of operand dims ad and bd with numpy semantics (1-D operands, broadcast batch
 // dims); an error names mismatched inner or batch dims.
 Status PlanMatMul(const KernelContext& ctx, const std::vector<int64_t>& ad,
