@@ -13,7 +13,7 @@ __device__ __forceinline__ double Sub(double a, double b) { return __dsub_rn(a, 
 __device__ __forceinline__ double Mul(double a, double b) { return __dmul_rn(a, b); }
 __device__ __forceinline__ double Div(double a, double b) { return __ddiv_rn(a, b); }
 
-// Source coordinate of output index j along one axis (kernels/cpu/image.cc SourceCoord).
+// Source coordinate of output index j along one axis (kernels/cpu/resize.cc SourceCoord).
 __device__ double SourceCoord(ResizeCoord coord, double j, const ResizeAxis& a) {
   const double in = static_cast<double>(a.in);
   const double out_f = Mul(a.scale, in);
