@@ -177,6 +177,8 @@ StatusOr<std::vector<AnyValue>> RunGraph(const CompiledGraph& cg, Frame& frame,
   return outs;
 }
 
+namespace {
+
 class FrameSubgraphRunner : public SubgraphRunner {
  public:
   FrameSubgraphRunner(const CompiledGraph& cg, const Frame& frame) : cg_(cg), frame_(frame) {}
@@ -215,6 +217,8 @@ class FrameSubgraphRunner : public SubgraphRunner {
   const CompiledGraph& cg_;
   const Frame& frame_;
 };
+
+}  // namespace
 
 Status Execute(const CompiledGraph& cg, Frame& frame, int begin, int end) {
   const Graph& g = *cg.graph;

@@ -21,9 +21,13 @@ Session::~Session() = default;
 
 namespace {
 
+// The session's kernels: its own registry, or the default one for its devices.
+const KernelRegistry& RegistryFor(const SessionOptions& options) {
+  return options.registry ? *options.registry : DefaultRegistryFor(options.devices);
+}
+
 KernelQuery KernelQueryFor(const SessionOptions& options) {
-  const KernelRegistry* reg =
-      options.registry ? options.registry : &DefaultRegistryFor(options.devices);
+  const KernelRegistry* reg = &RegistryFor(options);
   std::vector<Device> devices = options.devices;
   return [reg, devices](const std::string& domain, const std::string& op, int64_t opset) {
     for (Device d : devices) {
@@ -81,8 +85,7 @@ StatusOr<std::vector<Device>> DevicesNamed(const std::string& name) {
 }
 
 PassOptions PassOptionsFor(const SessionOptions& options) {
-  const KernelRegistry* reg =
-      options.registry ? options.registry : &DefaultRegistryFor(options.devices);
+  const KernelRegistry* reg = &RegistryFor(options);
   PassOptions po;
   po.level = options.optimization_level;
   po.disabled = options.disabled_passes;
@@ -110,8 +113,7 @@ StatusOr<std::unique_ptr<Session>> Session::LoadFromBytes(const std::string& byt
 
 StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions options) {
   if (!model.graph) return InvalidModel("model has no graph");
-  const KernelRegistry& reg =
-      options.registry ? *options.registry : DefaultRegistryFor(options.devices);
+  const KernelRegistry& reg = RegistryFor(options);
   KILN_RETURN_IF_ERROR(reg.status());
   if (options.devices.empty()) return InvalidArgument("SessionOptions.devices is empty");
   for (Device d : options.devices) {
