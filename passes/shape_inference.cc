@@ -96,8 +96,11 @@ Status ShapeInference::Walk(const Model& model, Graph& g, const std::vector<cons
       }
     }
     if (const Tensor* t = g.initializer(v.id)) {
-      TypeInfo tt = TypeInfo::Tensor(t->dtype(), Shape{});
+      // An initializer that is also a graph input is a default the caller may override with a
+      // tensor of another shape: only its element type is known.
+      TypeInfo tt = TypeInfo::Tensor(t->dtype());
       if (!v.is_graph_input) {
+        tt.shape = Shape{};
         for (int64_t d : t->dims()) tt.shape->dims.push_back(Dim::Known(d));
         inf.SetConstant(v.name, *t);
       }

@@ -1,6 +1,6 @@
 // The kernel interface: how an operator implementation plugs into kiln.
 //
-// A kernel family file (kernels/cpu/elementwise.cc, ...) exposes RegisterXKernels(KernelRegistry&)
+// A kernel family file (kernels/cpu/binary.cc, ...) exposes RegisterXKernels(KernelRegistry&)
 // and kernels/cpu/register.cc calls them all: the one place that lists every CPU op. A registration
 // is a KernelDef (what the kernel accepts) plus a factory.
 //

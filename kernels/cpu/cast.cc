@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "kernels/cpu/register.h"
+#include "kernels/ops/cast_params.h"
 #include "kernels/ops/common.h"
 
 namespace kiln::cpu {
@@ -562,69 +563,25 @@ std::vector<DataType> CastTypes(int since) {
   return t;
 }
 
-// The Cast / CastLike version whose type list applies at `opset`.
-int CastSince(int opset) {
-  int since = 1;
-  for (int v : {6, 9, 13, 19, 21, 23, 24, 25}) {
-    if (opset >= v) since = v;
-  }
-  return since;
-}
-
-bool Contains(const std::vector<DataType>& types, DataType t) {
-  for (DataType x : types) {
-    if (x == t) return true;
-  }
-  return false;
-}
-
 class CastKernel : public Kernel {
  public:
   // like: CastLike (the target is input 1's type) rather than Cast (the `to` attribute).
   static StatusOr<std::unique_ptr<Kernel>> Create(const KernelInfo& info, bool like) {
     auto k = std::unique_ptr<CastKernel>(new CastKernel());
-    k->like_ = like;
-    const int since = CastSince(info.opset());
-    if (!like) {
-      if (!info.HasAttr("to")) return info.InvalidModel("attribute 'to' is required");
-      const int64_t to = info.GetInt("to", 0);
-      if (to < 1 || to > kMaxDataType) {
-        return info.InvalidModel("attribute 'to' = " + std::to_string(to) +
-                                 " is not a known tensor element type");
-      }
-      k->to_ = static_cast<DataType>(to);
-      if (!Contains(CastTypes(since), k->to_)) {
-        return info.Unsupported(std::string("cannot cast to ") + DataTypeName(k->to_) +
-                                " at this opset");
-      }
+    KILN_RETURN_IF_ERROR(ReadCastAttrs(info, like, &k->attrs_));
+    if (!like && !ContainsType(CastTypes(CastSince(info.opset())), k->attrs_.to)) {
+      return info.Unsupported(std::string("cannot cast to ") + DataTypeName(k->attrs_.to) +
+                              " at this opset");
     }
-    if (info.opset() >= 19) k->options_.saturate = info.GetInt("saturate", 1) != 0;
-    if (info.opset() >= 24) {
-      const std::string mode = info.GetString("round_mode", "up");
-      if (mode == "up") {
-        k->options_.round_mode = E8M0Rounding::kUp;
-      } else if (mode == "down") {
-        k->options_.round_mode = E8M0Rounding::kDown;
-      } else if (mode == "nearest") {
-        k->options_.round_mode = E8M0Rounding::kNearest;
-      } else {
-        return info.InvalidModel("attribute 'round_mode' must be 'up', 'down' or 'nearest', got '" +
-                                 mode + "'");
-      }
-    }
-    KILN_RETURN_IF_ERROR(info.status());
+    k->options_.saturate = k->attrs_.saturate;
+    k->options_.round_mode = k->attrs_.round_mode;
     return std::unique_ptr<Kernel>(std::move(k));
   }
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 0 must be a tensor");
-    DataType to = to_;
-    if (like_) {
-      const Tensor* target = ctx.Input(1);
-      if (target == nullptr) return ctx.InvalidArgument("input 1 (target_type) must be a tensor");
-      to = target->dtype();
-    }
+    const Tensor* x;
+    DataType to;
+    KILN_RETURN_IF_ERROR(CastInputAndTarget(ctx, attrs_, &x, &to));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, to, x->dims()));
     Status s = CastTensor(*x, y, options_);
     if (!s.ok()) return ctx.Error(s.code(), s.message());
@@ -633,33 +590,24 @@ class CastKernel : public Kernel {
 
  private:
   CastKernel() = default;
-  bool like_ = false;
-  DataType to_ = DataType::kUndefined;
+  CastAttrs attrs_;
   CastOptions options_;
 };
 
 }  // namespace
 
 void RegisterCastKernels(KernelRegistry& r) {
-  const int cast_versions[] = {1, 6, 9, 13, 19, 21, 23, 24, 25};
-  const int n_cast = sizeof(cast_versions) / sizeof(cast_versions[0]);
-  for (int i = 0; i < n_cast; ++i) {
-    const int since = cast_versions[i];
-    const int end = i + 1 < n_cast ? cast_versions[i + 1] - 1 : kMaxOpset;
+  ForEachCastVersion(false, [&r](int since, int end) {
     r.Register(KernelDef("Cast").Opsets(since, end).Types("T1", {0}, CastTypes(since)),
                [](const KernelInfo& info) { return CastKernel::Create(info, false); });
-  }
-  const int like_versions[] = {15, 19, 21, 23, 24, 25};
-  const int n_like = sizeof(like_versions) / sizeof(like_versions[0]);
-  for (int i = 0; i < n_like; ++i) {
-    const int since = like_versions[i];
-    const int end = i + 1 < n_like ? like_versions[i + 1] - 1 : kMaxOpset;
+  });
+  ForEachCastVersion(true, [&r](int since, int end) {
     // CastLike 15 accepts Cast 13's types.
     const std::vector<DataType> types = CastTypes(since == 15 ? 13 : since);
     r.Register(
         KernelDef("CastLike").Opsets(since, end).Types("T1", {0}, types).Types("T2", {1}, types),
         [](const KernelInfo& info) { return CastKernel::Create(info, true); });
-  }
+  });
 
   // BitCast 26+ (added by the signal/detection helper): reinterprets the bytes of input 0 as
   // `to`, which must have the same bit width; any type but string. Bytes copied to bool are

@@ -5,10 +5,12 @@
 //   ConvInteger    10+ (uint8/int8 input and weights, scalar or per-channel weight zero point)
 //   QLinearConv    10+ (uint8/int8; per-tensor or per-channel weight scale and zero point)
 //   DeformConv     19+ (2-D only: offsets, optional mask, group, offset_group)
-// float32 Conv and ConvTranspose run on oneDNN: primitives are cached per input shape
-// (mutex-guarded, so concurrent Run calls are safe), constant weights are reordered into oneDNN's
-// layout once per cached shape, activations are reordered to and from the layout oneDNN picks, and
-// the scratchpad is per run. Every other case, and any window oneDNN rejects (e.g. negative
+// float32 Conv and ConvTranspose run on oneDNN. The primitive for one set of input shapes (with
+// the constant weights reordered into oneDNN's layout) is a KernelState: Kernel::Prepare makes it
+// on the run the memory plan records and later runs read it without a lock. Runs without a plan
+// (memory planning off, subgraph bodies) take it from a bounded per-kernel cache (ShapeCache, which
+// Prepare fills too, so a shape is built once either way). Activations are reordered to and from
+// the layout oneDNN picks, and the scratchpad is per run. Every other case, and any window oneDNN rejects (e.g. negative
 // effective padding from output_shape), runs im2col / col2im plus an Eigen GEMM per group.
 // The float32 Conv kernel also serves kiln's FusedConv (conv.h, registered by fused.cc): the
 // residual sum and the activation become post-ops of the same oneDNN primitive.
@@ -174,9 +176,10 @@ std::vector<float> ToFloatVector(const T* p, int64_t n) {
 enum class ConvMode { kConv, kTranspose, kInteger, kQLinear };
 
 // A oneDNN (de)convolution for one input shape; `ok` is false when oneDNN cannot express it.
-struct DnnlConv {
+struct DnnlConv final : KernelState {
   bool ok = false;
   bool transpose = false;
+  bool w_const = false;  // made for the constant weights (packed_w), not for a fed W
   dnnl::primitive_desc_base pd;
   dnnl::primitive prim;
   dnnl::memory::desc user_w_md, user_src_md, user_dst_md;
@@ -236,6 +239,25 @@ class ConvKernel : public Kernel {
     if (const Tensor* w = info.constant_input(w_index)) const_w_ = *w;
   }
   const Status& init_status() const { return init_; }
+
+  // The oneDNN primitive for these input shapes, when Run would take the float32 oneDNN path;
+  // nothing otherwise (Run then reports what is wrong with the inputs, or runs another path).
+  StatusOr<std::shared_ptr<const KernelState>> Prepare(KernelContext& ctx) const override {
+    std::shared_ptr<const KernelState> none;
+    if (mode_ == ConvMode::kInteger || mode_ == ConvMode::kQLinear) return none;
+    const Tensor* x = ctx.Input(0);
+    const Tensor* wt = ctx.Input(1);
+    const Tensor* b = ctx.Input(2);
+    const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
+    ConvShape shape;
+    if (!ResolveConvShape(ctx, attrs_, mode_ == ConvMode::kTranspose, x, wt, b, &shape).ok() ||
+        !CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims).ok() ||
+        x->dtype() != DataType::kFloat ||
+        ProductOfDims(shape.y_dims, 0, static_cast<int>(shape.y_dims.size())) == 0 || x->numel() == 0 || wt->numel() == 0) {
+      return none;
+    }
+    return std::shared_ptr<const KernelState>(DnnlFor(*x, *wt, b, z, shape.g, shape.y_dims));
+  }
 
   Status Run(KernelContext& ctx) const override {
     const bool q = mode_ == ConvMode::kQLinear;
@@ -415,16 +437,14 @@ class ConvKernel : public Kernel {
   bool RunDnnl(KernelContext& ctx, const Tensor& x, const Tensor& wt, const Tensor* b,
                const Tensor* z, const Geometry& g, const std::vector<int64_t>& y_dims,
                Tensor* y) const {
-    const bool w_const = const_w_.defined() && const_w_.raw_data() == wt.raw_data();
-    std::vector<int64_t> key = x.dims();
-    key.insert(key.end(), wt.dims().begin(), wt.dims().end());
-    key.push_back(b != nullptr);
-    key.push_back(w_const);
-    key.push_back(z != nullptr);
-    std::shared_ptr<const DnnlConv> e = cache_.Get(key, [&] {
-      return std::make_shared<DnnlConv>(
-          MakeDnnl(x, wt, b != nullptr, z != nullptr, g, y_dims, w_const));
-    });
+    // Prepared for exactly these input shapes (the planned path: no lock), unless W is fed now
+    // where the constant was prepared, or the other way round.
+    const DnnlConv* e = ctx.state<DnnlConv>();
+    std::shared_ptr<const DnnlConv> held;
+    if (e == nullptr || e->w_const != IsConstW(wt)) {
+      held = DnnlFor(x, wt, b, z, g, y_dims);
+      e = held.get();
+    }
     if (!e->ok) return false;
     try {
       const dnnl::engine& eng = DnnlEngine();
@@ -485,6 +505,26 @@ class ConvKernel : public Kernel {
     return true;
   }
 
+  bool IsConstW(const Tensor& wt) const {
+    return const_w_.defined() && const_w_.raw_data() == wt.raw_data();
+  }
+
+  // The oneDNN primitive for these shapes from the per-kernel cache, built on a miss.
+  std::shared_ptr<const DnnlConv> DnnlFor(const Tensor& x, const Tensor& wt, const Tensor* b,
+                                          const Tensor* z, const Geometry& g,
+                                          const std::vector<int64_t>& y_dims) const {
+    const bool w_const = IsConstW(wt);
+    std::vector<int64_t> key = x.dims();
+    key.insert(key.end(), wt.dims().begin(), wt.dims().end());
+    key.push_back(b != nullptr);
+    key.push_back(w_const);
+    key.push_back(z != nullptr);
+    return cache_.Get(key, [&] {
+      return std::make_shared<DnnlConv>(
+          MakeDnnl(x, wt, b != nullptr, z != nullptr, g, y_dims, w_const));
+    });
+  }
+
   DnnlConv MakeDnnl(const Tensor& x, const Tensor& wt, bool has_bias, bool has_sum,
                     const Geometry& g, const std::vector<int64_t>& y_dims, bool w_const) const {
     using tag = dnnl::memory::format_tag;
@@ -492,6 +532,7 @@ class ConvKernel : public Kernel {
     DnnlConv e;
     const bool transpose = mode_ == ConvMode::kTranspose;
     e.transpose = transpose;
+    e.w_const = w_const;
     const int nd = g.nd;
     dnnl::memory::dims strides(nd), dil(nd), pl(nd), pr(nd);
     for (int d = 0; d < nd; ++d) {

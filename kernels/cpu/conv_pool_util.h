@@ -15,7 +15,10 @@
 
 namespace kiln::cpu {
 
-// A cache of per-input-shape state (oneDNN primitives), safe to use from concurrent Run calls.
+// A bounded cache of per-input-shape state (oneDNN primitives), safe to use from concurrent calls.
+// Kernel::Prepare fills it and hands the entry to the memory plan as the kernel's KernelState, so
+// planned runs read it without the lock; runs without a plan (memory planning off, subgraph
+// bodies) look their shape up here.
 template <typename Entry>
 class ShapeCache {
  public:

@@ -206,32 +206,43 @@ TEST(DeformConvKernelTest, FractionalOffsetInterpolates) {
   EXPECT_EQ(Values<float>((*r)[0]), (std::vector<float>{2, 1.5f}));
 }
 
-// A Conv with a constant W (pre-packed oneDNN weights) run from several threads at once, with two
-// input shapes, matches the direct double-precision result.
-TEST(ConvKernelTest, ConstantWeightsConcurrentRuns) {
-  Tensor w = RandomTensor({4, 3, 3, 3}, 21);
-  Tensor b = RandomTensor({4}, 22);
+// y = Conv(x, w[, b]) with pads 1: W (and B) initializers; `w_is_input` lists W as a graph
+// input too (a default a caller may override).
+Model PaddedConvModel(const Tensor& w, const Tensor* b, bool w_is_input) {
   Model m;
   m.ir_version = 10;
   m.opset_imports[""] = 22;
   m.graph = std::make_unique<Graph>();
   Graph& g = *m.graph;
-  int x_id = *g.AddValue("x", TypeInfo::Tensor(DataType::kFloat));
-  int w_id = *g.AddValue("w", TypeInfo::Tensor(DataType::kFloat));
-  int b_id = *g.AddValue("b", TypeInfo::Tensor(DataType::kFloat));
-  int y_id = *g.AddValue("y");
+  const int x_id = *g.AddValue("x", TypeInfo::Tensor(DataType::kFloat));
+  const int w_id = *g.AddValue("w", TypeInfo::Tensor(DataType::kFloat));
+  const int y_id = *g.AddValue("y");
   g.AddInput(x_id);
+  if (w_is_input) g.AddInput(w_id);
   g.SetInitializer(w_id, w);
-  g.SetInitializer(b_id, b);
   Node node;
   node.name = "conv";
   node.op_type = "Conv";
   node.opset = 22;
-  node.inputs = {x_id, w_id, b_id};
+  node.inputs = {x_id, w_id};
+  if (b != nullptr) {
+    const int b_id = *g.AddValue("b", TypeInfo::Tensor(DataType::kFloat));
+    g.SetInitializer(b_id, *b);
+    node.inputs.push_back(b_id);
+  }
   node.outputs = {y_id};
   node.attributes = {IntsAttr("pads", {1, 1, 1, 1})};
-  ASSERT_TRUE(g.AddNode(std::move(node)).ok());
+  EXPECT_TRUE(g.AddNode(std::move(node)).ok());
   g.AddOutput(y_id);
+  return m;
+}
+
+// A Conv with a constant W (pre-packed oneDNN weights) run from several threads at once, with two
+// input shapes, matches the direct double-precision result.
+TEST(ConvKernelTest, ConstantWeightsConcurrentRuns) {
+  Tensor w = RandomTensor({4, 3, 3, 3}, 21);
+  Tensor b = RandomTensor({4}, 22);
+  Model m = PaddedConvModel(w, &b, /*w_is_input=*/false);
   auto session = Session::Create(std::move(m));
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   const std::vector<Tensor> xs = {RandomTensor({1, 3, 5, 5}, 23), RandomTensor({2, 3, 4, 6}, 24)};
@@ -269,6 +280,44 @@ TEST(ConvKernelTest, ConstantWeightsConcurrentRuns) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(bad, std::vector<int>(4, 0));
+}
+
+// The oneDNN primitive prepared for the memory plan (Kernel::Prepare) and the one an unplanned
+// run builds give the same result, and a W fed over its initializer is used, not the weights
+// packed from the initializer: runs alternate between the two, planned and not.
+TEST(ConvKernelTest, PreparedStateFollowsFedWeights) {
+  Tensor w = RandomTensor({4, 3, 3, 3}, 31);
+  Tensor w2 = RandomTensor({4, 3, 3, 3}, 32);
+  Tensor x = RandomTensor({1, 3, 6, 5}, 33);
+  std::vector<Tensor> want;
+  for (const Tensor* wt : {&w, &w2}) {
+    auto r =
+        RunSingleNode("Conv", 22, {AsDouble(x), AsDouble(*wt)}, {IntsAttr("pads", {1, 1, 1, 1})});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    want.push_back((*r)[0].tensor);
+  }
+  for (bool planning : {true, false}) {
+    // An initializer that is also an input: a default the caller may override.
+    Model m = PaddedConvModel(w, nullptr, /*w_is_input=*/true);
+    SessionOptions so;
+    so.memory_planning = planning;
+    auto session = Session::Create(std::move(m), so);
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    for (int i = 0; i < 6; ++i) {
+      const bool fed = (i / 2) % 2 == 1;  // default, default, fed, fed, default, default
+      std::vector<NamedValue> feeds = {{"x", AnyValue(x)}};
+      if (fed) feeds.push_back({"w", AnyValue(w2)});
+      auto r = (*session)->Run(feeds);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      const Tensor& y = (*r)[0].value.tensor;
+      const Tensor& ref = want[fed ? 1 : 0];
+      ASSERT_EQ(y.dims(), ref.dims());
+      for (int64_t j = 0; j < y.numel(); ++j) {
+        ASSERT_NEAR(y.data<float>()[j], ref.data<double>()[j], 1e-4)
+            << "planning " << planning << " run " << i << " element " << j;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -8,9 +8,14 @@
 
 #include "kernels/cpu/kernel_test_util.h"
 #include "runtime/session.h"
+#include "tests/support/fused_activations.h"
 
 namespace kiln {
 namespace {
+
+using test::ActCase;
+using test::AllActivations;
+using test::WithActivation;
 
 using ::kiln::test::Run1;
 
@@ -24,29 +29,6 @@ Tensor RandomTensor(std::vector<int64_t> dims, uint32_t seed, float scale = 1.0f
     x = (static_cast<float>(seed >> 8) / static_cast<float>(1 << 23) - 1.0f) * scale;
   }
   return Tensor::FromVector<float>(v, std::move(dims));
-}
-
-// One row of docs/kiln_ops.md's activation table plus the standard op that computes it.
-struct ActCase {
-  std::string name;
-  std::vector<float> params;
-};
-
-const std::vector<ActCase>& AllActivations() {
-  static const std::vector<ActCase> cases = {
-      {"", {}},
-      {"Relu", {}},
-      {"LeakyRelu", {0.15f}},
-      {"Clip", {-0.5f, 0.75f}},
-      {"Clip", {0.5f, -0.25f}},  // min > max: every element becomes max
-      {"Sigmoid", {}},
-      {"Tanh", {}},
-      {"HardSigmoid", {0.3f, 0.4f}},
-      {"HardSwish", {}},
-      {"Gelu", {}},
-      {"GeluTanh", {}},
-  };
-  return cases;
 }
 
 std::string Label(const ActCase& a) {
@@ -75,12 +57,6 @@ Tensor Activate(const ActCase& a, const Tensor& x) {
   if (a.name == "GeluTanh") return Run1("Gelu", 20, {x}, {StringAttr("approximate", "tanh")});
   ADD_FAILURE() << "no reference for activation " << a.name;
   return x;
-}
-
-std::vector<Attribute> WithActivation(std::vector<Attribute> attrs, const ActCase& a) {
-  if (!a.name.empty()) attrs.push_back(StringAttr("activation", a.name));
-  if (!a.params.empty()) attrs.push_back(FloatsAttr("activation_params", a.params));
-  return attrs;
 }
 
 Tensor RunFused(const std::string& op, const std::vector<Tensor>& inputs,

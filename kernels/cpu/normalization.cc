@@ -124,10 +124,9 @@ class BatchNormKernel : public Kernel {
   explicit BatchNormKernel(const KernelInfo& info) : attrs_(ReadBatchNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
+    const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(GetNCSInput(ctx, "X", &x, &n, &c, &s));
     // Per-parameter coefficients: spatial = 0 (opset < 9) gives one per (channel, position).
     const int64_t per = attrs_.spatial ? c : c * s;
     std::vector<double> p[4];
@@ -234,10 +233,9 @@ class InstanceNormKernel : public Kernel {
   }
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'input' is missing");
+    const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(GetNCSInput(ctx, "input", &x, &n, &c, &s));
     KILN_ASSIGN_OR_RETURN(std::vector<double> scale, ChannelParam(ctx, 1, "scale", c));
     KILN_ASSIGN_OR_RETURN(std::vector<double> bias, ChannelParam(ctx, 2, "B", c));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
@@ -264,10 +262,9 @@ class GroupNormKernel : public Kernel {
   explicit GroupNormKernel(const KernelInfo& info) : attrs_(ReadGroupNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
+    const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(GetNCSInput(ctx, "X", &x, &n, &c, &s));
     KILN_ASSIGN_OR_RETURN(const GroupNormPlan gp, PlanGroupNorm(ctx, attrs_, c));
     const int64_t g = gp.groups, cpg = gp.per_group;
     const bool per_channel = gp.per_channel;
@@ -438,11 +435,10 @@ class LrnKernel : public Kernel {
   explicit LrnKernel(const KernelInfo& info) : attrs_(ReadLrnAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
-    KILN_RETURN_IF_ERROR(CheckLrnAttrs(ctx, attrs_));
+    const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(GetNCSInput(ctx, "X", &x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(CheckLrnAttrs(ctx, attrs_));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     if (x->numel() == 0) return Status::Ok();
     const int64_t before = attrs_.before();

@@ -219,7 +219,9 @@ void GlobalPool(const PoolAttrs& pp, int64_t planes, int64_t plane, const T* x, 
 }
 
 // A oneDNN pooling primitive for one input shape; `ok` is false when oneDNN cannot express it.
-struct DnnlPool {
+// Prepare makes it on the run the memory plan records (a KernelState, read by later runs without a
+// lock); runs without a plan take it from the kernel's ShapeCache, which Prepare fills too.
+struct DnnlPool final : KernelState {
   bool ok = false;
   dnnl::pooling_v2_forward::primitive_desc pd;
   dnnl::pooling_v2_forward prim;
@@ -231,6 +233,21 @@ class PoolKernel : public Kernel {
     init_ = ParsePoolAttrs(info, kind, global, &params_);
   }
   const Status& init_status() const { return init_; }
+
+  // The oneDNN primitive for this input shape, when Run would take the oneDNN path; nothing
+  // otherwise (Run then reports what is wrong with the input, or runs the direct loops).
+  StatusOr<std::shared_ptr<const KernelState>> Prepare(KernelContext& ctx) const override {
+    std::shared_ptr<const KernelState> none;
+    const Tensor* x;
+    if (global_ || !GetPoolInput(ctx, &x).ok() || !UsesDnnl(ctx, *x)) return none;
+    Geometry g;
+    std::vector<int64_t> out_dims;
+    if (!ResolvePoolShape(ctx, params_, x->dims(), &g, &out_dims).ok() ||
+        ProductOfDims(out_dims, 0, static_cast<int>(out_dims.size())) == 0) {
+      return none;
+    }
+    return std::shared_ptr<const KernelState>(DnnlFor(*x, g));
+  }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
@@ -262,8 +279,7 @@ class PoolKernel : public Kernel {
       indices = ind->data<int64_t>();
     }
     if (y->numel() == 0) return Status::Ok();
-    if (x->dtype() == DataType::kFloat && indices == nullptr && params_.kind != PoolKind::kLp &&
-        RunDnnl(ctx, *x, g, y)) {
+    if (UsesDnnl(ctx, *x) && RunDnnl(ctx, *x, g, y)) {
       return Status::Ok();
     }
     const Geometry3 g3 = Promote(g);
@@ -282,10 +298,25 @@ class PoolKernel : public Kernel {
   }
 
  private:
+  // Whether oneDNN may take this pooling: float32, not Lp, no Indices output.
+  bool UsesDnnl(const KernelContext& ctx, const Tensor& x) const {
+    return x.dtype() == DataType::kFloat && params_.kind != PoolKind::kLp &&
+           !(params_.kind == PoolKind::kMax && ctx.output_requested(1));
+  }
+
+  // The oneDNN primitive for this input shape from the per-kernel cache, built on a miss.
+  std::shared_ptr<const DnnlPool> DnnlFor(const Tensor& x, const Geometry& g) const {
+    return cache_.Get(x.dims(), [&] { return std::make_shared<DnnlPool>(MakeDnnl(x, g)); });
+  }
+
   // Runs float32 pooling on oneDNN; false when oneDNN cannot express this window.
   bool RunDnnl(KernelContext& ctx, const Tensor& x, const Geometry& g, Tensor* y) const {
-    std::shared_ptr<const DnnlPool> e =
-        cache_.Get(x.dims(), [&] { return std::make_shared<DnnlPool>(MakeDnnl(x, g)); });
+    const DnnlPool* e = ctx.state<DnnlPool>();  // prepared for exactly this shape: no lock
+    std::shared_ptr<const DnnlPool> held;
+    if (e == nullptr) {
+      held = DnnlFor(x, g);
+      e = held.get();
+    }
     if (!e->ok) return false;
     try {
       const dnnl::engine& eng = DnnlEngine();

@@ -5,6 +5,7 @@
 
 #include "ir/float16.h"
 #include "kernels/cpu/kernel_test_util.h"
+#include "passes/pass_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
@@ -131,6 +132,39 @@ TEST(PoolKernelTest, Errors) {
                          {IntsAttr("kernel_shape", {2, 2})});
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   EXPECT_EQ((*e)[0].tensor.dims(), (std::vector<int64_t>{0, 1, 2, 2}));
+}
+
+// Runs of a session, planned (the oneDNN primitive prepared for the plan) or not, with two input
+// shapes in turn, agree with the direct double-precision loop.
+TEST(PoolKernelTest, PreparedAndUnplannedRunsMatchDirect) {
+  const std::vector<Attribute> attrs = {IntsAttr("kernel_shape", {3, 3}),
+                                        IntsAttr("strides", {2, 2}),
+                                        IntsAttr("pads", {1, 1, 1, 1})};
+  const Tensor xs[2] = {Iota({1, 3, 7, 7}), Iota({1, 3, 10, 10})};
+  for (const char* op : {"MaxPool", "AveragePool"}) {
+    for (bool planning : {true, false}) {
+      test::ModelBuilder b(22);
+      b.Input("x", {1, 3, -1, -1}).Node(op, {"x"}, {"y"}, attrs).Output("y");
+      SessionOptions so;
+      so.memory_planning = planning;
+      auto session = Session::Create(b.Build(), so);
+      ASSERT_TRUE(session.ok()) << session.status().ToString();
+      for (int i = 0; i < 6; ++i) {
+        const Tensor& x = xs[(i / 2) % 2];  // a, a, b, b, a, a
+        auto r = (*session)->Run({{"x", AnyValue(x)}});
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        auto want = RunSingleNode(op, 22, {AsDouble(x)}, attrs);
+        ASSERT_TRUE(want.ok()) << want.status().ToString();
+        const Tensor& y = (*r)[0].value.tensor;
+        const Tensor& yd = (*want)[0].tensor;
+        ASSERT_EQ(y.dims(), yd.dims());
+        for (int64_t j = 0; j < y.numel(); ++j) {
+          ASSERT_NEAR(y.data<float>()[j], yd.data<double>()[j], 1e-5)
+              << op << " planning " << planning << " run " << i << " element " << j;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

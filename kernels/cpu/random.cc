@@ -218,10 +218,6 @@ std::vector<DataType> FloatOutputs(int opset) {
   return v;
 }
 
-bool Contains(const std::vector<DataType>& v, DataType t) {
-  return std::find(v.begin(), v.end(), t) != v.end();
-}
-
 std::string TypeList(const std::vector<DataType>& v) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::string(DataTypeName(v[i]));
@@ -241,7 +237,7 @@ StatusOr<std::optional<DataType>> ReadDtype(const KernelInfo& info,
   const int64_t d = info.GetInt("dtype", def.value_or(0));
   KILN_RETURN_IF_ERROR(info.status());
   if (!IsValidDataType(static_cast<int32_t>(d)) || d != static_cast<int32_t>(d) ||
-      !Contains(allowed, static_cast<DataType>(d))) {
+      !ContainsType(allowed, static_cast<DataType>(d))) {
     return info.InvalidModel("attribute 'dtype' must be one of " + TypeList(allowed) +
                              " at opset " + std::to_string(info.opset()) + ", got " + TypeName(d));
   }
@@ -281,7 +277,7 @@ class RandomFillKernel : public Kernel {
       dims = &x->dims();
       if (dtype_) {
         dt = *dtype_;
-      } else if (Contains(allowed_, x->dtype())) {
+      } else if (ContainsType(allowed_, x->dtype())) {
         dt = x->dtype();
       } else {
         return ctx.InvalidArgument(
@@ -462,7 +458,7 @@ class BernoulliKernel : public Kernel {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 0 must be a tensor");
     const DataType dt = dtype_ ? *dtype_ : x->dtype();
-    if (!Contains(BernoulliOutputs(), dt)) {
+    if (!ContainsType(BernoulliOutputs(), dt)) {
       return ctx.InvalidArgument(std::string("output type ") + DataTypeName(dt) +
                                  " is not one of " + TypeList(BernoulliOutputs()));
     }

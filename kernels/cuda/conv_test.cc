@@ -11,9 +11,14 @@
 
 #include "kernels/cuda/cuda_test_util.h"
 #include "runtime/session.h"
+#include "tests/support/fused_activations.h"
 
 namespace kiln {
 namespace {
+
+using test::ActCase;
+using test::AllActivations;
+using test::WithActivation;
 
 using Dims = std::vector<int64_t>;
 
@@ -202,28 +207,6 @@ TEST(CudaConvTranspose, MatchesCpu) {
   }
 }
 
-struct ActCase {
-  std::string name;
-  std::vector<float> params;
-};
-
-const std::vector<ActCase>& AllActivations() {
-  static const std::vector<ActCase> cases = {
-      {"", {}},
-      {"Relu", {}},
-      {"LeakyRelu", {0.15f}},
-      {"Clip", {-0.5f, 0.75f}},
-      {"Clip", {0.5f, -0.25f}},  // min > max: every element becomes max
-      {"Sigmoid", {}},
-      {"Tanh", {}},
-      {"HardSigmoid", {0.3f, 0.4f}},
-      {"HardSwish", {}},
-      {"Gelu", {}},
-      {"GeluTanh", {}},
-  };
-  return cases;
-}
-
 TEST(CudaFusedConv, BiasResidualActivations) {
   KILN_REQUIRE_CUDA();
   const DataType f32 = DataType::kFloat;
@@ -240,9 +223,7 @@ TEST(CudaFusedConv, BiasResidualActivations) {
     ASSERT_TRUE(conv.ok()) << conv.status().ToString();
     const Tensor z = cuda_test::Random(f32, (*conv)[0].tensor.dims(), ++seed);
     for (const ActCase& act : AllActivations()) {
-      std::vector<Attribute> attrs = c.attrs;
-      if (!act.name.empty()) attrs.push_back(StringAttr("activation", act.name));
-      if (!act.params.empty()) attrs.push_back(FloatsAttr("activation_params", act.params));
+      const std::vector<Attribute> attrs = WithActivation(c.attrs, act);
       for (bool with_z : {false, true}) {
         SCOPED_TRACE(c.label + ", activation '" + act.name + "'" + (with_z ? ", Z" : ""));
         std::vector<Tensor> in = {x, w, b};

@@ -78,6 +78,13 @@ inline void SetElement(Tensor& t, int64_t i, double v) {
   }
 }
 
+// A tensor of `dims` holding `v` (row-major), converted as SetElement does.
+inline Tensor Values(DataType type, std::vector<int64_t> dims, const std::vector<double>& v) {
+  Tensor t(type, std::move(dims));
+  for (int64_t i = 0; i < t.numel(); ++i) SetElement(t, i, v[i]);
+  return t;
+}
+
 // A tensor of `dims` with uniform values in [lo, hi) of element type `dtype` (floats or ints).
 inline Tensor Random(DataType dtype, std::vector<int64_t> dims, uint32_t seed, double lo = -1,
                      double hi = 1) {

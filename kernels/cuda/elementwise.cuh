@@ -1,5 +1,5 @@
-// Launchers of the CUDA element-wise kernels (elementwise.cu: binary ops and Where; unary.cu:
-// unary ops, Clip, IsNaN / IsInf, Cast). Plain device pointers, element counts, small structs by
+// Launchers of the CUDA element-wise kernels (binary.cu: binary ops and Where; unary.cu: unary
+// ops, Clip, IsNaN / IsInf; cast.cu: Cast), and what their host sides share. Plain device pointers, element counts, small structs by
 // value and a stream; each launcher queues its kernel and returns cudaGetLastError(), or
 // cudaErrorInvalidValue for a type / op combination it was not built for (the host side checks
 // types first, so that is a backstop, never a wrong result). Bool tensors are bytes: 0 is false,
@@ -9,6 +9,8 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "kernels/cuda/cuda_common.h"
 
@@ -167,13 +169,20 @@ cudaError_t LaunchClassify(ElemType type, const void* x, void* y, int64_t n, boo
 cudaError_t LaunchCast(ElemType from, ElemType to, const void* x, void* y, int64_t n,
                        cudaStream_t stream);
 
-// Host side of unary.cc (unary ops, Clip, IsNaN, IsInf, Not, Cast, CastLike); called by
-// RegisterElementwiseKernels.
-void RegisterUnaryKernels(KernelRegistry& r);
+// The element types of the arithmetic ops: the float types, int32 and int64.
+inline const std::vector<DataType> kArithTypes = {DataType::kFloat, DataType::kFloat16,
+                                                  DataType::kBFloat16, DataType::kInt32,
+                                                  DataType::kInt64};
+
+// The error of an element-wise kernel given an element type it has no code for.
+inline Status UnsupportedType(const KernelContext& ctx, DataType t) {
+  return ctx.Unsupported(std::string("element type ") + DataTypeName(t) +
+                         " is not supported by the CUDA kernel");
+}
 
 }  // namespace kiln::cuda
 
-// ---- Device-side helpers shared by elementwise.cu and unary.cu ---------------------------------
+// ---- Device-side helpers shared by binary.cu, unary.cu and cast.cu ----------------------------
 #ifdef __CUDACC__
 #include <type_traits>
 

@@ -10,9 +10,14 @@
 
 #include "kernels/cuda/cuda_test_util.h"
 #include "runtime/session.h"
+#include "tests/support/fused_activations.h"
 
 namespace kiln {
 namespace {
+
+using test::ActCase;
+using test::AllActivations;
+using test::WithActivation;
 
 using Dims = std::vector<int64_t>;
 
@@ -132,34 +137,6 @@ TEST(CudaGemm, EmptyAndZeroK) {
     // Empty output.
     Check("Gemm", 13, dt, {cuda_test::Random(dt, {0, 3}, 5), cuda_test::Random(dt, {3, 4}, 6)});
   }
-}
-
-struct ActCase {
-  std::string name;
-  std::vector<float> params;
-};
-
-const std::vector<ActCase>& AllActivations() {
-  static const std::vector<ActCase> cases = {
-      {"", {}},
-      {"Relu", {}},
-      {"LeakyRelu", {0.15f}},
-      {"Clip", {-0.5f, 0.75f}},
-      {"Clip", {0.5f, -0.25f}},  // min > max: every element becomes max
-      {"Sigmoid", {}},
-      {"Tanh", {}},
-      {"HardSigmoid", {0.3f, 0.4f}},
-      {"HardSwish", {}},
-      {"Gelu", {}},
-      {"GeluTanh", {}},
-  };
-  return cases;
-}
-
-std::vector<Attribute> WithActivation(std::vector<Attribute> attrs, const ActCase& a) {
-  if (!a.name.empty()) attrs.push_back(StringAttr("activation", a.name));
-  if (!a.params.empty()) attrs.push_back(FloatsAttr("activation_params", a.params));
-  return attrs;
 }
 
 TEST(CudaFusedMatMul, BiasAndActivations) {

@@ -80,11 +80,10 @@ class BatchNormKernel : public Kernel {
   explicit BatchNormKernel(const KernelInfo& info) : attrs_(cpu::ReadBatchNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
-    KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
+    const Tensor* x;
     BatchNormArgs a;
-    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &a.n, &a.c, &a.s));
+    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "X", &x, &a.n, &a.c, &a.s));
+    KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
     a.spatial = attrs_.spatial;
     a.epsilon = attrs_.epsilon;
     a.dtype = x->dtype();
@@ -174,11 +173,10 @@ class InstanceNormKernel : public Kernel {
   }
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'input' is missing");
-    KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "input"));
+    const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "input", &x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "input"));
     RowNormArgs a;
     KILN_ASSIGN_OR_RETURN(a.scale, CountParam(ctx, 1, "scale", c));
     KILN_ASSIGN_OR_RETURN(a.bias, CountParam(ctx, 2, "B", c));
@@ -204,11 +202,10 @@ class GroupNormKernel : public Kernel {
   explicit GroupNormKernel(const KernelInfo& info) : attrs_(cpu::ReadGroupNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
-    KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
+    const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "X", &x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
     KILN_ASSIGN_OR_RETURN(const cpu::GroupNormPlan gp, cpu::PlanGroupNorm(ctx, attrs_, c));
     const int64_t g = gp.groups, cpg = gp.per_group;
     const bool per_channel = gp.per_channel;
@@ -315,12 +312,11 @@ class LrnKernel : public Kernel {
   explicit LrnKernel(const KernelInfo& info) : attrs_(cpu::ReadLrnAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 'X' is missing");
+    const Tensor* x;
+    LrnArgs a;
+    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "X", &x, &a.n, &a.c, &a.s));
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
     KILN_RETURN_IF_ERROR(cpu::CheckLrnAttrs(ctx, attrs_));
-    LrnArgs a;
-    KILN_RETURN_IF_ERROR(cpu::SplitNCS(ctx, *x, &a.n, &a.c, &a.s));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     a.dtype = x->dtype();
     a.x = x->raw_data();

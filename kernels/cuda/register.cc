@@ -8,7 +8,9 @@ void RegisterCudaKernels(KernelRegistry& r) {
 }
 
 void RegisterCudaKernelFamilies(KernelRegistry& r) {
-  cuda::RegisterElementwiseKernels(r);
+  cuda::RegisterBinaryKernels(r);
+  cuda::RegisterUnaryKernels(r);
+  cuda::RegisterCastKernels(r);
   cuda::RegisterMatMulKernels(r);
   cuda::RegisterConvKernels(r);
   cuda::RegisterPoolKernels(r);

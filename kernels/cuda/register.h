@@ -12,7 +12,9 @@ namespace kiln::cuda {
 // The CUDA device (cuda_device.cc).
 std::shared_ptr<const DeviceBackend> MakeCudaBackend();
 
-void RegisterElementwiseKernels(KernelRegistry& r);  // elementwise.cc: unary, binary, comparison, logical, Where, Cast, Clip, activations
+void RegisterBinaryKernels(KernelRegistry& r);  // binary.cc: arithmetic, comparison, logical, variadic, Where, PRelu
+void RegisterUnaryKernels(KernelRegistry& r);  // unary.cc: math, activations, Not, IsNaN, IsInf, Clip
+void RegisterCastKernels(KernelRegistry& r);  // cast.cc: Cast, CastLike
 void RegisterMatMulKernels(KernelRegistry& r);  // matmul.cc: MatMul, Gemm, kiln FusedGemm and FusedMatMul (cuBLAS / cuBLASLt)
 void RegisterConvKernels(KernelRegistry& r);  // conv.cc: Conv, ConvTranspose, kiln FusedConv (cuDNN)
 void RegisterPoolKernels(KernelRegistry& r);  // pool.cc: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool

@@ -1,5 +1,4 @@
-// CUDA unary element-wise kernels, host side (registered from RegisterElementwiseKernels). Opsets
-// and semantics follow kernels/cpu/unary.cc and kernels/cpu/cast.cc:
+// CUDA unary element-wise kernels, host side. Opsets and semantics follow kernels/cpu/unary.cc:
 //   Abs, Neg, Relu @1+, Sign @9+            float, float16, bfloat16, int32, int64
 //   Reciprocal, Sqrt, Exp, Log, Ceil, Floor, Sigmoid, Tanh @1+, Sin, Cos, Tan, Asin, Acos,
 //   Atan @7+, Sinh, Cosh, Asinh, Acosh, Atanh, Erf @9+, Round @11+ (half to even)   float types
@@ -8,9 +7,6 @@
 //   Not @1+ (bool), IsNaN @9+, IsInf @10+ (float types; bool output)
 //   Clip @1+   float types, int32, int64; min / max attributes before opset 11, optional scalar
 //              inputs 1 and 2 (read on the host) from 11
-//   Cast 1-5, 6-8, 9-12, 13-18 (+bfloat16), 19-20, 21-22, 23, 24, 25+ and CastLike 15-18, 19-20,
-//   21-22, 23, 24, 25+ between float, float16, bfloat16, double, int32, int64, int8, uint8 and
-//   bool (`saturate` and `round_mode` only matter for float8 targets, which are not registered)
 // Every unary op and Clip may write Y over X.
 #include <cstdint>
 #include <functional>
@@ -25,31 +21,17 @@
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/register.h"
+#include "kernels/ops/common.h"
 #include "kernels/ops/elementwise_params.h"
 
 namespace kiln::cuda {
 namespace {
 
-const std::vector<DataType> kArithTypes = {DataType::kFloat, DataType::kFloat16,
-                                           DataType::kBFloat16, DataType::kInt32, DataType::kInt64};
-
-bool Contains(const std::vector<DataType>& types, DataType t) {
-  for (DataType x : types) {
-    if (x == t) return true;
-  }
-  return false;
-}
-
-Status UnsupportedType(const KernelContext& ctx, DataType t) {
-  return ctx.Unsupported(std::string("element type ") + DataTypeName(t) +
-                         " is not supported by the CUDA kernel");
-}
-
 Status GetX(const KernelContext& ctx, const std::vector<DataType>& types, const Tensor** x,
             ElemType* et) {
   *x = ctx.Input(0);
   if (*x == nullptr) return ctx.InvalidArgument("input 0 must be a tensor");
-  if (!Contains(types, (*x)->dtype()) || !ToElemType((*x)->dtype(), et)) {
+  if (!cpu::ContainsType(types, (*x)->dtype()) || !ToElemType((*x)->dtype(), et)) {
     return UnsupportedType(ctx, (*x)->dtype());
   }
   return Status::Ok();
@@ -192,85 +174,6 @@ class ClipKernel : public Kernel {
   cpu::ClipAttrs attrs_;
 };
 
-// ---- Cast, CastLike -----------------------------------------------------------------------------
-
-// The element types the CUDA Cast converts between at a Cast version (bfloat16 from 13).
-std::vector<DataType> CastTypes(int since) {
-  std::vector<DataType> t = {DataType::kFloat, DataType::kFloat16, DataType::kDouble,
-                             DataType::kInt32, DataType::kInt64,   DataType::kInt8,
-                             DataType::kUint8, DataType::kBool};
-  if (since >= 13) t.push_back(DataType::kBFloat16);
-  return t;
-}
-
-class CastKernel : public Kernel {
- public:
-  // like: CastLike (the target is input 1's type), else Cast (the `to` attribute).
-  static StatusOr<std::unique_ptr<Kernel>> Create(const KernelInfo& info, bool like, int since) {
-    auto k = std::unique_ptr<CastKernel>(new CastKernel());
-    k->like_ = like;
-    k->types_ = CastTypes(since);
-    if (!like) {
-      if (!info.HasAttr("to")) return info.InvalidModel("attribute 'to' is required");
-      const int64_t to = info.GetInt("to", 0);
-      KILN_RETURN_IF_ERROR(info.status());
-      if (to < 1 || to > kMaxDataType) {
-        return info.InvalidModel("attribute 'to' = " + std::to_string(to) +
-                                 " is not a known tensor element type");
-      }
-      k->to_ = static_cast<DataType>(to);
-      if (!Contains(k->types_, k->to_)) {
-        return info.Unsupported(std::string("the CUDA Cast cannot cast to ") +
-                                DataTypeName(k->to_));
-      }
-    }
-    if (info.opset() >= 19) info.GetInt("saturate", 1);  // float8 targets only
-    if (info.opset() >= 24) {
-      const std::string mode = info.GetString("round_mode", "up");
-      if (mode != "up" && mode != "down" && mode != "nearest") {
-        return info.InvalidModel("attribute 'round_mode' must be 'up', 'down' or 'nearest', got '" +
-                                 mode + "'");
-      }
-    }
-    KILN_RETURN_IF_ERROR(info.status());
-    return std::unique_ptr<Kernel>(std::move(k));
-  }
-
-  Status Run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.Input(0);
-    if (x == nullptr) return ctx.InvalidArgument("input 0 must be a tensor");
-    DataType to = to_;
-    if (like_) {
-      const Tensor* target = ctx.Input(1);
-      if (target == nullptr) return ctx.InvalidArgument("input 1 (target_type) must be a tensor");
-      to = target->dtype();
-    }
-    ElemType from_e, to_e;
-    if (!Contains(types_, x->dtype()) || !ToElemType(x->dtype(), &from_e)) {
-      return UnsupportedType(ctx, x->dtype());
-    }
-    if (!Contains(types_, to) || !ToElemType(to, &to_e)) {
-      return ctx.Unsupported(std::string("the CUDA Cast cannot cast to ") + DataTypeName(to));
-    }
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, to, x->dims()));
-    if (y->numel() == 0) return Status::Ok();
-    cudaStream_t stream = Stream(ctx).stream();
-    if (to == x->dtype()) {
-      return CudaStatus(cudaMemcpyAsync(y->raw_data(), x->raw_data(), x->nbytes(),
-                                        cudaMemcpyDeviceToDevice, stream),
-                        ctx, "cudaMemcpyAsync");
-    }
-    return CudaStatus(LaunchCast(from_e, to_e, x->raw_data(), y->raw_data(), y->numel(), stream),
-                      ctx, "LaunchCast");
-  }
-
- private:
-  CastKernel() = default;
-  bool like_ = false;
-  DataType to_ = DataType::kUndefined;
-  std::vector<DataType> types_;
-};
-
 }  // namespace
 
 void RegisterUnaryKernels(KernelRegistry& r) {
@@ -359,31 +262,6 @@ void RegisterUnaryKernels(KernelRegistry& r) {
                KILN_RETURN_IF_ERROR(info.status());
                return std::unique_ptr<Kernel>(std::move(k));
              });
-
-  const int cast_versions[] = {1, 6, 9, 13, 19, 21, 23, 24, 25};
-  const int n_cast = sizeof(cast_versions) / sizeof(cast_versions[0]);
-  for (int i = 0; i < n_cast; ++i) {
-    const int since = cast_versions[i];
-    const int end = i + 1 < n_cast ? cast_versions[i + 1] - 1 : kMaxOpset;
-    r.Register(KernelDef("Cast")
-                   .Opsets(since, end)
-                   .OnDevice(Device::kCuda)
-                   .Types("T1", {0}, CastTypes(since)),
-               [since](const KernelInfo& info) { return CastKernel::Create(info, false, since); });
-  }
-  const int like_versions[] = {15, 19, 21, 23, 24, 25};
-  const int n_like = sizeof(like_versions) / sizeof(like_versions[0]);
-  for (int i = 0; i < n_like; ++i) {
-    const int since = like_versions[i];
-    const int end = i + 1 < n_like ? like_versions[i + 1] - 1 : kMaxOpset;
-    const std::vector<DataType> types = CastTypes(since);
-    r.Register(KernelDef("CastLike")
-                   .Opsets(since, end)
-                   .OnDevice(Device::kCuda)
-                   .Types("T1", {0}, types)
-                   .Types("T2", {1}, types),
-               [since](const KernelInfo& info) { return CastKernel::Create(info, true, since); });
-  }
 }
 
 }  // namespace kiln::cuda

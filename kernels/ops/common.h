@@ -29,6 +29,14 @@ bool Dispatch(DataType dt, F&& f) {
   return done;
 }
 
+// Whether `t` is one of `types` (a kernel's accepted element types).
+inline bool ContainsType(const std::vector<DataType>& types, DataType t) {
+  for (DataType x : types) {
+    if (x == t) return true;
+  }
+  return false;
+}
+
 // Standard type sets for Dispatch, as macros so they expand into template argument lists.
 #define KILN_FLOAT_TYPES float, double, ::kiln::Float16, ::kiln::BFloat16
 #define KILN_INT_TYPES int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t

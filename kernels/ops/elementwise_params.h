@@ -1,5 +1,5 @@
 // The element-wise family's checks shared by the CPU and CUDA kernels (kernels/cpu/binary.cc and
-// unary.cc, kernels/cuda/elementwise.cc and unary.cc). Plain C++ on kernels/api/kernel.h.
+// unary.cc, kernels/cuda/binary.cc and unary.cc). Plain C++ on kernels/api/kernel.h.
 #pragma once
 
 #include "kernels/api/kernel.h"

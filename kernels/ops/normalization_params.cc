@@ -14,14 +14,19 @@ bool IsFloatType(DataType dt) {
 
 }  // namespace
 
-Status SplitNCS(const KernelContext& ctx, const Tensor& x, int64_t* n, int64_t* c, int64_t* s) {
-  if (x.rank() < 2) {
-    return ctx.InvalidArgument("input 'X' must have rank >= 2 ([N, C, ...]), got shape " +
-                               DimsToString(x.dims()));
+Status GetNCSInput(const KernelContext& ctx, const char* name, const Tensor** x, int64_t* n,
+                   int64_t* c, int64_t* s) {
+  *x = ctx.Input(0);
+  if (*x == nullptr) return ctx.InvalidArgument(std::string("input '") + name + "' is missing");
+  const Tensor& t = **x;
+  if (t.rank() < 2) {
+    return ctx.InvalidArgument(std::string("input '") + name +
+                               "' must have rank >= 2 ([N, C, ...]), got shape " +
+                               DimsToString(t.dims()));
   }
-  *n = x.dim(0);
-  *c = x.dim(1);
-  *s = ProductOfDims(x.dims(), 2, x.rank());
+  *n = t.dim(0);
+  *c = t.dim(1);
+  *s = ProductOfDims(t.dims(), 2, t.rank());
   return Status::Ok();
 }
 

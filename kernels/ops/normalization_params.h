@@ -11,8 +11,10 @@
 
 namespace kiln::cpu {
 
-// Checks X has rank >= 2 ([N, C, ...]); returns N, C and the spatial size.
-Status SplitNCS(const KernelContext& ctx, const Tensor& x, int64_t* n, int64_t* c, int64_t* s);
+// Input 0 (its name in the op's schema: `name`), present and of rank >= 2 ([N, C, ...]); its N,
+// C and spatial size.
+Status GetNCSInput(const KernelContext& ctx, const char* name, const Tensor** x, int64_t* n,
+                   int64_t* c, int64_t* s);
 
 // A parameter input with exactly `count` elements (one per channel or group): present and sized.
 StatusOr<const Tensor*> CountedParam(const KernelContext& ctx, int index, const char* what,

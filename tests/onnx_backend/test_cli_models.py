@@ -148,6 +148,27 @@ def run_function_op_without_kernel():
     return m, {"n": np.array(10, np.int64)}
 
 
+def overridable_weight_model():
+    # W is an initializer the graph also lists as an input (symbolic shape): a default that a
+    # caller may override, as ONNX Runtime allows.
+    w = np.linspace(-1, 1, 4 * 3 * 3 * 3, dtype=np.float32).reshape(4, 3, 3, 3)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1])]
+    return model(nodes, [vi("x", (1, 3, 5, 4)), vi("w", ("m", "c", "kh", "kw"))],
+                 [vi("y", ("n", "m", "h", "v"))], inits=[numpy_helper.from_array(w, "w")])
+
+
+def run_overridable_initializer_default():
+    return overridable_weight_model(), {"x": np.ones((1, 3, 5, 4), np.float32)}
+
+
+def run_overridable_initializer_fed():
+    w = np.cos(np.arange(4 * 2 * 3 * 3, dtype=np.float32)).reshape(4, 2, 3, 3)
+    x = np.sin(np.arange(1 * 2 * 5 * 4, dtype=np.float32)).reshape(1, 2, 5, 4)
+    m = overridable_weight_model()
+    m.graph.input[0].CopyFrom(vi("x", (1, "c", 5, 4)))  # fed W of another shape: 2 channels
+    return m, {"x": x, "w": w}
+
+
 CASES = [v for k, v in sorted(globals().items()) if k.startswith("case_")]
 RUNS = [v for k, v in sorted(globals().items()) if k.startswith("run_")]
 

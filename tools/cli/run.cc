@@ -24,7 +24,8 @@ const char* kRunUsage =
     "                      [--level N] [--disable NAME]...\n"
     "\n"
     "Inputs not given with --input are filled with seeded random values (symbolic dims = 1);\n"
-    "only tensor inputs can be made up.\n"
+    "only tensor inputs can be made up. An initializer the model also lists as a graph input\n"
+    "keeps its value unless given with --input.\n"
     "  --input NAME=FILE.npy  feed input NAME from a NumPy file\n"
     "  --input NAME=FILE.pb   feed input NAME from a serialized TensorProto, SequenceProto,\n"
     "                         MapProto or OptionalProto, read as the input's declared type\n"
@@ -269,9 +270,12 @@ int Run(const std::vector<std::string>& args) {
   const Graph& g = *(*session)->model().graph;
   std::mt19937_64 rng(0);
   std::vector<NamedValue> feeds;
-  for (int id : (*session)->required_inputs()) {
+  // Every graph input: the required ones, and initializers listed as inputs (defaults a caller
+  // may override, fed only when given).
+  for (int id : g.inputs()) {
     const Value& v = g.value(id);
     auto it = npy_inputs.find(v.name);
+    if (it == npy_inputs.end() && v.is_initializer) continue;
     if (it != npy_inputs.end()) {
       const std::string& path = it->second;
       if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pb") == 0) {

@@ -1,5 +1,5 @@
-// CUDA element-wise kernels, host side (the unary ops, Clip, IsNaN / IsInf and Cast are in
-// unary.cc, registered from here). Every op follows the CPU kernel of kernels/cpu/binary.cc:
+// CUDA binary and variadic element-wise kernels, host side (the unary ops are in unary.cc, Cast
+// in cast.cc). Every op follows the CPU kernel of kernels/cpu/binary.cc:
 //   Add, Sub, Mul, Div @1+   float, float16, bfloat16, int32, int64 (opset < 7: legacy
 //                            `broadcast` / `axis` attributes)
 //   Pow @1+                  base float, float16, bfloat16; exponent those or int32 / int64
@@ -30,21 +30,6 @@ namespace kiln::cuda {
 namespace {
 
 using Dims = std::vector<int64_t>;
-
-const std::vector<DataType> kArithTypes = {DataType::kFloat, DataType::kFloat16,
-                                           DataType::kBFloat16, DataType::kInt32, DataType::kInt64};
-
-bool Contains(const std::vector<DataType>& types, DataType t) {
-  for (DataType x : types) {
-    if (x == t) return true;
-  }
-  return false;
-}
-
-Status UnsupportedType(const KernelContext& ctx, DataType t) {
-  return ctx.Unsupported(std::string("element type ") + DataTypeName(t) +
-                         " is not supported by the CUDA kernel");
-}
 
 // The kernels' index description for reading `shapes` (up to 3, each broadcastable to `out`) at
 // the elements of `out`.
@@ -112,7 +97,7 @@ class BinaryKernel : public Kernel {
     const Tensor* b;
     KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 0, &a));
     KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 1, &b));
-    if (!Contains(a_types_, a->dtype())) return UnsupportedType(ctx, a->dtype());
+    if (!cpu::ContainsType(a_types_, a->dtype())) return UnsupportedType(ctx, a->dtype());
     if (op_ != BinaryOp::kPow && b->dtype() != a->dtype()) {
       return ctx.InvalidArgument(std::string("inputs must have the same element type, got ") +
                                  DataTypeName(a->dtype()) + " and " + DataTypeName(b->dtype()));
@@ -180,7 +165,7 @@ Status RunPRelu(KernelContext& ctx) {
   const Tensor* s;
   KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 0, &x));
   KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 1, &s));
-  if (!Contains(kCudaFloatTypes, x->dtype())) return UnsupportedType(ctx, x->dtype());
+  if (!cpu::ContainsType(kCudaFloatTypes, x->dtype())) return UnsupportedType(ctx, x->dtype());
   if (s->dtype() != x->dtype()) {
     return ctx.InvalidArgument(std::string("slope has type ") + DataTypeName(s->dtype()) +
                                ", X has " + DataTypeName(x->dtype()));
@@ -218,7 +203,7 @@ Status RunVariadic(KernelContext& ctx, BinaryOp op, bool mean, const std::vector
     }
   }
   const DataType dt = in[0]->dtype();
-  if (!Contains(types, dt)) return UnsupportedType(ctx, dt);
+  if (!cpu::ContainsType(types, dt)) return UnsupportedType(ctx, dt);
   ElemType et;
   if (!ToElemType(dt, &et)) return UnsupportedType(ctx, dt);
   auto od_or = cpu::BroadcastShapes(shapes);
@@ -273,7 +258,7 @@ Status RunWhere(KernelContext& ctx) {
 
 }  // namespace
 
-void RegisterElementwiseKernels(KernelRegistry& r) {
+void RegisterBinaryKernels(KernelRegistry& r) {
   const std::vector<DataType> kBool = {DataType::kBool};
   const std::vector<DataType>& kFloats = kCudaFloatTypes;
   auto def = [](const char* op, int since, int end = kMaxOpset) {
@@ -336,7 +321,6 @@ void RegisterElementwiseKernels(KernelRegistry& r) {
   r.Register(def("Where", 9).Types("B", {0}, kBool).Types("T", {1, 2}, where_types),
              Stateless(RunWhere));
 
-  RegisterUnaryKernels(r);
 }
 
 }  // namespace kiln::cuda

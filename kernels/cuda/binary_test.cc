@@ -1,6 +1,6 @@
-// CUDA element-wise kernels (elementwise.cc) against the CPU kernels: broadcasting binary ops,
+// CUDA binary element-wise kernels (binary.cc) against the CPU kernels: broadcasting binary ops,
 // comparisons, logical ops, Where, the variadic ops, PRelu, Pow, Mod and the legacy (opset < 7)
-// broadcast attributes. The unary ops, Clip and Cast are in unary_test.cc.
+// broadcast attributes. The unary ops and Clip are in unary_test.cc, Cast in cast_test.cc.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -17,6 +17,7 @@ using Dims = std::vector<int64_t>;
 using cuda_test::ExpectCudaMatchesCpu;
 using cuda_test::Random;
 using cuda_test::SetElement;
+using cuda_test::Values;
 
 using cuda_test::kFloatTols;
 using cuda_test::Tol;
@@ -50,12 +51,6 @@ Tensor NonZero(Tensor t, double v = 3) {
   return t;
 }
 
-Tensor Values(DataType type, Dims dims, const std::vector<double>& v) {
-  Tensor t(type, std::move(dims));
-  for (int64_t i = 0; i < t.numel(); ++i) SetElement(t, i, v[i]);
-  return t;
-}
-
 // Shape pairs: equal, trailing / middle / two-sided broadcast, scalars, odd and empty sizes, and
 // a rank-7 alternating broadcast that stays rank 7 after merging.
 const std::vector<std::pair<Dims, Dims>> kShapePairs = {
@@ -73,7 +68,7 @@ const std::vector<std::pair<Dims, Dims>> kShapePairs = {
     {{4, 0}, {1}},
 };
 
-TEST(CudaElementwise, ArithmeticBroadcasts) {
+TEST(CudaBinary, ArithmeticBroadcasts) {
   KILN_REQUIRE_CUDA();
   for (const char* op : {"Add", "Sub", "Mul", "Max", "Min"}) {
     for (const Tol& tol : kArithTols) {
@@ -92,7 +87,7 @@ TEST(CudaElementwise, ArithmeticBroadcasts) {
   }
 }
 
-TEST(CudaElementwise, Div) {
+TEST(CudaBinary, Div) {
   KILN_REQUIRE_CUDA();
   for (const Tol& tol : kArithTols) {
     uint32_t seed = 100;
@@ -112,7 +107,7 @@ TEST(CudaElementwise, Div) {
   }
 }
 
-TEST(CudaElementwise, IntegerEdgeCases) {
+TEST(CudaBinary, IntegerEdgeCases) {
   KILN_REQUIRE_CUDA();
   const double kMin32 = std::numeric_limits<int32_t>::min();
   const double kMax32 = std::numeric_limits<int32_t>::max();
@@ -127,7 +122,7 @@ TEST(CudaElementwise, IntegerEdgeCases) {
 
 // Integer division and modulo by zero give 0 on the GPU (the CPU reports an error, so this
 // checks the GPU result directly).
-TEST(CudaElementwise, IntegerDivisionByZeroIsZero) {
+TEST(CudaBinary, IntegerDivisionByZeroIsZero) {
   KILN_REQUIRE_CUDA();
   SessionOptions gpu;
   gpu.devices = {Device::kCuda};
@@ -150,7 +145,7 @@ TEST(CudaElementwise, IntegerDivisionByZeroIsZero) {
   }
 }
 
-TEST(CudaElementwise, Mod) {
+TEST(CudaBinary, Mod) {
   KILN_REQUIRE_CUDA();
   for (const Tol& tol : kArithTols) {
     for (int64_t fmod : {0, 1}) {
@@ -172,7 +167,7 @@ TEST(CudaElementwise, Mod) {
   }
 }
 
-TEST(CudaElementwise, Pow) {
+TEST(CudaBinary, Pow) {
   KILN_REQUIRE_CUDA();
   for (const Tol& tol : kFloatTols) {
     uint32_t seed = 300;
@@ -199,7 +194,7 @@ TEST(CudaElementwise, Pow) {
   }
 }
 
-TEST(CudaElementwise, Comparisons) {
+TEST(CudaBinary, Comparisons) {
   KILN_REQUIRE_CUDA();
   for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"}) {
     for (const Tol& tol : kArithTols) {
@@ -231,7 +226,7 @@ TEST(CudaElementwise, Comparisons) {
   }
 }
 
-TEST(CudaElementwise, Logical) {
+TEST(CudaBinary, Logical) {
   KILN_REQUIRE_CUDA();
   uint32_t seed = 500;
   for (const char* op : {"And", "Or", "Xor"}) {
@@ -245,7 +240,7 @@ TEST(CudaElementwise, Logical) {
   }
 }
 
-TEST(CudaElementwise, Where) {
+TEST(CudaBinary, Where) {
   KILN_REQUIRE_CUDA();
   const std::vector<std::vector<Dims>> shapes = {
       {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}}, {{3, 1}, {4}, {}},  {{}, {2, 5}, {2, 5}},
@@ -267,7 +262,7 @@ TEST(CudaElementwise, Where) {
   }
 }
 
-TEST(CudaElementwise, Variadic) {
+TEST(CudaBinary, Variadic) {
   KILN_REQUIRE_CUDA();
   // The first two inputs broadcast to less than the output: the fold writes the full shape.
   const std::vector<Dims> shapes = {{3}, {1, 3}, {2, 1, 3}, {2, 4, 1}};
@@ -292,7 +287,7 @@ TEST(CudaElementwise, Variadic) {
       "Max", 13, {Random(DataType::kFloat, {0, 3}, 1), Random(DataType::kFloat, {3}, 2)}, {}, 0, 0);
 }
 
-TEST(CudaElementwise, PRelu) {
+TEST(CudaBinary, PRelu) {
   KILN_REQUIRE_CUDA();
   for (const Tol& tol : kFloatTols) {
     Tensor x = Random(tol.type, {2, 3, 4, 5}, 1, -2, 2);
@@ -306,7 +301,7 @@ TEST(CudaElementwise, PRelu) {
   }
 }
 
-TEST(CudaElementwise, LegacyBroadcastAttributes) {
+TEST(CudaBinary, LegacyBroadcastAttributes) {
   KILN_REQUIRE_CUDA();
   Tensor a = Random(DataType::kFloat, {2, 3, 4, 5}, 1);
   ExpectCudaMatchesCpu("Add", 6, {a, Random(DataType::kFloat, {3, 4}, 2)},
@@ -321,7 +316,7 @@ TEST(CudaElementwise, LegacyBroadcastAttributes) {
       {IntAttr("broadcast", 1)}, 0, 0);
 }
 
-TEST(CudaElementwise, ErrorsMatchTheCpu) {
+TEST(CudaBinary, ErrorsMatchTheCpu) {
   KILN_REQUIRE_CUDA();
   SessionOptions gpu;
   gpu.devices = {Device::kCuda};
