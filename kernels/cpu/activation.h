@@ -13,6 +13,8 @@
 
 namespace kiln::cpu {
 
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
+
 // y[i] = f(y[i]) for i in [0, n). Piecewise-linear kinds are plain loops the compiler vectorises;
 // the transcendental ones use Eigen's vectorised float functions.
 inline void ApplyActivation(const Activation& act, float* y, int64_t n) {

@@ -26,6 +26,8 @@
 #include "kernels/ops/elementwise_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 using Dims = std::vector<int64_t>;

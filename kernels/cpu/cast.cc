@@ -24,6 +24,8 @@
 #include "kernels/ops/common.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 constexpr int64_t kChunk = kCastChunk;  // a multiple of 4: packed chunks start on a byte boundary

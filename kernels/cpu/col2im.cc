@@ -11,6 +11,8 @@
 #include "kernels/ops/resize_params.h"  // ReadInt64s
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // ---------------------------------------------------------------------------------------------

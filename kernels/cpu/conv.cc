@@ -33,6 +33,8 @@
 #include "kernels/ops/conv_pool_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 template <typename T>

@@ -16,6 +16,8 @@
 #include "kernels/ops/matmul_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 

@@ -13,6 +13,8 @@
 #include "kernels/ops/movement_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // Reads index tensor values, normalizing negatives against `dim` and checking bounds.

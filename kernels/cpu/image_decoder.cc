@@ -44,6 +44,8 @@
 #endif
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // A decoded image: 1 (gray) or 3 (RGB) interleaved 8-bit channels.

@@ -46,6 +46,8 @@
 #include "kernels/ops/common.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 const std::vector<DataType> kLaFloatTypes = {DataType::kFloat, DataType::kFloat16,

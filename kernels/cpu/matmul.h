@@ -9,6 +9,8 @@
 
 namespace kiln::cpu {
 
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
+
 // Y = alpha * op(A) * op(B) + beta * C with A, B, C? the node's inputs 0..2 (C unidirectionally
 // broadcast to [M, N]); allocates output 0 and sets *y to it. Any element type Gemm accepts.
 // Shape and type errors name the node.

@@ -21,6 +21,8 @@
 
 namespace kiln::cpu::ml {
 
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
+
 inline constexpr char kMlDomain[] = "ai.onnx.ml";
 
 inline std::string Str(int64_t v) { return std::to_string(v); }

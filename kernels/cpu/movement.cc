@@ -12,6 +12,8 @@
 #include "kernels/ops/movement_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@
 #include "kernels/ops/normalization_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // Per-element math type: double for double tensors, float otherwise.

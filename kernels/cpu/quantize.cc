@@ -22,6 +22,8 @@
 #include "kernels/ops/common.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // Rounds a double to the nearest value of a float type (the precision of a computation).

@@ -62,6 +62,8 @@
 #include "kernels/ops/common.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // ---- arithmetic helpers -------------------------------------------------------------------------

@@ -29,6 +29,8 @@
 #include "kernels/ops/reduce_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@
 #include "kernels/ops/resize_params.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@
 #include "kernels/ops/common.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 template <typename T>

@@ -17,6 +17,8 @@
 #include "kernels/ops/element_copy.h"
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 const std::vector<DataType> kPositionTypes = {DataType::kInt32, DataType::kInt64};

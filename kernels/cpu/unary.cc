@@ -27,6 +27,8 @@
 #define KILN_SIGNED_NUMERIC_TYPES KILN_FLOAT_TYPES, KILN_SIGNED_TYPES
 
 namespace kiln::cpu {
+
+using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 namespace {
 
 // Ops are functors with `template <typename C> C operator()(C x) const` on the compute type. An op

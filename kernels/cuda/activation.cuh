@@ -18,7 +18,7 @@ namespace kiln::cuda {
 enum class FloatElem : int { kFloat = 0, kHalf = 1, kBFloat16 = 2 };
 
 // The CPU's enum (kernels/ops/activation_kind.h): one list of activations for both devices.
-using FusedActivationKind = cpu::ActivationKind;
+using FusedActivationKind = ops::ActivationKind;
 
 // LeakyRelu: alpha; Clip: alpha = min, beta = max; HardSigmoid: alpha, beta. Others ignore them.
 struct FusedActivation {

@@ -13,7 +13,7 @@ namespace kiln::cuda {
 // Reads `activation` and `activation_params` as kernels/ops/activation_attrs.h does (same names,
 // parameter counts and errors naming the node).
 inline StatusOr<FusedActivation> ParseCudaActivation(const KernelInfo& info) {
-  KILN_ASSIGN_OR_RETURN(cpu::Activation parsed, cpu::ParseActivation(info));
+  KILN_ASSIGN_OR_RETURN(ops::Activation parsed, ops::ParseActivation(info));
   FusedActivation act;
   act.kind = parsed.kind;
   act.alpha = parsed.alpha;

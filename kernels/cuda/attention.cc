@@ -30,21 +30,21 @@ bool IsCudaFloat(DataType dt) {
 
 class AttentionKernel : public Kernel {
  public:
-  explicit AttentionKernel(const cpu::AttentionAttrs& a) : a_(a) {}
+  explicit AttentionKernel(const ops::AttentionAttrs& a) : a_(a) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* q = ctx.Input(0);
     const Tensor* k = ctx.Input(1);
     const Tensor* v = ctx.Input(2);
-    KILN_RETURN_IF_ERROR(cpu::CheckAttentionInputs(ctx, q, k, v));
+    KILN_RETURN_IF_ERROR(ops::CheckAttentionInputs(ctx, q, k, v));
     if (!IsCudaFloat(q->dtype())) {
       return ctx.Unsupported(std::string("element type ") + DataTypeName(q->dtype()) +
                              " is not supported on cuda");
     }
     AttentionArgs p;
     p.dtype = q->dtype();
-    cpu::AttentionDims g;
-    KILN_RETURN_IF_ERROR(cpu::ResolveAttentionHeads(ctx, a_, *q, *k, *v, &g));
+    ops::AttentionDims g;
+    KILN_RETURN_IF_ERROR(ops::ResolveAttentionHeads(ctx, a_, *q, *k, *v, &g));
     const int64_t D = g.head, Dv = g.v_head;
     if (D + Dv > kAttentionMaxHeadSum) {
       return ctx.Unsupported("head sizes " + std::to_string(D) + " + " + std::to_string(Dv) +
@@ -53,7 +53,7 @@ class AttentionKernel : public Kernel {
     }
 
     // Caches.
-    KILN_RETURN_IF_ERROR(cpu::ResolveAttentionCaches(ctx, *q, &g));
+    KILN_RETURN_IF_ERROR(ops::ResolveAttentionCaches(ctx, *q, &g));
     if (g.past_k != nullptr) {
       p.past_k = g.past_k->raw_data();
       p.past_v = g.past_v->raw_data();
@@ -73,7 +73,7 @@ class AttentionKernel : public Kernel {
         return ctx.Unsupported(std::string("attn_mask of type ") + DataTypeName(mask->dtype()) +
                                " is not supported on cuda");
       }
-      KILN_RETURN_IF_ERROR(cpu::ResolveAttentionMask(ctx, *mask, g, p.mask_strides, &p.mask_len));
+      KILN_RETURN_IF_ERROR(ops::ResolveAttentionMask(ctx, *mask, g, p.mask_strides, &p.mask_len));
       p.mask = mask->raw_data();
       p.mask_dtype = mask->dtype();
     }
@@ -87,7 +87,7 @@ class AttentionKernel : public Kernel {
     }
 
     // Outputs.
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, q->dtype(), cpu::AttentionOutputDims(g)));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, q->dtype(), ops::AttentionOutputDims(g)));
     void* present_k = nullptr;
     void* present_v = nullptr;
     if (ctx.output_requested(1)) {
@@ -99,7 +99,7 @@ class AttentionKernel : public Kernel {
       present_v = o->raw_data();
     }
     if (ctx.output_requested(3)) {
-      KILN_RETURN_IF_ERROR(cpu::CheckQkOutputMode(ctx, a_));
+      KILN_RETURN_IF_ERROR(ops::CheckQkOutputMode(ctx, a_));
       KILN_ASSIGN_OR_RETURN(Tensor * o, ctx.Output(3, q->dtype(), {B, Hq, Sq, St}));
       p.qk_out = o->raw_data();
       p.qk_mode = static_cast<int>(a_.qk_mode);
@@ -119,7 +119,7 @@ class AttentionKernel : public Kernel {
     p.v_head = Dv;
     p.three_d = g.rank == 3;
     // The reference scales Q and K by sqrt(scale) each (a negative scale gives NaN there too).
-    const double scale = cpu::AttentionScale(a_, D);
+    const double scale = ops::AttentionScale(a_, D);
     p.sqrt_scale = static_cast<float>(std::sqrt(scale));
     p.softcap = a_.softcap;
     p.is_causal = a_.is_causal;
@@ -136,11 +136,11 @@ class AttentionKernel : public Kernel {
   }
 
  private:
-  cpu::AttentionAttrs a_;
+  ops::AttentionAttrs a_;
 };
 
 StatusOr<std::unique_ptr<Kernel>> AttentionFactory(const KernelInfo& info) {
-  KILN_ASSIGN_OR_RETURN(const cpu::AttentionAttrs a, cpu::ReadAttentionAttrs(info));
+  KILN_ASSIGN_OR_RETURN(const ops::AttentionAttrs a, ops::ReadAttentionAttrs(info));
   return std::unique_ptr<Kernel>(new AttentionKernel(a));
 }
 

@@ -45,7 +45,7 @@ Status BroadcastTo(const KernelContext& ctx, const std::vector<Dims>& shapes, co
 // numpy broadcasting of `shapes` (up to 3): the output dims and the kernels' index description.
 Status Broadcast(const KernelContext& ctx, const std::vector<Dims>& shapes, Dims* out,
                  BroadcastShape* bs) {
-  auto od = cpu::BroadcastShapes(shapes);
+  auto od = ops::BroadcastShapes(shapes);
   if (!od.ok()) return ctx.InvalidArgument(od.status().message());
   *out = std::move(od).value();
   return BroadcastTo(ctx, shapes, *out, bs);
@@ -95,9 +95,9 @@ class BinaryKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor* a;
     const Tensor* b;
-    KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 0, &a));
-    KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 1, &b));
-    if (!cpu::ContainsType(a_types_, a->dtype())) return UnsupportedType(ctx, a->dtype());
+    KILN_RETURN_IF_ERROR(ops::GetTensorInput(ctx, 0, &a));
+    KILN_RETURN_IF_ERROR(ops::GetTensorInput(ctx, 1, &b));
+    if (!ops::ContainsType(a_types_, a->dtype())) return UnsupportedType(ctx, a->dtype());
     if (op_ != BinaryOp::kPow && b->dtype() != a->dtype()) {
       return ctx.InvalidArgument(std::string("inputs must have the same element type, got ") +
                                  DataTypeName(a->dtype()) + " and " + DataTypeName(b->dtype()));
@@ -163,9 +163,9 @@ KernelFactory BinaryFactory(BinaryOp op, std::vector<DataType> a_types) {
 Status RunPRelu(KernelContext& ctx) {
   const Tensor* x;
   const Tensor* s;
-  KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 0, &x));
-  KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, 1, &s));
-  if (!cpu::ContainsType(kCudaFloatTypes, x->dtype())) return UnsupportedType(ctx, x->dtype());
+  KILN_RETURN_IF_ERROR(ops::GetTensorInput(ctx, 0, &x));
+  KILN_RETURN_IF_ERROR(ops::GetTensorInput(ctx, 1, &s));
+  if (!ops::ContainsType(kCudaFloatTypes, x->dtype())) return UnsupportedType(ctx, x->dtype());
   if (s->dtype() != x->dtype()) {
     return ctx.InvalidArgument(std::string("slope has type ") + DataTypeName(s->dtype()) +
                                ", X has " + DataTypeName(x->dtype()));
@@ -174,7 +174,7 @@ Status RunPRelu(KernelContext& ctx) {
   if (ctx.opset() < 7 && sd.size() == 1 && x->rank() > 2 && sd[0] == x->dim(1) && sd[0] != 1) {
     sd.resize(x->rank() - 1, 1);
   }
-  auto od = cpu::BroadcastShapes({x->dims(), sd});
+  auto od = ops::BroadcastShapes({x->dims(), sd});
   if (!od.ok() || od.value() != x->dims()) {
     return ctx.InvalidArgument("slope " + DimsToString(s->dims()) + " cannot be broadcast to X " +
                                DimsToString(x->dims()));
@@ -194,7 +194,7 @@ Status RunVariadic(KernelContext& ctx, BinaryOp op, bool mean, const std::vector
   std::vector<const Tensor*> in(n);
   std::vector<Dims> shapes(n);
   for (int i = 0; i < n; ++i) {
-    KILN_RETURN_IF_ERROR(cpu::GetTensorInput(ctx, i, &in[i]));
+    KILN_RETURN_IF_ERROR(ops::GetTensorInput(ctx, i, &in[i]));
     shapes[i] = in[i]->dims();
     if (in[i]->dtype() != in[0]->dtype()) {
       return ctx.InvalidArgument(
@@ -203,10 +203,10 @@ Status RunVariadic(KernelContext& ctx, BinaryOp op, bool mean, const std::vector
     }
   }
   const DataType dt = in[0]->dtype();
-  if (!cpu::ContainsType(types, dt)) return UnsupportedType(ctx, dt);
+  if (!ops::ContainsType(types, dt)) return UnsupportedType(ctx, dt);
   ElemType et;
   if (!ToElemType(dt, &et)) return UnsupportedType(ctx, dt);
-  auto od_or = cpu::BroadcastShapes(shapes);
+  auto od_or = ops::BroadcastShapes(shapes);
   if (!od_or.ok()) return ctx.InvalidArgument(od_or.status().message());
   const Dims od = std::move(od_or).value();
   KILN_ASSIGN_OR_RETURN(Tensor * out, ctx.Output(0, dt, od));
@@ -240,7 +240,7 @@ Status RunWhere(KernelContext& ctx) {
   const Tensor* c;
   const Tensor* x;
   const Tensor* y;
-  KILN_RETURN_IF_ERROR(cpu::GetWhereInputs(ctx, &c, &x, &y));
+  KILN_RETURN_IF_ERROR(ops::GetWhereInputs(ctx, &c, &x, &y));
   const int bits = DataTypeBits(x->dtype());
   if (x->dtype() == DataType::kString || IsPacked(x->dtype()) ||
       (bits != 8 && bits != 16 && bits != 32 && bits != 64)) {

@@ -32,8 +32,8 @@ class CastKernel : public Kernel {
   static StatusOr<std::unique_ptr<Kernel>> Create(const KernelInfo& info, bool like, int since) {
     auto k = std::unique_ptr<CastKernel>(new CastKernel());
     k->types_ = CastTypes(since);
-    KILN_RETURN_IF_ERROR(cpu::ReadCastAttrs(info, like, &k->attrs_));
-    if (!like && !cpu::ContainsType(k->types_, k->attrs_.to)) {
+    KILN_RETURN_IF_ERROR(ops::ReadCastAttrs(info, like, &k->attrs_));
+    if (!like && !ops::ContainsType(k->types_, k->attrs_.to)) {
       return info.Unsupported(std::string("the CUDA Cast cannot cast to ") +
                               DataTypeName(k->attrs_.to));
     }
@@ -43,12 +43,12 @@ class CastKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
     DataType to;
-    KILN_RETURN_IF_ERROR(cpu::CastInputAndTarget(ctx, attrs_, &x, &to));
+    KILN_RETURN_IF_ERROR(ops::CastInputAndTarget(ctx, attrs_, &x, &to));
     ElemType from_e, to_e;
-    if (!cpu::ContainsType(types_, x->dtype()) || !ToElemType(x->dtype(), &from_e)) {
+    if (!ops::ContainsType(types_, x->dtype()) || !ToElemType(x->dtype(), &from_e)) {
       return UnsupportedType(ctx, x->dtype());
     }
-    if (!cpu::ContainsType(types_, to) || !ToElemType(to, &to_e)) {
+    if (!ops::ContainsType(types_, to) || !ToElemType(to, &to_e)) {
       return ctx.Unsupported(std::string("the CUDA Cast cannot cast to ") + DataTypeName(to));
     }
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, to, x->dims()));
@@ -65,21 +65,21 @@ class CastKernel : public Kernel {
 
  private:
   CastKernel() = default;
-  cpu::CastAttrs attrs_;
+  ops::CastAttrs attrs_;
   std::vector<DataType> types_;
 };
 
 }  // namespace
 
 void RegisterCastKernels(KernelRegistry& r) {
-  cpu::ForEachCastVersion(false, [&r](int since, int end) {
+  ops::ForEachCastVersion(false, [&r](int since, int end) {
     r.Register(KernelDef("Cast")
                    .Opsets(since, end)
                    .OnDevice(Device::kCuda)
                    .Types("T1", {0}, CastTypes(since)),
                [since](const KernelInfo& info) { return CastKernel::Create(info, false, since); });
   });
-  cpu::ForEachCastVersion(true, [&r](int since, int end) {
+  ops::ForEachCastVersion(true, [&r](int since, int end) {
     const std::vector<DataType> types = CastTypes(since);
     r.Register(KernelDef("CastLike")
                    .Opsets(since, end)

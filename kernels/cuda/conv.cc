@@ -42,9 +42,9 @@ constexpr size_t kMaxWorkspaceBytes = size_t{512} << 20;
 
 size_t ElemSize(FloatElem e) { return e == FloatElem::kFloat ? 4 : 2; }
 
-using cpu::ConvAttrs;
-using cpu::ConvShape;
-using cpu::Geometry;
+using ops::ConvAttrs;
+using ops::ConvShape;
+using ops::Geometry;
 
 // ---- cuDNN plumbing --------------------------------------------------------------------------
 
@@ -388,7 +388,7 @@ class ConvKernel : public Kernel {
   // `fused`: kiln's FusedConv (residual input 3 and `act`).
   ConvKernel(const KernelInfo& info, bool transpose, bool fused, FusedActivation act)
       : transpose_(transpose), fused_(fused), allow_tf32_(info.allow_tf32()), act_(act) {
-    init_ = cpu::ParseConvAttrs(info, &attrs_);
+    init_ = ops::ParseConvAttrs(info, &attrs_);
   }
   const Status& init_status() const { return init_; }
 
@@ -432,8 +432,8 @@ class ConvKernel : public Kernel {
     const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
     auto plan = std::make_shared<ConvPlan>();
     ConvShape& shape = plan->shape;
-    KILN_CUDA_RETURN_IF_ERROR(cpu::ResolveConvShape(ctx, attrs_, transpose_, x, wt, b, &shape));
-    KILN_CUDA_RETURN_IF_ERROR(cpu::CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims));
+    KILN_CUDA_RETURN_IF_ERROR(ops::ResolveConvShape(ctx, attrs_, transpose_, x, wt, b, &shape));
+    KILN_CUDA_RETURN_IF_ERROR(ops::CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims));
     if (!ToFloatElem(x->dtype(), &plan->elem)) {
       return ctx.Unsupported(std::string("type ") + DataTypeName(x->dtype()));
     }

@@ -37,9 +37,9 @@
 namespace kiln::cuda {
 namespace {
 
-using cpu::GemmAttrs;
-using cpu::MatMulPlan;
-using cpu::ReadGemmAttrs;
+using ops::GemmAttrs;
+using ops::MatMulPlan;
+using ops::ReadGemmAttrs;
 
 size_t ElemSize(FloatElem e) { return e == FloatElem::kFloat ? 4 : 2; }
 
@@ -140,8 +140,8 @@ Status RunBatchedMatMul(KernelContext& ctx, const MatMulPlan& p, FloatElem elem,
   Blas blas(ctx, elem, allow_tf32);
   KILN_CUDA_RETURN_IF_ERROR(blas.SetMathMode());
   const int64_t a_size = p.m * p.k, b_size = p.k * p.n, c_size = p.m * p.n;
-  const int64_t a_count = cpu::ProductOfDims(p.a_batch, 0, static_cast<int>(p.a_batch.size()));
-  const int64_t b_count = cpu::ProductOfDims(p.b_batch, 0, static_cast<int>(p.b_batch.size()));
+  const int64_t a_count = ops::ProductOfDims(p.a_batch, 0, static_cast<int>(p.a_batch.size()));
+  const int64_t b_count = ops::ProductOfDims(p.b_batch, 0, static_cast<int>(p.b_batch.size()));
   // B shared by every batch and A not broadcast: one tall [batch * m, k] x [k, n] product.
   if (b_count == 1 && a_count == p.batch && FitsInt(p.batch * p.m)) {
     return blas.Gemm(false, false, p.batch * p.m, p.n, p.k, 1.0f, a, 0, b, 0, 0.0f, y, 0, 1);
@@ -166,8 +166,8 @@ Status RunBatchedMatMul(KernelContext& ctx, const MatMulPlan& p, FloatElem elem,
     a_full = af, a_bcast = ab, b_full = bf, b_bcast = bb;
     split = d;
   }
-  const int64_t inner = cpu::ProductOfDims(p.batch_dims, split, rank);
-  const int64_t outer = cpu::ProductOfDims(p.batch_dims, 0, split);
+  const int64_t inner = ops::ProductOfDims(p.batch_dims, split, rank);
+  const int64_t outer = ops::ProductOfDims(p.batch_dims, 0, split);
   const int64_t stride_a = a_full ? a_size : 0, stride_b = b_full ? b_size : 0;
   // Outer batch dims: matrix-index strides of each operand (0 on broadcast dims).
   std::vector<int64_t> sa(rank, 0), sb(rank, 0);
@@ -267,8 +267,8 @@ StatusOr<std::shared_ptr<LtPlan>> MakeLtPlan(const KernelContext& ctx, const Mat
                                              bool allow_tf32) {
   const bool has_bias = bias != nullptr;
   auto plan = std::make_shared<LtPlan>();
-  const int64_t a_count = cpu::ProductOfDims(p.a_batch, 0, static_cast<int>(p.a_batch.size()));
-  const int64_t b_count = cpu::ProductOfDims(p.b_batch, 0, static_cast<int>(p.b_batch.size()));
+  const int64_t a_count = ops::ProductOfDims(p.a_batch, 0, static_cast<int>(p.a_batch.size()));
+  const int64_t b_count = ops::ProductOfDims(p.b_batch, 0, static_cast<int>(p.b_batch.size()));
   const bool one_gemm = p.batch == 1 || (b_count == 1 && a_count == p.batch);
   if (!one_gemm || p.k == 0 || p.batch * p.m * p.n == 0 ||
       !LtEpilogue(has_bias, act, &plan->epilogue)) {
@@ -349,7 +349,7 @@ class MatMulKernel : public Kernel {
       return std::shared_ptr<const KernelState>();
     }
     MatMulPlan p;
-    if (!cpu::PlanMatMul(ctx, a->dims(), b->dims(), &p).ok()) {
+    if (!ops::PlanMatMul(ctx, a->dims(), b->dims(), &p).ok()) {
       return std::shared_ptr<const KernelState>();
     }
     const Tensor* bias = ctx.Input(2);
@@ -368,7 +368,7 @@ class MatMulKernel : public Kernel {
                                         : "MatMul needs inputs A and B");
     }
     if (bias != nullptr && a->rank() >= 1 && b->rank() >= 1) {
-      const int64_t n = cpu::MatMulLastDim(*a, *b);
+      const int64_t n = ops::MatMulLastDim(*a, *b);
       if (bias->rank() != 1 || bias->dim(0) != n) {
         return ctx.InvalidArgument("Bias " + DimsToString(bias->dims()) + " must be [" +
                                    std::to_string(n) + "] (the last dim of A " +
@@ -389,7 +389,7 @@ class MatMulKernel : public Kernel {
       return ctx.Unsupported("FusedMatMul supports float32 only");
     }
     MatMulPlan p;
-    KILN_CUDA_RETURN_IF_ERROR(cpu::PlanMatMul(ctx, a->dims(), b->dims(), &p));
+    KILN_CUDA_RETURN_IF_ERROR(ops::PlanMatMul(ctx, a->dims(), b->dims(), &p));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, a->dtype(), p.out_dims));
     if (y->numel() == 0) return Status::Ok();
     const LtPlan* lt = fused_ ? ctx.state<LtPlan>() : nullptr;
@@ -429,7 +429,7 @@ class GemmKernel : public Kernel {
     const Tensor* a = ctx.Input(0);
     const Tensor* b = ctx.Input(1);
     const Tensor* c = ctx.Input(2);
-    KILN_CUDA_RETURN_IF_ERROR(cpu::CheckGemmInputs(ctx, a, b, c));
+    KILN_CUDA_RETURN_IF_ERROR(ops::CheckGemmInputs(ctx, a, b, c));
     FloatElem elem;
     if (!ToFloatElem(a->dtype(), &elem)) {
       return ctx.Unsupported(std::string("Gemm: type ") + DataTypeName(a->dtype()));
@@ -437,7 +437,7 @@ class GemmKernel : public Kernel {
     if (fused_ && elem != FloatElem::kFloat) {
       return ctx.Unsupported("FusedGemm supports float32 only");
     }
-    KILN_ASSIGN_OR_RETURN(const cpu::GemmShape g, cpu::PlanGemm(ctx, attrs_, *a, *b, c));
+    KILN_ASSIGN_OR_RETURN(const ops::GemmShape g, ops::PlanGemm(ctx, attrs_, *a, *b, c));
     const bool trans_a = attrs_.trans_a, trans_b = attrs_.trans_b;
     const int64_t m = g.m, k = g.k, n = g.n;
     const bool use_c = g.use_c;

@@ -24,7 +24,7 @@
 namespace kiln::cuda {
 namespace {
 
-using cpu::ContiguousStrides;
+using ops::ContiguousStrides;
 
 // Element types moved by size: every type of 1, 2, 4, 8 or 16 bytes.
 std::vector<DataType> MovableTypes() {
@@ -84,15 +84,15 @@ Status EmitStrided(KernelContext& ctx, int i, const Tensor& x, int64_t offset,
 }
 
 // EmitStrided over a shared plan.
-Status EmitPlan(KernelContext& ctx, const Tensor& x, const cpu::StridedPlan& p) {
+Status EmitPlan(KernelContext& ctx, const Tensor& x, const ops::StridedPlan& p) {
   return EmitStrided(ctx, 0, x, p.offset, p.out_dims, p.iter_dims, p.strides);
 }
 
-PadKind PadKindOf(cpu::PadMode mode) {
+PadKind PadKindOf(ops::PadMode mode) {
   switch (mode) {
-    case cpu::PadMode::kReflect: return PadKind::kReflect;
-    case cpu::PadMode::kEdge: return PadKind::kEdge;
-    case cpu::PadMode::kWrap: return PadKind::kWrap;
+    case ops::PadMode::kReflect: return PadKind::kReflect;
+    case ops::PadMode::kEdge: return PadKind::kEdge;
+    case ops::PadMode::kWrap: return PadKind::kWrap;
     default: return PadKind::kConstant;
   }
 }
@@ -102,15 +102,15 @@ PadKind PadKindOf(cpu::PadMode mode) {
 
 class TransposeKernel : public Kernel {
  public:
-  explicit TransposeKernel(const KernelInfo& info) : attrs_(cpu::ReadTransposeAttrs(info)) {}
+  explicit TransposeKernel(const KernelInfo& info) : attrs_(ops::ReadTransposeAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    KILN_ASSIGN_OR_RETURN(cpu::StridedPlan p, cpu::PlanTranspose(ctx, attrs_, x));
+    KILN_ASSIGN_OR_RETURN(ops::StridedPlan p, ops::PlanTranspose(ctx, attrs_, x));
     return EmitPlan(ctx, x, p);
   }
 
  private:
-  cpu::TransposeAttrs attrs_;
+  ops::TransposeAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -118,9 +118,9 @@ class TransposeKernel : public Kernel {
 
 class ConcatKernel : public Kernel {
  public:
-  explicit ConcatKernel(const KernelInfo& info) : attrs_(cpu::ReadConcatAttrs(info)) {}
+  explicit ConcatKernel(const KernelInfo& info) : attrs_(ops::ReadConcatAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    KILN_ASSIGN_OR_RETURN(cpu::ConcatPlan p, cpu::PlanConcat(ctx, attrs_));
+    KILN_ASSIGN_OR_RETURN(ops::ConcatPlan p, ops::PlanConcat(ctx, attrs_));
     const Tensor& first = *p.inputs[0];
     KILN_ASSIGN_OR_RETURN(int esize, ElemBytes(ctx, first));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, first.dtype(), p.dims));
@@ -142,7 +142,7 @@ class ConcatKernel : public Kernel {
   }
 
  private:
-  cpu::ConcatAttrs attrs_;
+  ops::ConcatAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -150,10 +150,10 @@ class ConcatKernel : public Kernel {
 
 class SplitKernel : public Kernel {
  public:
-  explicit SplitKernel(const KernelInfo& info) : attrs_(cpu::ReadSplitAttrs(info)) {}
+  explicit SplitKernel(const KernelInfo& info) : attrs_(ops::ReadSplitAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    KILN_ASSIGN_OR_RETURN(cpu::SplitPlan p, cpu::PlanSplit(ctx, attrs_, x));
+    KILN_ASSIGN_OR_RETURN(ops::SplitPlan p, ops::PlanSplit(ctx, attrs_, x));
     KILN_ASSIGN_OR_RETURN(int esize, ElemBytes(ctx, x));
     const int64_t dim = x.dim(p.axis);
     const int64_t inner_bytes = p.inner * esize;
@@ -177,7 +177,7 @@ class SplitKernel : public Kernel {
   }
 
  private:
-  cpu::SplitAttrs attrs_;
+  ops::SplitAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -185,15 +185,15 @@ class SplitKernel : public Kernel {
 
 class SliceKernel : public Kernel {
  public:
-  explicit SliceKernel(const KernelInfo& info) : attrs_(cpu::ReadSliceAttrs(info)) {}
+  explicit SliceKernel(const KernelInfo& info) : attrs_(ops::ReadSliceAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    KILN_ASSIGN_OR_RETURN(cpu::StridedPlan p, cpu::PlanSlice(ctx, attrs_, x));
+    KILN_ASSIGN_OR_RETURN(ops::StridedPlan p, ops::PlanSlice(ctx, attrs_, x));
     return EmitPlan(ctx, x, p);
   }
 
  private:
-  cpu::SliceAttrs attrs_;
+  ops::SliceAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ class GatherKernel : public Kernel {
     if (ind.dtype() != DataType::kInt32 && ind.dtype() != DataType::kInt64) {
       return ctx.InvalidArgument("indices must be int32 or int64, got " + ind.TypeString());
     }
-    KILN_ASSIGN_OR_RETURN(cpu::GatherPlan p, cpu::PlanGather(ctx, axis_, x, ind));
+    KILN_ASSIGN_OR_RETURN(ops::GatherPlan p, ops::PlanGather(ctx, axis_, x, ind));
     KILN_ASSIGN_OR_RETURN(int esize, ElemBytes(ctx, x));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x.dtype(), p.dims));
     if (y->numel() == 0) return Status::Ok();
@@ -227,13 +227,13 @@ class GatherKernel : public Kernel {
 
 Status ExpandRun(KernelContext& ctx) {
   const Tensor& x = *ctx.Input(0);
-  KILN_ASSIGN_OR_RETURN(cpu::StridedPlan p, cpu::PlanExpand(ctx, x));
+  KILN_ASSIGN_OR_RETURN(ops::StridedPlan p, ops::PlanExpand(ctx, x));
   return EmitPlan(ctx, x, p);
 }
 
 Status TileRun(KernelContext& ctx) {
   const Tensor& x = *ctx.Input(0);
-  KILN_ASSIGN_OR_RETURN(cpu::StridedPlan p, cpu::PlanTile(ctx, x));
+  KILN_ASSIGN_OR_RETURN(ops::StridedPlan p, ops::PlanTile(ctx, x));
   return EmitPlan(ctx, x, p);
 }
 
@@ -242,16 +242,16 @@ Status TileRun(KernelContext& ctx) {
 
 class PadKernel : public Kernel {
  public:
-  explicit PadKernel(const KernelInfo& info) : attrs_(cpu::ReadPadAttrs(info)) {}
+  explicit PadKernel(const KernelInfo& info) : attrs_(ops::ReadPadAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
     const int r = x.rank();
-    KILN_ASSIGN_OR_RETURN(cpu::PadSpec spec, cpu::ReadPads(ctx, attrs_, x));
+    KILN_ASSIGN_OR_RETURN(ops::PadSpec spec, ops::ReadPads(ctx, attrs_, x));
     if (r > kMaxPadDims) {
       return ctx.Unsupported("input " + x.TypeString() + " has rank above " +
                              std::to_string(kMaxPadDims) + ", the most Pad supports on CUDA");
     }
-    KILN_ASSIGN_OR_RETURN(std::vector<cpu::PadAxis> axes, cpu::PlanPadAxes(ctx, attrs_, spec, x));
+    KILN_ASSIGN_OR_RETURN(std::vector<ops::PadAxis> axes, ops::PlanPadAxes(ctx, attrs_, spec, x));
     PadShape shape;
     shape.rank = r;
     std::vector<int64_t> out_dims(r);
@@ -266,7 +266,7 @@ class PadKernel : public Kernel {
     }
     KILN_ASSIGN_OR_RETURN(int esize, ElemBytes(ctx, x));
     // The fill value's bytes, in x's type.
-    KILN_ASSIGN_OR_RETURN(Tensor value, cpu::PadFillValue(ctx, attrs_, x));
+    KILN_ASSIGN_OR_RETURN(Tensor value, ops::PadFillValue(ctx, attrs_, x));
     unsigned char fill[16] = {};
     std::memcpy(fill, value.raw_data(), static_cast<size_t>(esize));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x.dtype(), out_dims));
@@ -277,7 +277,7 @@ class PadKernel : public Kernel {
   }
 
  private:
-  cpu::PadAttrs attrs_;
+  ops::PadAttrs attrs_;
 };
 
 }  // namespace

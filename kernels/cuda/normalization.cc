@@ -34,7 +34,7 @@ Status CheckType(const KernelContext& ctx, const Tensor& t, const char* what) {
 // A parameter with exactly `count` elements (one per channel or group); the caller sets its mode.
 StatusOr<NormParam> CountParam(const KernelContext& ctx, int index, const char* what,
                                int64_t count) {
-  KILN_ASSIGN_OR_RETURN(const Tensor* t, cpu::CountedParam(ctx, index, what, count));
+  KILN_ASSIGN_OR_RETURN(const Tensor* t, ops::CountedParam(ctx, index, what, count));
   KILN_RETURN_IF_ERROR(CheckType(ctx, *t, what));
   NormParam p;
   p.data = t->raw_data();
@@ -47,7 +47,7 @@ StatusOr<NormParam> CountParam(const KernelContext& ctx, int index, const char* 
 StatusOr<NormParam> BroadcastParam(const KernelContext& ctx, const Tensor& t,
                                    const std::vector<int64_t>& target, bool full,
                                    const char* what) {
-  KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> td, cpu::FitParamDims(ctx, t, target, what));
+  KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> td, ops::FitParamDims(ctx, t, target, what));
   KILN_RETURN_IF_ERROR(CheckType(ctx, t, what));
   NormParam p;
   p.data = t.raw_data();
@@ -77,12 +77,12 @@ StatusOr<NormParam> BroadcastParam(const KernelContext& ctx, const Tensor& t,
 
 class BatchNormKernel : public Kernel {
  public:
-  explicit BatchNormKernel(const KernelInfo& info) : attrs_(cpu::ReadBatchNormAttrs(info)) {}
+  explicit BatchNormKernel(const KernelInfo& info) : attrs_(ops::ReadBatchNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
     BatchNormArgs a;
-    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "X", &x, &a.n, &a.c, &a.s));
+    KILN_RETURN_IF_ERROR(ops::GetNCSInput(ctx, "X", &x, &a.n, &a.c, &a.s));
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
     a.spatial = attrs_.spatial;
     a.epsilon = attrs_.epsilon;
@@ -90,8 +90,8 @@ class BatchNormKernel : public Kernel {
     const int64_t per = attrs_.spatial ? a.c : a.c * a.s;
     const Tensor* p[4];
     for (int i = 0; i < 4; ++i) {
-      KILN_ASSIGN_OR_RETURN(p[i], cpu::BatchNormParam(ctx, *x, i, per));
-      KILN_RETURN_IF_ERROR(CheckType(ctx, *p[i], cpu::kBatchNormParamNames[i]));
+      KILN_ASSIGN_OR_RETURN(p[i], ops::BatchNormParam(ctx, *x, i, per));
+      KILN_RETURN_IF_ERROR(CheckType(ctx, *p[i], ops::kBatchNormParamNames[i]));
     }
     if (attrs_.training && !attrs_.spatial) {
       return ctx.Unsupported("training mode with spatial = 0 is not supported");
@@ -156,7 +156,7 @@ class BatchNormKernel : public Kernel {
   }
 
  private:
-  cpu::BatchNormAttrs attrs_;
+  ops::BatchNormAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ class InstanceNormKernel : public Kernel {
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "input", &x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(ops::GetNCSInput(ctx, "input", &x, &n, &c, &s));
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "input"));
     RowNormArgs a;
     KILN_ASSIGN_OR_RETURN(a.scale, CountParam(ctx, 1, "scale", c));
@@ -199,14 +199,14 @@ class InstanceNormKernel : public Kernel {
 
 class GroupNormKernel : public Kernel {
  public:
-  explicit GroupNormKernel(const KernelInfo& info) : attrs_(cpu::ReadGroupNormAttrs(info)) {}
+  explicit GroupNormKernel(const KernelInfo& info) : attrs_(ops::ReadGroupNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
     int64_t n, c, s;
-    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "X", &x, &n, &c, &s));
+    KILN_RETURN_IF_ERROR(ops::GetNCSInput(ctx, "X", &x, &n, &c, &s));
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
-    KILN_ASSIGN_OR_RETURN(const cpu::GroupNormPlan gp, cpu::PlanGroupNorm(ctx, attrs_, c));
+    KILN_ASSIGN_OR_RETURN(const ops::GroupNormPlan gp, ops::PlanGroupNorm(ctx, attrs_, c));
     const int64_t g = gp.groups, cpg = gp.per_group;
     const bool per_channel = gp.per_channel;
     RowNormArgs a;
@@ -230,7 +230,7 @@ class GroupNormKernel : public Kernel {
   }
 
  private:
-  cpu::GroupNormAttrs attrs_;
+  ops::GroupNormAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ class GroupNormKernel : public Kernel {
 class RowNormKernel : public Kernel {
  public:
   RowNormKernel(const KernelInfo& info, bool rms)
-      : rms_(rms), attrs_(cpu::ReadRowNormAttrs(info)) {}
+      : rms_(rms), attrs_(ops::ReadRowNormAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -251,8 +251,8 @@ class RowNormKernel : public Kernel {
     const std::vector<int64_t>& d = x->dims();
     // Parameters broadcast over the normalized axes (the common case) or over all of X.
     const Tensor* bias_t = rms_ ? nullptr : ctx.Input(2);
-    KILN_ASSIGN_OR_RETURN(const cpu::RowNormPlan plan,
-                          cpu::PlanRowNorm(ctx, attrs_, *x, *scale_t, bias_t));
+    KILN_ASSIGN_OR_RETURN(const ops::RowNormPlan plan,
+                          ops::PlanRowNorm(ctx, attrs_, *x, *scale_t, bias_t));
     RowNormArgs a;
     a.dtype = x->dtype();
     a.rows = plan.rows;
@@ -283,7 +283,7 @@ class RowNormKernel : public Kernel {
 
  private:
   bool rms_;
-  cpu::RowNormAttrs attrs_;
+  ops::RowNormAttrs attrs_;
 };
 
 template <typename K>
@@ -309,14 +309,14 @@ KernelDef CudaDef(const char* op, int since, int end) {
 
 class LrnKernel : public Kernel {
  public:
-  explicit LrnKernel(const KernelInfo& info) : attrs_(cpu::ReadLrnAttrs(info)) {}
+  explicit LrnKernel(const KernelInfo& info) : attrs_(ops::ReadLrnAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
     LrnArgs a;
-    KILN_RETURN_IF_ERROR(cpu::GetNCSInput(ctx, "X", &x, &a.n, &a.c, &a.s));
+    KILN_RETURN_IF_ERROR(ops::GetNCSInput(ctx, "X", &x, &a.n, &a.c, &a.s));
     KILN_RETURN_IF_ERROR(CheckType(ctx, *x, "X"));
-    KILN_RETURN_IF_ERROR(cpu::CheckLrnAttrs(ctx, attrs_));
+    KILN_RETURN_IF_ERROR(ops::CheckLrnAttrs(ctx, attrs_));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), x->dims()));
     a.dtype = x->dtype();
     a.x = x->raw_data();
@@ -330,7 +330,7 @@ class LrnKernel : public Kernel {
   }
 
  private:
-  cpu::LrnAttrs attrs_;
+  ops::LrnAttrs attrs_;
 };
 
 }  // namespace

@@ -23,9 +23,9 @@
 namespace kiln::cuda {
 namespace {
 
-using cpu::Geometry;
-using cpu::PoolAttrs;
-using cpu::PoolKind;
+using ops::Geometry;
+using ops::PoolAttrs;
+using ops::PoolKind;
 
 PoolKind ToPoolKind(PoolOp op) {
   switch (op) {
@@ -64,13 +64,13 @@ bool ToPoolElem(DataType dt, PoolElem* e) {
 class PoolKernel : public Kernel {
  public:
   PoolKernel(const KernelInfo& info, PoolOp op, bool global) : op_(op), global_(global) {
-    init_ = cpu::ParsePoolAttrs(info, ToPoolKind(op), global, &attrs_);
+    init_ = ops::ParsePoolAttrs(info, ToPoolKind(op), global, &attrs_);
   }
   const Status& init_status() const { return init_; }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x;
-    KILN_RETURN_IF_ERROR(cpu::GetPoolInput(ctx, &x));
+    KILN_RETURN_IF_ERROR(ops::GetPoolInput(ctx, &x));
     PoolElem elem;
     const bool float_type = x->dtype() == DataType::kFloat || x->dtype() == DataType::kFloat16 ||
                             x->dtype() == DataType::kBFloat16;
@@ -95,7 +95,7 @@ class PoolKernel : public Kernel {
     }
     Geometry g;
     std::vector<int64_t> out_dims;
-    KILN_CUDA_RETURN_IF_ERROR(cpu::ResolvePoolShape(ctx, attrs_, x->dims(), &g, &out_dims));
+    KILN_CUDA_RETURN_IF_ERROR(ops::ResolvePoolShape(ctx, attrs_, x->dims(), &g, &out_dims));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), out_dims));
     int64_t* indices = nullptr;
     if (op_ == PoolOp::kMax && ctx.output_requested(1)) {

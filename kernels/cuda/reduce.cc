@@ -45,7 +45,7 @@ struct ReduceConfig {
 // of the same kind merged). False when either list exceeds kReduceMaxDims.
 bool BuildReduceShape(const std::vector<int64_t>& dims, const std::vector<bool>& reduced,
                       ReduceShape* s) {
-  const std::vector<int64_t> strides = cpu::ContiguousStrides(dims);
+  const std::vector<int64_t> strides = ops::ContiguousStrides(dims);
   struct Group {
     int64_t size, stride;
     bool reduced;
@@ -82,7 +82,7 @@ bool BuildReduceShape(const std::vector<int64_t>& dims, const std::vector<bool>&
 class ReduceKernel : public Kernel {
  public:
   ReduceKernel(const KernelInfo& info, ReduceConfig cfg)
-      : cfg_(cfg), attrs_(cpu::ReadReduceAttrs(info, cfg.axes_input_since)) {}
+      : cfg_(cfg), attrs_(ops::ReadReduceAttrs(info, cfg.axes_input_since)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -91,7 +91,7 @@ class ReduceKernel : public Kernel {
     const bool is_int = dt == DataType::kInt32 || dt == DataType::kInt64;
     if (!IsCudaFloat(dt) && !(is_int && cfg_.ints)) return ctx.Unsupported(TypeError(dt));
     // The axes input is a host tensor (HostInputs).
-    KILN_ASSIGN_OR_RETURN(cpu::ReducePlan plan, cpu::PlanReduce(ctx, attrs_, *x));
+    KILN_ASSIGN_OR_RETURN(ops::ReducePlan plan, ops::PlanReduce(ctx, attrs_, *x));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, dt, plan.out_dims));
     if (y->numel() == 0) return Status::Ok();
     ReduceShape shape;
@@ -106,13 +106,13 @@ class ReduceKernel : public Kernel {
 
  private:
   ReduceConfig cfg_;
-  cpu::ReduceAttrs attrs_;
+  ops::ReduceAttrs attrs_;
 };
 
 class ArgKernel : public Kernel {
  public:
   ArgKernel(const KernelInfo& info, bool is_max)
-      : is_max_(is_max), attrs_(cpu::ReadArgReduceAttrs(info)) {}
+      : is_max_(is_max), attrs_(ops::ReadArgReduceAttrs(info)) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
@@ -121,7 +121,7 @@ class ArgKernel : public Kernel {
     if (!IsCudaFloat(dt) && dt != DataType::kInt32 && dt != DataType::kInt64) {
       return ctx.Unsupported(TypeError(dt));
     }
-    KILN_ASSIGN_OR_RETURN(cpu::ArgReducePlan p, cpu::PlanArgReduce(ctx, attrs_, is_max_, *x));
+    KILN_ASSIGN_OR_RETURN(ops::ArgReducePlan p, ops::PlanArgReduce(ctx, attrs_, is_max_, *x));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, p.out_dims));
     if (y->numel() == 0) return Status::Ok();
     return CudaStatus(LaunchArgReduce(is_max_, attrs_.select_last_index, dt, x->raw_data(),
@@ -132,7 +132,7 @@ class ArgKernel : public Kernel {
 
  private:
   bool is_max_;
-  cpu::ArgReduceAttrs attrs_;
+  ops::ArgReduceAttrs attrs_;
 };
 
 // CUDA element types of a reduce op's schema version `since`: bfloat16 from 13, as on the CPU.
@@ -171,7 +171,7 @@ void RegisterReduceKernels(KernelRegistry& r) {
     const ReduceConfig cfg{op.kind, op.axes_input_since, op.ints};
     const bool ints = op.ints;
     const int axes_since = op.axes_input_since;
-    cpu::RegisterReduceVersions(
+    ops::RegisterReduceVersions(
         r, op.name, op.versions, Device::kCuda,
         [ints, axes_since](KernelDef def, int since) {
           def.Types("T", {0}, CudaReduceTypes(ints, since));
@@ -186,7 +186,7 @@ void RegisterReduceKernels(KernelRegistry& r) {
   }
 
   for (bool is_max : {true, false}) {
-    cpu::RegisterReduceVersions(
+    ops::RegisterReduceVersions(
         r, is_max ? "ArgMax" : "ArgMin", {1, 11, 12, 13}, Device::kCuda,
         [](KernelDef def, int since) {
           return def.Types("T", {0}, CudaReduceTypes(/*ints=*/true, since));

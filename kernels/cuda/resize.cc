@@ -25,8 +25,8 @@ namespace kiln::cuda {
 namespace {
 
 // Neither mode 'cubic' nor antialias.
-cpu::ResizeSupport CudaSupport() {
-  cpu::ResizeSupport s;
+ops::ResizeSupport CudaSupport() {
+  ops::ResizeSupport s;
   s.cubic = false;
   s.antialias = false;
   s.device = "CUDA";
@@ -36,7 +36,7 @@ cpu::ResizeSupport CudaSupport() {
 class ResizeKernel : public Kernel {
  public:
   explicit ResizeKernel(const KernelInfo& info)
-      : init_(cpu::ReadResizeAttrs(info, &attrs_, CudaSupport())) {}
+      : init_(ops::ReadResizeAttrs(info, &attrs_, CudaSupport())) {}
   const Status& init_status() const { return init_; }
 
   Status Run(KernelContext& ctx) const override {
@@ -53,7 +53,7 @@ class ResizeKernel : public Kernel {
         return ctx.Unsupported(std::string("element type ") + DataTypeName(x->dtype()) +
                                " is not supported on CUDA");
     }
-    KILN_ASSIGN_OR_RETURN(cpu::ResizeShape shape, cpu::PlanResizeShape(ctx, attrs_, *x));
+    KILN_ASSIGN_OR_RETURN(ops::ResizeShape shape, ops::PlanResizeShape(ctx, attrs_, *x));
     if (rank > kMaxResizeDims) {
       return ctx.Unsupported("X " + x->TypeString() + " has rank above " +
                              std::to_string(kMaxResizeDims) + ", the most Resize supports on CUDA");
@@ -61,22 +61,22 @@ class ResizeKernel : public Kernel {
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, x->dtype(), shape.out_dims));
     if (y->numel() == 0) return Status::Ok();
     KILN_ASSIGN_OR_RETURN(
-        std::vector<cpu::ResizedAxis> axes,
-        cpu::ResizedAxes(ctx, attrs_, *x, shape.scales, shape.out_dims, shape.roi));
+        std::vector<ops::ResizedAxis> axes,
+        ops::ResizedAxes(ctx, attrs_, *x, shape.scales, shape.out_dims, shape.roi));
     ResizeParams p;
     p.rank = rank;
-    p.linear = attrs_.mode == cpu::ResizeMode::kLinear;
+    p.linear = attrs_.mode == ops::ResizeMode::kLinear;
     p.coord = attrs_.coord;
     p.nearest = attrs_.nearest;
     p.exclude_outside = attrs_.exclude_outside;
     p.extrapolation = static_cast<float>(attrs_.extrapolation);
-    const std::vector<int64_t> in_strides = cpu::ContiguousStrides(x->dims());
+    const std::vector<int64_t> in_strides = ops::ContiguousStrides(x->dims());
     for (int a = 0; a < rank; ++a) {
       p.out_dims[a] = shape.out_dims[a];
       p.in_strides[a] = in_strides[a];
     }
     // The axes kept as they are copy their index (as the CPU kernel skips them).
-    for (const cpu::ResizedAxis& a : axes) {
+    for (const ops::ResizedAxis& a : axes) {
       ResizeAxis& ax = p.axes[p.num_axes++];
       ax.dim = a.axis;
       ax.in = a.in;
@@ -91,7 +91,7 @@ class ResizeKernel : public Kernel {
   }
 
  private:
-  cpu::ResizeAttrs attrs_;
+  ops::ResizeAttrs attrs_;
   Status init_;
 };
 

@@ -16,8 +16,8 @@ namespace kiln::cuda {
 constexpr int kMaxResizeDims = 8;
 
 // The modes the CPU kernel reads from the attributes (kernels/ops/resize_kind.h).
-using ResizeCoord = cpu::CoordMode;
-using ResizeNearest = cpu::NearestMode;
+using ResizeCoord = ops::CoordMode;
+using ResizeNearest = ops::NearestMode;
 enum class ResizeElem : int { kFloat = 0, kFloat16, kBFloat16 };
 
 // One resized (non-identity) axis.

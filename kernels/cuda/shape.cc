@@ -32,14 +32,14 @@ std::vector<DataType> ViewTypes() {
 
 class ReshapeKernel : public Kernel {
  public:
-  explicit ReshapeKernel(const KernelInfo& info) : attrs_(cpu::ReadReshapeAttrs(info)) {}
+  explicit ReshapeKernel(const KernelInfo& info) : attrs_(ops::ReadReshapeAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    KILN_ASSIGN_OR_RETURN(Tensor y, cpu::ReshapeView(ctx, attrs_, *ctx.Input(0)));
+    KILN_ASSIGN_OR_RETURN(Tensor y, ops::ReshapeView(ctx, attrs_, *ctx.Input(0)));
     return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
 
  private:
-  cpu::ReshapeAttrs attrs_;
+  ops::ReshapeAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ class FlattenKernel : public Kernel {
  public:
   explicit FlattenKernel(const KernelInfo& info) : axis_(info.GetInt("axis", 1)) {}
   Status Run(KernelContext& ctx) const override {
-    KILN_ASSIGN_OR_RETURN(Tensor y, cpu::FlattenView(ctx, axis_, *ctx.Input(0)));
+    KILN_ASSIGN_OR_RETURN(Tensor y, ops::FlattenView(ctx, axis_, *ctx.Input(0)));
     return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
 
@@ -62,26 +62,26 @@ class FlattenKernel : public Kernel {
 
 class SqueezeKernel : public Kernel {
  public:
-  explicit SqueezeKernel(const KernelInfo& info) : attrs_(cpu::ReadSqueezeAxesAttrs(info)) {}
+  explicit SqueezeKernel(const KernelInfo& info) : attrs_(ops::ReadSqueezeAxesAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    KILN_ASSIGN_OR_RETURN(Tensor y, cpu::SqueezeView(ctx, attrs_, *ctx.Input(0)));
+    KILN_ASSIGN_OR_RETURN(Tensor y, ops::SqueezeView(ctx, attrs_, *ctx.Input(0)));
     return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
 
  private:
-  cpu::SqueezeAxesAttrs attrs_;
+  ops::SqueezeAxesAttrs attrs_;
 };
 
 class UnsqueezeKernel : public Kernel {
  public:
-  explicit UnsqueezeKernel(const KernelInfo& info) : attrs_(cpu::ReadSqueezeAxesAttrs(info)) {}
+  explicit UnsqueezeKernel(const KernelInfo& info) : attrs_(ops::ReadSqueezeAxesAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
-    KILN_ASSIGN_OR_RETURN(Tensor y, cpu::UnsqueezeView(ctx, attrs_, *ctx.Input(0)));
+    KILN_ASSIGN_OR_RETURN(Tensor y, ops::UnsqueezeView(ctx, attrs_, *ctx.Input(0)));
     return ctx.SetOutput(0, AnyValue(std::move(y)));
   }
 
  private:
-  cpu::SqueezeAxesAttrs attrs_;
+  ops::SqueezeAxesAttrs attrs_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -89,10 +89,10 @@ class UnsqueezeKernel : public Kernel {
 
 class ShapeKernel : public Kernel {
  public:
-  explicit ShapeKernel(const KernelInfo& info) : attrs_(cpu::ReadShapeAttrs(info)) {}
+  explicit ShapeKernel(const KernelInfo& info) : attrs_(ops::ReadShapeAttrs(info)) {}
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.Input(0);
-    const auto [b, e] = cpu::ShapeRange(attrs_, x.rank());
+    const auto [b, e] = ops::ShapeRange(attrs_, x.rank());
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kInt64, {e - b}));
     if (y->device() != Device::kCpu) {
       return ctx.Error(StatusCode::kInternal, "Shape's output must be in host memory");
@@ -102,7 +102,7 @@ class ShapeKernel : public Kernel {
   }
 
  private:
-  cpu::ShapeAttrs attrs_;
+  ops::ShapeAttrs attrs_;
 };
 
 Status SizeRun(KernelContext& ctx) {
@@ -126,7 +126,7 @@ Status IdentityRun(KernelContext& ctx) {
 class ConstantOfShapeKernel : public Kernel {
  public:
   explicit ConstantOfShapeKernel(const KernelInfo& info) {
-    value_ = cpu::ConstantOfShapeValue(info);
+    value_ = ops::ConstantOfShapeValue(info);
     if (value_.numel() != 1) {
       init_ = info.InvalidModel("attribute 'value' must have one element, got " +
                                 value_.TypeString());
@@ -138,7 +138,7 @@ class ConstantOfShapeKernel : public Kernel {
   const Status& init_status() const { return init_; }
 
   Status Run(KernelContext& ctx) const override {
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> dims, cpu::ConstantOfShapeDims(ctx, *ctx.Input(0)));
+    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ops::ConstantOfShapeDims(ctx, *ctx.Input(0)));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, value_.dtype(), dims));
     const size_t total = y->nbytes();
     if (total == 0) return Status::Ok();

@@ -19,12 +19,12 @@ namespace {
 
 class SoftmaxKernel : public Kernel {
  public:
-  SoftmaxKernel(SoftmaxMode mode, const cpu::SoftmaxAttrs& attrs) : mode_(mode), attrs_(attrs) {}
+  SoftmaxKernel(SoftmaxMode mode, const ops::SoftmaxAttrs& attrs) : mode_(mode), attrs_(attrs) {}
 
   Status Run(KernelContext& ctx) const override {
     const Tensor* x = ctx.Input(0);
     if (x == nullptr) return ctx.InvalidArgument("input 0 is missing");
-    KILN_ASSIGN_OR_RETURN(const cpu::SoftmaxSplit sp, cpu::PlanSoftmax(ctx, attrs_, *x));
+    KILN_ASSIGN_OR_RETURN(const ops::SoftmaxSplit sp, ops::PlanSoftmax(ctx, attrs_, *x));
     const DataType dt = x->dtype();
     if (dt != DataType::kFloat && dt != DataType::kFloat16 && dt != DataType::kBFloat16) {
       return ctx.Unsupported(std::string("element type ") + DataTypeName(dt) +
@@ -39,12 +39,12 @@ class SoftmaxKernel : public Kernel {
 
  private:
   SoftmaxMode mode_;
-  cpu::SoftmaxAttrs attrs_;
+  ops::SoftmaxAttrs attrs_;
 };
 
 KernelFactory SoftmaxFactory(SoftmaxMode mode) {
   return [mode](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
-    const cpu::SoftmaxAttrs attrs = cpu::ReadSoftmaxAttrs(info);
+    const ops::SoftmaxAttrs attrs = ops::ReadSoftmaxAttrs(info);
     if (!info.status().ok()) return info.status();
     return std::unique_ptr<Kernel>(new SoftmaxKernel(mode, attrs));
   };

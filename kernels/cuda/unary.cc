@@ -31,7 +31,7 @@ Status GetX(const KernelContext& ctx, const std::vector<DataType>& types, const 
             ElemType* et) {
   *x = ctx.Input(0);
   if (*x == nullptr) return ctx.InvalidArgument("input 0 must be a tensor");
-  if (!cpu::ContainsType(types, (*x)->dtype()) || !ToElemType((*x)->dtype(), et)) {
+  if (!ops::ContainsType(types, (*x)->dtype()) || !ToElemType((*x)->dtype(), et)) {
     return UnsupportedType(ctx, (*x)->dtype());
   }
   return Status::Ok();
@@ -136,7 +136,7 @@ class ClipKernel : public Kernel {
       b.hi_f = attrs_.max;
     } else {
       const Tensor* bounds[2];
-      KILN_RETURN_IF_ERROR(cpu::GetClipBoundInputs(ctx, *x, bounds));
+      KILN_RETURN_IF_ERROR(ops::GetClipBoundInputs(ctx, *x, bounds));
       for (int k = 0; k < 2; ++k) {
         const Tensor* t = bounds[k];
         if (t == nullptr) continue;
@@ -171,7 +171,7 @@ class ClipKernel : public Kernel {
   }
 
  private:
-  cpu::ClipAttrs attrs_;
+  ops::ClipAttrs attrs_;
 };
 
 }  // namespace

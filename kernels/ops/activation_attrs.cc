@@ -2,7 +2,7 @@
 
 #include <vector>
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 StatusOr<Activation> ParseActivation(const KernelInfo& info) {
   struct Spec {
@@ -54,4 +54,4 @@ StatusOr<Activation> ParseActivation(const KernelInfo& info) {
   return act;
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -8,7 +8,7 @@
 #include "kernels/ops/activation_kind.h"
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // A parsed activation. The meaning of alpha and beta depends on the kind: LeakyRelu (alpha),
 // Clip (alpha = min, beta = max), HardSigmoid (alpha, beta); the other kinds ignore them.
@@ -25,4 +25,4 @@ struct Activation {
 // unknown name, a wrong number of params or a mistyped attribute is a model error naming the node.
 StatusOr<Activation> ParseActivation(const KernelInfo& info);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

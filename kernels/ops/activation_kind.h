@@ -3,7 +3,7 @@
 // nvcc too) share. No dependencies.
 #pragma once
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 enum class ActivationKind : int {
   kNone = 0,
@@ -18,4 +18,4 @@ enum class ActivationKind : int {
   kGeluTanh,
 };
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -4,7 +4,7 @@
 
 #include "kernels/ops/common.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 StatusOr<AttentionAttrs> ReadAttentionAttrs(const KernelInfo& info) {
   AttentionAttrs a;
@@ -171,4 +171,4 @@ double AttentionScale(const AttentionAttrs& attrs, int64_t head) {
   return attrs.has_scale ? attrs.scale : 1.0 / std::sqrt(static_cast<double>(head));
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -9,7 +9,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 struct AttentionAttrs {
   bool has_scale = false;
@@ -68,4 +68,4 @@ Status CheckQkOutputMode(const KernelContext& ctx, const AttentionAttrs& attrs);
 // The softmax scale: the attribute, else 1 / sqrt(head size).
 double AttentionScale(const AttentionAttrs& attrs, int64_t head);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 namespace {
 const std::vector<int> kCastVersions = {1, 6, 9, 13, 19, 21, 23, 24, 25};
@@ -65,4 +65,4 @@ Status CastInputAndTarget(const KernelContext& ctx, const CastAttrs& attrs, cons
   return Status::Ok();
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -8,7 +8,7 @@
 #include "ir/float8.h"
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 struct CastAttrs {
   bool like = false;                   // CastLike: the target is input 1's element type
@@ -32,4 +32,4 @@ int CastSince(int opset);
 Status CastInputAndTarget(const KernelContext& ctx, const CastAttrs& attrs, const Tensor** x,
                           DataType* to);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 StatusOr<int> NormalizeAxis(int64_t axis, int rank, const Node& node) {
   if (axis < -rank || axis >= std::max(rank, 1)) {
@@ -57,4 +57,4 @@ int64_t ProductOfDims(const std::vector<int64_t>& dims, int begin, int end) {
   return p;
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -12,7 +12,7 @@
 #include "ir/float16.h"
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 template <typename T>
 struct Tag {
@@ -110,6 +110,6 @@ std::vector<int64_t> ContiguousStrides(const std::vector<int64_t>& dims);
 // Product of dims[begin, end).
 int64_t ProductOfDims(const std::vector<int64_t>& dims, int begin, int end);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops
 
 #include "kernels/ops/common_inl.h"

@@ -3,7 +3,7 @@
 
 #include <array>
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 template <size_t N, typename Fn>
 void ForEachBroadcastRun(const std::vector<int64_t>& out,
@@ -53,4 +53,4 @@ void ForEachBroadcastRun(const std::vector<int64_t>& out,
   }
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

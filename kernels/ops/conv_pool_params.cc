@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-namespace kiln::cpu {
+namespace kiln::ops {
 namespace {
 
 // Floor division by 2 (output_shape can make the total padding negative).
@@ -280,4 +280,4 @@ Status ResolvePoolShape(const KernelContext& ctx, const PoolAttrs& a,
   return Status::Ok();
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -10,7 +10,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
 
@@ -99,4 +99,4 @@ Status ResolvePoolShape(const KernelContext& ctx, const PoolAttrs& a,
                         const std::vector<int64_t>& x_dims, Geometry* g,
                         std::vector<int64_t>* y_dims);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -13,7 +13,7 @@
 
 #include "kernels/ops/common.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // A 16-byte trivially copyable element (complex128).
 struct Pod16 {
@@ -264,4 +264,4 @@ inline Status UnsupportedType(const KernelContext& ctx, const Tensor& t) {
                          " is not supported");
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

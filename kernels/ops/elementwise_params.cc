@@ -3,7 +3,7 @@
 #include <limits>
 #include <string>
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 Status GetTensorInput(const KernelContext& ctx, int i, const Tensor** t) {
   *t = ctx.Input(i);
@@ -52,4 +52,4 @@ Status GetClipBoundInputs(const KernelContext& ctx, const Tensor& x, const Tenso
   return Status::Ok();
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

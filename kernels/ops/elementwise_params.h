@@ -4,7 +4,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // Input i as a tensor; the error names the input.
 Status GetTensorInput(const KernelContext& ctx, int i, const Tensor** t);
@@ -25,4 +25,4 @@ struct ClipAttrs {
 // X's element type.
 Status GetClipBoundInputs(const KernelContext& ctx, const Tensor& x, const Tensor* bounds[2]);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -4,7 +4,7 @@
 
 #include "kernels/ops/common.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 Status PlanMatMul(const KernelContext& ctx, const std::vector<int64_t>& ad,
                   const std::vector<int64_t>& bd, MatMulPlan* p) {
@@ -88,4 +88,4 @@ StatusOr<GemmShape> PlanGemm(const KernelContext& ctx, const GemmAttrs& attrs, c
   return s;
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

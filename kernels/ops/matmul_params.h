@@ -9,7 +9,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // Batch layout of a (possibly broadcast) batched matrix product.
 struct MatMulPlan {
@@ -60,4 +60,4 @@ struct GemmShape {
 StatusOr<GemmShape> PlanGemm(const KernelContext& ctx, const GemmAttrs& attrs, const Tensor& a,
                              const Tensor& b, const Tensor* c);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

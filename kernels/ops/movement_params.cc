@@ -6,7 +6,7 @@
 #include "kernels/ops/common.h"
 #include "kernels/ops/element_copy.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // ---------------------------------------------------------------------------------------------
 // Transpose
@@ -407,4 +407,4 @@ StatusOr<Tensor> PadFillValue(const KernelContext& ctx, const PadAttrs& attrs, c
   return value;
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -10,7 +10,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // A strided read of x: output element (i0, i1, ...) of `iter_dims` is x's element
 // offset + sum(ik * strides[k]); the output has `out_dims` (same element count as iter_dims).
@@ -137,4 +137,4 @@ StatusOr<std::vector<PadAxis>> PlanPadAxes(const KernelContext& ctx, const PadAt
 // attribute (before 11), or zero.
 StatusOr<Tensor> PadFillValue(const KernelContext& ctx, const PadAttrs& attrs, const Tensor& x);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -4,7 +4,7 @@
 
 #include "kernels/ops/common.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 namespace {
 
 bool IsFloatType(DataType dt) {
@@ -171,4 +171,4 @@ Status CheckLrnAttrs(const KernelContext& ctx, const LrnAttrs& attrs) {
   return Status::Ok();
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

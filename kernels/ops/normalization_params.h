@@ -9,7 +9,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // Input 0 (its name in the op's schema: `name`), present and of rank >= 2 ([N, C, ...]); its N,
 // C and spatial size.
@@ -106,4 +106,4 @@ LrnAttrs ReadLrnAttrs(const KernelInfo& info);
 // size must be positive.
 Status CheckLrnAttrs(const KernelContext& ctx, const LrnAttrs& attrs);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -4,7 +4,7 @@
 
 #include "kernels/ops/common.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 ReduceAttrs ReadReduceAttrs(const KernelInfo& info, int axes_input_since) {
   ReduceAttrs a;
@@ -111,4 +111,4 @@ void RegisterReduceVersions(KernelRegistry& r, const std::string& op,
   }
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -10,7 +10,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // A Reduce* node's attributes.
 struct ReduceAttrs {
@@ -66,4 +66,4 @@ void RegisterReduceVersions(KernelRegistry& r, const std::string& op,
                             const std::function<KernelDef(KernelDef, int)>& decorate,
                             const KernelFactory& factory);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -3,7 +3,7 @@
 // share. No dependencies.
 #pragma once
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 enum class CoordMode : int {
   kHalfPixel = 0,
@@ -16,4 +16,4 @@ enum class CoordMode : int {
 };
 enum class NearestMode : int { kRoundPreferFloor = 0, kRoundPreferCeil, kFloor, kCeil };
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

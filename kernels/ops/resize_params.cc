@@ -6,7 +6,7 @@
 
 #include "kernels/ops/common.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 bool ReadDoubles(const Tensor& t, std::vector<double>* out) {
   out->resize(t.numel());
@@ -231,4 +231,4 @@ StatusOr<std::vector<ResizedAxis>> ResizedAxes(const KernelContext& ctx, const R
   return axes;
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

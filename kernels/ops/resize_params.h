@@ -12,7 +12,7 @@
 #include "kernels/api/kernel.h"
 #include "kernels/ops/resize_kind.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 enum class ResizeMode { kNearest, kLinear, kCubic };
 enum class AspectPolicy { kStretch, kNotLarger, kNotSmaller };
@@ -81,4 +81,4 @@ inline double CubicWeight(double x, double a) {
 // Reads an int32 / int64 tensor into int64s (false for other types).
 bool ReadInt64s(const Tensor& t, std::vector<int64_t>* out);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

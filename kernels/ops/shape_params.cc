@@ -6,7 +6,7 @@
 #include "kernels/ops/common.h"
 #include "kernels/ops/element_copy.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 ReshapeAttrs ReadReshapeAttrs(const KernelInfo& info) {
   ReshapeAttrs a;
@@ -185,4 +185,4 @@ StatusOr<std::vector<int64_t>> ConstantOfShapeDims(const KernelContext& ctx, con
   return dims;
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -12,7 +12,7 @@
 
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 // Reshape: the shape attribute before opset 5, the 1-D input 1 from 5 (allowzero 14+). A 0 copies
 // the input's dim (unless allowzero), one -1 is inferred.
@@ -53,4 +53,4 @@ std::pair<int64_t, int64_t> ShapeRange(const ShapeAttrs& attrs, int rank);
 Tensor ConstantOfShapeValue(const KernelInfo& info);
 StatusOr<std::vector<int64_t>> ConstantOfShapeDims(const KernelContext& ctx, const Tensor& shape);
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops

@@ -10,7 +10,7 @@
 #include "kernels/ops/common.h"
 #include "kernels/api/kernel.h"
 
-namespace kiln::cpu {
+namespace kiln::ops {
 
 struct SoftmaxAttrs {
   int64_t axis = -1;
@@ -49,4 +49,4 @@ inline StatusOr<SoftmaxSplit> PlanSoftmax(const KernelContext& ctx, const Softma
   return s;
 }
 
-}  // namespace kiln::cpu
+}  // namespace kiln::ops
