@@ -252,6 +252,7 @@ struct Model {
   std::string producer_version;
   std::string domain;
   int64_t model_version = 0;
+  bool has_model_version = false;  // the file sets model_version (ONNX Runtime reports it only then)
   std::string doc_string;
   std::map<std::string, int64_t> opset_imports;  // "" is ai.onnx
   std::vector<std::pair<std::string, std::string>> metadata;

@@ -142,7 +142,7 @@ Status BuildModelProto(const Model& m, onnx::ModelProto& mp) {
   if (!m.producer_name.empty()) mp.set_producer_name(m.producer_name);
   if (!m.producer_version.empty()) mp.set_producer_version(m.producer_version);
   if (!m.domain.empty()) mp.set_domain(m.domain);
-  if (m.model_version) mp.set_model_version(m.model_version);
+  if (m.model_version || m.has_model_version) mp.set_model_version(m.model_version);
   if (!m.doc_string.empty()) mp.set_doc_string(m.doc_string);
   for (const auto& [d, v] : m.opset_imports) {
     auto* oi = mp.add_opset_import();

@@ -582,6 +582,7 @@ StatusOr<Model> Importer::ImportModel(const onnx::ModelProto& mp) {
   m.producer_version = mp.producer_version();
   m.domain = mp.domain();
   m.model_version = mp.model_version();
+  m.has_model_version = mp.has_model_version();
   m.doc_string = mp.doc_string();
   for (const auto& p : mp.metadata_props()) m.metadata.emplace_back(p.key(), p.value());
   if (!mp.has_graph()) return InvalidModel(label_ + ": model has no graph");

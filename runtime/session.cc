@@ -134,6 +134,14 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
     }
   }
   KILN_RETURN_IF_ERROR(model.graph->Verify());
+  std::vector<GraphIo> declared_inputs, declared_outputs;
+  for (int id : model.graph->inputs()) {
+    const Value& v = model.graph->value(id);
+    declared_inputs.push_back({v.name, v.type, v.is_initializer});
+  }
+  for (int id : model.graph->outputs()) {
+    declared_outputs.push_back({model.graph->value(id).name, model.graph->value(id).type, false});
+  }
   if (options.pass_hook) KILN_RETURN_IF_ERROR(options.pass_hook(model));
   KILN_ASSIGN_OR_RETURN(PassReport report, RunPasses(model, PassOptionsFor(options)));
   KILN_RETURN_IF_ERROR(model.graph->Verify());
@@ -157,6 +165,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
   s->options_ = std::move(options);
   s->pass_report_ = std::move(report);
   s->model_ = std::move(model);
+  s->declared_inputs_ = std::move(declared_inputs);
+  s->declared_outputs_ = std::move(declared_outputs);
   const Graph& g = *s->model_.graph;
   for (int id : g.inputs()) {
     if (!g.value(id).is_initializer) s->required_inputs_.push_back(id);

@@ -30,6 +30,13 @@ struct NamedValue {
   AnyValue value;
 };
 
+// A graph input or output as the model declares it, before the optimizer refines its type.
+struct GraphIo {
+  std::string name;
+  TypeInfo type;
+  bool has_default = false;  // an input with an initializer: a default the caller may override
+};
+
 struct SessionOptions {
   // Devices in order of preference; each node runs on the first one with a kernel for it that
   // accepts its element types (runtime/placement.h). {kCuda, kCpu} runs on the GPU with the CPU
@@ -126,6 +133,9 @@ class Session {
   const PassReport& pass_report() const { return pass_report_; }
   // Graph inputs a caller must feed (initializer-backed inputs excluded), in graph order.
   const std::vector<int>& required_inputs() const { return required_inputs_; }
+  // The graph's inputs (initializer-backed ones too) and outputs as the model declares them.
+  const std::vector<GraphIo>& declared_inputs() const { return declared_inputs_; }
+  const std::vector<GraphIo>& declared_outputs() const { return declared_outputs_; }
 
  private:
   Session() = default;
@@ -133,6 +143,7 @@ class Session {
   SessionOptions options_;
   PassReport pass_report_;
   std::vector<int> required_inputs_;
+  std::vector<GraphIo> declared_inputs_, declared_outputs_;
   PlacementReport placement_;
   std::unique_ptr<CompiledGraph> main_;
 };

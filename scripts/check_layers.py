@@ -31,6 +31,7 @@ LAYERS = {
     "kernels/builtin": ["ir", "kernels/api", "kernels/cpu"],
     "runtime": ["ir", "passes", "kernels/api"],
     "tools": ["ir", "passes", "kernels/api", "runtime"],
+    "tools/python": ["ir", "passes", "kernels/api", "runtime"],
     "bench": ["ir", "passes", "kernels/api", "runtime", "tools"],
 }
 TEST_SUPPORT = "tests/support"
@@ -51,6 +52,8 @@ THIRD_PARTY = {
     "cublas_v2.h": ["kernels/cuda"],
     "cublasLt.h": ["kernels/cuda"],
     "cudnn.h": ["kernels/cuda"],
+    "nanobind": ["tools/python"],
+    "Python.h": ["tools/python"],
 }
 
 SOURCE = re.compile(r"\.(cc|h|cu|cuh|cpp|hpp)$")

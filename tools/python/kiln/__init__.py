@@ -1,0 +1,19 @@
+"""kiln: an ONNX inference engine with onnxruntime's Python API.
+
+    import kiln as ort
+    sess = ort.InferenceSession("model.onnx", providers=["CPUExecutionProvider"])
+    outputs = sess.run(None, {sess.get_inputs()[0].name: x})
+
+See docs/python.md for what is supported and how each onnxruntime option maps onto kiln.
+"""
+from . import _kiln
+from ._errors import *  # noqa: F401,F403
+from ._errors import BY_STATUS as _BY_STATUS
+from ._providers import get_all_providers, get_available_providers, get_device, set_seed
+from ._session import (ExecutionMode, ExecutionOrder, GraphOptimizationLevel, InferenceSession,
+                       ModelMetadata, NodeArg, RunOptions, Session, SessionOptions)
+
+__version__ = "0.1.0"
+
+_kiln._set_error_classes({code: _BY_STATUS[name]
+                          for name, code in _kiln.status_codes().items() if name in _BY_STATUS})
