@@ -311,3 +311,47 @@ def test_python_m_kiln_runs_the_cli():
                        env=dict(os.environ), timeout=60)
     assert r.returncode == 0, r.stderr
     assert "kiln run" in r.stdout + r.stderr
+
+
+def test_free_dimension_override_by_name():
+    m = make_model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", TensorProto.FLOAT,
+                                                                  ["batch", 3])],
+                   [vi("y", TensorProto.FLOAT, ["batch", 3])])
+    got = []
+    for lib in (kiln, onnxruntime):
+        so = lib.SessionOptions()
+        so.add_free_dimension_override_by_name("batch", 2)
+        s = lib.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        got.append((args(s.get_inputs()), args(s.get_outputs())))
+        assert s.run(None, {"x": np.ones((2, 3), np.float32)})[0].shape == (2, 3)
+        with pytest.raises(Exception) as e:
+            s.run(None, {"x": np.ones((5, 3), np.float32)})
+        assert type(e.value).__name__ == "InvalidArgument"
+    assert got[0] == got[1]
+
+
+def test_ort_values_and_io_binding_on_the_cpu():
+    model = conv_model()
+    k, o = sessions(model)
+    x = RNG.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    want = o.run(None, {"x": x})[0]
+    for lib, s in ((kiln, k), (onnxruntime, o)):
+        xv = lib.OrtValue.ortvalue_from_numpy(x, "cpu", 0)
+        assert xv.shape() == [2, 3, 8, 8] and xv.data_type() == "tensor(float)"
+        assert xv.device_name().lower() == "cpu"
+        (yv,) = s.run_with_ort_values(["y"], {"x": xv})
+        np.testing.assert_allclose(yv.numpy(), want, rtol=1e-5, atol=1e-5)
+
+        binding = s.io_binding()
+        binding.bind_cpu_input("x", x)
+        binding.bind_output("y")
+        s.run_with_iobinding(binding)
+        np.testing.assert_allclose(binding.copy_outputs_to_cpu()[0], want, rtol=1e-5, atol=1e-5)
+        # A preallocated output, bound by pointer, is written in place.
+        out = np.zeros_like(want)
+        binding = s.io_binding()
+        binding.bind_input("x", "cpu", 0, np.float32, list(x.shape), x.ctypes.data)
+        binding.bind_output("y", "cpu", 0, np.float32, list(out.shape), out.ctypes.data)
+        s.run_with_iobinding(binding)
+        np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
+        assert binding.get_outputs()[0].shape() == list(want.shape)

@@ -9,6 +9,8 @@ See docs/python.md for what is supported and how each onnxruntime option maps on
 from . import _kiln
 from ._errors import *  # noqa: F401,F403
 from ._errors import BY_STATUS as _BY_STATUS
+from ._ortvalue import OrtValue, SessionIOBinding
+from ._ortvalue import SessionIOBinding as IOBinding
 from ._providers import get_all_providers, get_available_providers, get_device, set_seed
 from ._session import (ExecutionMode, ExecutionOrder, GraphOptimizationLevel, InferenceSession,
                        ModelMetadata, NodeArg, RunOptions, Session, SessionOptions)

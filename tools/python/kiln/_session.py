@@ -11,6 +11,7 @@ from . import _kiln
 from ._errors import InvalidArgument, NoSuchFile
 from ._errors import NotImplemented as _NotImplemented
 from ._providers import CPU, CUDA, default_seed, normalize_providers
+from ._ortvalue import OrtValue, SessionIOBinding
 from ._values import value_in, value_out
 
 
@@ -281,6 +282,17 @@ class InferenceSession(Session):
                 picked.append(outs[index[n]])
             outs = picked
         return [value_out(v) for v in outs]
+
+    def run_with_ort_values(self, output_names, input_dict_ort_values, run_options=None):
+        """run() over OrtValues: returns the outputs as OrtValues."""
+        feeds = {k: v.numpy() for k, v in input_dict_ort_values.items()}
+        return [OrtValue(v) for v in self.run(output_names, feeds, run_options)]
+
+    def io_binding(self):
+        return SessionIOBinding(self)
+
+    def run_with_iobinding(self, iobinding, run_options=None):
+        iobinding._run(run_options)
 
     def _check_free_dims(self, input_feed):
         for arg in self._inputs:
