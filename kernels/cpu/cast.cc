@@ -575,8 +575,6 @@ class CastKernel : public Kernel {
       return info.Unsupported(std::string("cannot cast to ") + DataTypeName(k->attrs_.to) +
                               " at this opset");
     }
-    k->options_.saturate = k->attrs_.saturate;
-    k->options_.round_mode = k->attrs_.round_mode;
     return std::unique_ptr<Kernel>(std::move(k));
   }
 
@@ -585,7 +583,10 @@ class CastKernel : public Kernel {
     DataType to;
     KILN_RETURN_IF_ERROR(CastInputAndTarget(ctx, attrs_, &x, &to));
     KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, to, x->dims()));
-    Status s = CastTensor(*x, y, options_);
+    CastOptions options;
+    options.saturate = attrs_.saturate;
+    options.round_mode = attrs_.round_mode;
+    Status s = CastTensor(*x, y, options);
     if (!s.ok()) return ctx.Error(s.code(), s.message());
     return Status::Ok();
   }
@@ -593,7 +594,6 @@ class CastKernel : public Kernel {
  private:
   CastKernel() = default;
   CastAttrs attrs_;
-  CastOptions options_;
 };
 
 }  // namespace

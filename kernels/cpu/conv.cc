@@ -8,10 +8,11 @@
 // float32 Conv and ConvTranspose run on oneDNN. The primitive for one set of input shapes (with
 // the constant weights reordered into oneDNN's layout) is a KernelState: Kernel::Prepare makes it
 // on the run the memory plan records and later runs read it without a lock. Runs without a plan
-// (memory planning off, subgraph bodies) take it from a bounded per-kernel cache (ShapeCache, which
-// Prepare fills too, so a shape is built once either way). Activations are reordered to and from
-// the layout oneDNN picks, and the scratchpad is per run. Every other case, and any window oneDNN rejects (e.g. negative
-// effective padding from output_shape), runs im2col / col2im plus an Eigen GEMM per group.
+// (memory planning off) take it from a bounded per-kernel cache (ShapeCache, which Prepare fills
+// too, so a shape is built once either way). Activations are reordered to and from the layout
+// oneDNN picks, and the scratchpad is per run. Every other case, and any window oneDNN rejects
+// (e.g. negative effective padding from output_shape), runs im2col / col2im plus an Eigen GEMM
+// per group.
 // The float32 Conv kernel also serves kiln's FusedConv (conv.h, registered by fused.cc): the
 // residual sum and the activation become post-ops of the same oneDNN primitive.
 #include "kernels/cpu/conv.h"
@@ -255,7 +256,8 @@ class ConvKernel : public Kernel {
     if (!ResolveConvShape(ctx, attrs_, mode_ == ConvMode::kTranspose, x, wt, b, &shape).ok() ||
         !CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims).ok() ||
         x->dtype() != DataType::kFloat ||
-        ProductOfDims(shape.y_dims, 0, static_cast<int>(shape.y_dims.size())) == 0 || x->numel() == 0 || wt->numel() == 0) {
+        ProductOfDims(shape.y_dims, 0, static_cast<int>(shape.y_dims.size())) == 0 ||
+        x->numel() == 0 || wt->numel() == 0) {
       return none;
     }
     return std::shared_ptr<const KernelState>(DnnlFor(*x, *wt, b, z, shape.g, shape.y_dims));

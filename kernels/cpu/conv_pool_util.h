@@ -19,8 +19,8 @@ using namespace ::kiln::ops;  // the op semantics shared with the CUDA kernels
 
 // A bounded cache of per-input-shape state (oneDNN primitives), safe to use from concurrent calls.
 // Kernel::Prepare fills it and hands the entry to the memory plan as the kernel's KernelState, so
-// planned runs read it without the lock; runs without a plan (memory planning off, subgraph
-// bodies) look their shape up here.
+// planned runs read it without the lock; runs without a state for their shapes (memory planning
+// off, or data-dependent shapes that differ from the prepared ones) look their shape up here.
 template <typename Entry>
 class ShapeCache {
  public:

@@ -339,6 +339,7 @@ def test_ort_values_and_io_binding_on_the_cpu():
         xv = lib.OrtValue.ortvalue_from_numpy(x, "cpu", 0)
         assert xv.shape() == [2, 3, 8, 8] and xv.data_type() == "tensor(float)"
         assert xv.device_name().lower() == "cpu"
+        assert xv.element_type() == TensorProto.FLOAT
         (yv,) = s.run_with_ort_values(["y"], {"x": xv})
         np.testing.assert_allclose(yv.numpy(), want, rtol=1e-5, atol=1e-5)
 

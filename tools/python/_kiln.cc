@@ -126,7 +126,8 @@ Tensor TensorIn(nb::handle spec, const std::string& name) {
     for (size_t i = 0; i < strs.size(); ++i) p[i] = nb::cast<std::string>(strs[i]);
     return out;
   }
-  Array a = nb::cast<Array>(t[1]);
+  // No implicit conversion: a converted copy would die with `a`, under the borrowed tensor.
+  Array a = nb::cast<Array>(t[1], /*convert=*/false);
   std::vector<int64_t> dims(a.ndim());
   for (size_t i = 0; i < a.ndim(); ++i) dims[i] = static_cast<int64_t>(a.shape(i));
   if (t.size() == 3) dims = DimsOf(t[2]);  // packed types: the packed bytes and the dims

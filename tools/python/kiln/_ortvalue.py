@@ -10,9 +10,7 @@ import numpy as np
 
 from ._errors import InvalidArgument
 from ._errors import NotImplemented as _NotImplemented
-from ._values import NUMPY_OF_TYPE
-
-_TYPE_OF_NUMPY = {np.dtype(v): k for k, v in NUMPY_OF_TYPE.items() if v is not np.object_}
+from ._values import NUMPY_OF_TYPE, type_of_array
 
 
 def _cpu_only(device_type, device_id=0):
@@ -22,13 +20,12 @@ def _cpu_only(device_type, device_id=0):
                               f"'{device_type}' (device_id {device_id})")
 
 
-def _type_string(a):
-    if a.dtype == np.object_ or a.dtype.kind in "US":
-        return "tensor(string)"
-    t = _TYPE_OF_NUMPY.get(a.dtype)
-    if t is None:
-        return f"tensor({a.dtype.name})"
-    return t
+def _array_at(buffer_ptr, element_type, shape):
+    """The numpy array of `shape` and `element_type` over CPU memory at address `buffer_ptr`."""
+    dtype = np.dtype(element_type)
+    count = int(np.prod(shape, dtype=np.int64))
+    raw = (ctypes.c_char * (count * dtype.itemsize)).from_address(buffer_ptr)
+    return np.frombuffer(raw, dtype=dtype, count=count).reshape(shape)
 
 
 class OrtValue:
@@ -64,10 +61,11 @@ class OrtValue:
         return list(self._value.shape)
 
     def data_type(self):
-        return _type_string(self._value)
+        return type_of_array(self._value)[0]
 
     def element_type(self):
-        return self._value.dtype.type
+        """The ONNX element type (onnx.TensorProto's number: 1 for float), as onnxruntime's."""
+        return type_of_array(self._value)[1]
 
     def device_name(self):
         return "cpu"
@@ -105,10 +103,7 @@ class SessionIOBinding:
 
     def bind_input(self, name, device_type, device_id, element_type, shape, buffer_ptr):
         _cpu_only(device_type, device_id)
-        dtype = np.dtype(element_type)
-        count = int(np.prod(shape, dtype=np.int64))
-        raw = (ctypes.c_char * (count * dtype.itemsize)).from_address(buffer_ptr)
-        self._inputs[name] = np.frombuffer(raw, dtype=dtype, count=count).reshape(shape)
+        self._inputs[name] = _array_at(buffer_ptr, element_type, shape)
 
     def bind_ortvalue_input(self, name, ortvalue):
         self._inputs[name] = ortvalue.numpy()
@@ -118,10 +113,7 @@ class SessionIOBinding:
         _cpu_only(device_type, device_id)
         target = None
         if buffer_ptr is not None:
-            dtype = np.dtype(element_type)
-            count = int(np.prod(shape, dtype=np.int64))
-            raw = (ctypes.c_char * (count * dtype.itemsize)).from_address(buffer_ptr)
-            target = OrtValue(np.frombuffer(raw, dtype=dtype, count=count).reshape(shape))
+            target = OrtValue(_array_at(buffer_ptr, element_type, shape))
         self._bind_out(name, target)
 
     def bind_ortvalue_output(self, name, ortvalue):

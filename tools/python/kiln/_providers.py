@@ -32,10 +32,6 @@ def available_providers():
     return [CUDA, CPU] if _cuda_status()[0] else [CPU]
 
 
-def known_provider(name):
-    return name in ALL_PROVIDERS
-
-
 def normalize_providers(providers, provider_options):
     """[(name, options)] of the requested providers that are available, in order; the others
     are dropped with onnxruntime's warning. None: the CPU."""

@@ -63,15 +63,6 @@ def _unpack(code, raw, dims):
         v = np.where(v >= 1 << (bits - 1), v.astype(np.int16) - (1 << bits), v).astype(np.int8)
     return v.view(getattr(ml_dtypes, name)).reshape(dims)
 
-# ONNX element type name (as in "tensor(float)") -> numpy dtype, for onnxruntime's helpers.
-NUMPY_OF_TYPE = {
-    "tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(float16)": np.float16,
-    "tensor(int8)": np.int8, "tensor(int16)": np.int16, "tensor(int32)": np.int32,
-    "tensor(int64)": np.int64, "tensor(uint8)": np.uint8, "tensor(uint16)": np.uint16,
-    "tensor(uint32)": np.uint32, "tensor(uint64)": np.uint64, "tensor(bool)": np.bool_,
-    "tensor(string)": np.object_,
-}
-
 
 def _tensor_in(value, name):
     """(code, C-contiguous array) or (8, [str], shape) for one tensor input."""
@@ -99,6 +90,21 @@ _TYPE_NAMES = {1: "float", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "i
                22: "int4", 23: "float4e2m1", 24: "float8e8m0", 25: "uint2", 26: "int2"}
 _CODE_OF_NAME = {name: code for code, name in _TYPE_NAMES.items()}
 _CODE_OF_NAME["string"] = STRING
+
+# ONNX type ("tensor(float)") -> numpy dtype, for maps and onnxruntime's helpers.
+NUMPY_OF_TYPE = {f"tensor({_TYPE_NAMES[code]})": dt.type for dt, code in _CODES.items()}
+NUMPY_OF_TYPE["tensor(string)"] = np.object_
+
+
+def type_of_array(a):
+    """The ONNX type of a numpy array ("tensor(float)") and its element type (1), as
+    onnxruntime's OrtValue.data_type() and element_type() give them."""
+    if a.dtype == np.object_ or a.dtype.kind in "US":
+        return "tensor(string)", STRING
+    code = _CODES.get(a.dtype)
+    if code is None:
+        return f"tensor({a.dtype.name})", 0
+    return f"tensor({_TYPE_NAMES[code]})", code
 
 
 def _elem_code(onnx_type):
