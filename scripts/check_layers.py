@@ -162,6 +162,10 @@ def self_test():
             ("kernels/ops/common.cc", "#include <Eigen/Core>", "only kernels/cpu may include"),
             ("passes/pass_util.cc", '#include "tests/support/single_node.h"',
              "includes test code"),
+            ("runtime/session.cc", "#include <nanobind/nanobind.h>",
+             "only tools/python may include"),
+            ("tools/python/_kiln.cc", '#include "kernels/cpu/register.h"',
+             "tools/python may include"),
         ]
         failed = 0
         for path, line, expected in cases:
