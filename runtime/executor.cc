@@ -190,6 +190,7 @@ class FrameSubgraphRunner : public SubgraphRunner {
     Frame f;
     f.compiled = &sub;
     f.parent = &frame_;
+    f.profile = frame_.profile;
     f.values.resize(graph.values().size());
     f.defined.assign(graph.values().size(), false);
     for (const auto& [id, t] : graph.initializers()) {
@@ -217,6 +218,51 @@ class FrameSubgraphRunner : public SubgraphRunner {
   const CompiledGraph& cg_;
   const Frame& frame_;
 };
+
+// A value's profile entry: ("float", dims) for a tensor, (its type, no dims) otherwise.
+std::pair<std::string, std::vector<int64_t>> TypeShape(const AnyValue& v) {
+  if (v.is_tensor()) return {DataTypeName(v.tensor.dtype()), v.tensor.dims()};
+  return {v.TypeString(), {}};
+}
+
+// Records step `step_index` of `cg`, begun at `start_ns`, in `profile`.
+void RecordStep(const CompiledGraph& cg, int step_index, const std::vector<const AnyValue*>& ins,
+                const std::vector<AnyValue>& outs, int64_t start_ns, const Frame& frame) {
+  ProfileRun& profile = *frame.profile;
+  const auto& step = cg.steps[step_index];
+  const Node& node = *step.node;
+  const Graph& g = *cg.graph;
+  ProfileEvent e;
+  e.kind = ProfileEvent::Kind::kNode;
+  e.name = node.name.empty() ? node.op_type + "_" + std::to_string(step_index) : node.name;
+  e.op = node.op_type;
+  e.graph = g.name;
+  for (const Frame* f = frame.parent; f != nullptr; f = f->parent) ++e.depth;
+  e.device = step.backend != nullptr ? DeviceName(step.backend->device()) : "cpu";
+  e.node_index = step_index;
+  e.run = profile.run;
+  e.start_ns = start_ns;
+  e.duration_ns = profile.profiler->Now() - start_ns;
+  e.thread_id = profile.thread_id;
+  for (size_t i = 0; i < ins.size(); ++i) {
+    if (ins[i] == nullptr || ins[i]->kind == AnyValue::Kind::kNone) continue;
+    e.input_shapes.push_back(TypeShape(*ins[i]));
+    if (!ins[i]->is_tensor()) continue;
+    const int64_t bytes = static_cast<int64_t>(ins[i]->tensor.nbytes());
+    const Value& v = g.value(node.inputs[i]);
+    if (v.is_initializer && !v.is_graph_input) {  // an overridable one is an input, as in ORT
+      e.parameter_bytes += bytes;
+    } else {
+      e.activation_bytes += bytes;
+    }
+  }
+  for (const AnyValue& o : outs) {
+    if (o.kind == AnyValue::Kind::kNone) continue;
+    e.output_shapes.push_back(TypeShape(o));
+    if (o.is_tensor()) e.output_bytes += static_cast<int64_t>(o.tensor.nbytes());
+  }
+  profile.events.push_back(std::move(e));
+}
 
 }  // namespace
 
@@ -260,6 +306,7 @@ Status Execute(const CompiledGraph& cg, Frame& frame, int begin, int end) {
       if (stream == nullptr) return Internal("node " + node.Describe() + ": no device stream");
       ctx.SetDevice(step.def, step.backend, stream);
     }
+    const int64_t start_ns = frame.profile != nullptr ? frame.profile->profiler->Now() : 0;
     // Shape-dependent kernel state: prepared on the recorded run, found in the plan later.
     if (frame.recorder != nullptr) {
       KILN_ASSIGN_OR_RETURN(std::shared_ptr<const KernelState> state, step.kernel->Prepare(ctx));
@@ -270,6 +317,11 @@ Status Execute(const CompiledGraph& cg, Frame& frame, int begin, int end) {
     }
     Status s = step.kernel->Run(ctx);
     if (!s.ok()) return s;
+    if (frame.profile != nullptr) {
+      // A device node is timed to the end of its work.
+      if (step.backend != nullptr) KILN_RETURN_IF_ERROR(frame.StreamFor(step.backend)->Synchronize());
+      RecordStep(cg, step_index, ins, outs, start_ns, frame);
+    }
     if (frame.recorder != nullptr) frame.recorder->AfterStep(step_index, node, outs);
     if (frame.arena != nullptr) KILN_RETURN_IF_ERROR(frame.arena->AfterStep(node, outs));
     for (size_t i = 0; i < node.outputs.size(); ++i) {

@@ -16,6 +16,7 @@
 #include "ir/tensor.h"
 #include "kernels/api/device.h"
 #include "kernels/api/kernel.h"
+#include "runtime/profiler.h"
 #include "runtime/run_memory.h"
 #include "runtime/session.h"
 
@@ -111,6 +112,15 @@ class CompiledGraph {
   int download_begin = 0;
 };
 
+// The profile of one Session::Run (SessionOptions::enable_profiling): its events, added to the
+// profiler when the run ends; subgraph frames share their caller's.
+struct ProfileRun {
+  Profiler* profiler = nullptr;
+  int run = 0;
+  int64_t thread_id = 0;
+  std::vector<ProfileEvent> events;
+};
+
 // Values of one running graph, chained to the frame of the enclosing graph for outer-scope reads.
 struct Frame {
   const CompiledGraph* compiled = nullptr;
@@ -124,6 +134,8 @@ struct Frame {
   std::vector<std::pair<const DeviceBackend*, DeviceStream*>> streams;
   // When set, every value a step produces is also kept here (graph capture).
   std::vector<AnyValue>* keepalive = nullptr;
+  // When set, each step is timed and recorded here.
+  ProfileRun* profile = nullptr;
 
   DeviceStream* StreamFor(const DeviceBackend* b) const {
     for (const auto& [backend, stream] : streams) {

@@ -96,9 +96,32 @@ PassOptions PassOptionsFor(const SessionOptions& options) {
   return po;
 }
 
+namespace {
+
+// With profiling on: a profiler, and the event of the model's loading, begun at 0.
+std::shared_ptr<Profiler> LoadProfiler(const SessionOptions& options) {
+  return options.enable_profiling ? std::make_shared<Profiler>() : nullptr;
+}
+
+void AddSessionEvent(Profiler* profiler, const char* name, int64_t start_ns, int run = -1) {
+  if (profiler == nullptr) return;
+  ProfileEvent e;
+  e.kind = ProfileEvent::Kind::kSession;
+  e.name = name;
+  e.run = run;
+  e.start_ns = start_ns;
+  e.duration_ns = profiler->Now() - start_ns;
+  e.thread_id = CurrentThreadId();
+  profiler->Add(std::move(e));
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, SessionOptions options) {
+  std::shared_ptr<Profiler> profiler = LoadProfiler(options);
   KILN_ASSIGN_OR_RETURN(Model model, LoadModel(path, ImportOptionsFor(options)));
-  auto s = Create(std::move(model), std::move(options));
+  AddSessionEvent(profiler.get(), "model_loading_uri", 0);
+  auto s = CreateWith(std::move(model), std::move(options), std::move(profiler));
   if (!s.ok() && s.status().message().rfind(path, 0) != 0) return s.status().WithPrefix(path);
   return s;
 }
@@ -106,12 +129,21 @@ StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, Sessio
 StatusOr<std::unique_ptr<Session>> Session::LoadFromBytes(const std::string& bytes,
                                                           const std::string& base_dir,
                                                           SessionOptions options) {
+  std::shared_ptr<Profiler> profiler = LoadProfiler(options);
   KILN_ASSIGN_OR_RETURN(Model model,
                         ParseModel(bytes, base_dir, "model", ImportOptionsFor(options)));
-  return Create(std::move(model), std::move(options));
+  AddSessionEvent(profiler.get(), "model_loading_array", 0);
+  return CreateWith(std::move(model), std::move(options), std::move(profiler));
 }
 
 StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions options) {
+  std::shared_ptr<Profiler> profiler = LoadProfiler(options);
+  return CreateWith(std::move(model), std::move(options), std::move(profiler));
+}
+
+StatusOr<std::unique_ptr<Session>> Session::CreateWith(Model model, SessionOptions options,
+                                                       std::shared_ptr<Profiler> profiler) {
+  const int64_t init_start = profiler != nullptr ? profiler->Now() : 0;
   if (!model.graph) return InvalidModel("model has no graph");
   const KernelRegistry& reg = RegistryFor(options);
   KILN_RETURN_IF_ERROR(reg.status());
@@ -176,13 +208,61 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Model model, SessionOptions o
                                               s->options_.strict_placement, &s->placement_,
                                               s->options_.graph_capture));
   KILN_ASSIGN_OR_RETURN(s->main_, Compile(g, s->options_, reg, &placement));
+  if (profiler != nullptr) {
+    AddSessionEvent(profiler.get(), "session_initialization", init_start);
+    s->profiling_start_ns_ = profiler->start_epoch_ns();
+    s->profiler_ = std::move(profiler);
+    s->profiling_ = true;
+  }
   return s;
+}
+
+void Session::StartProfiling() {
+  std::lock_guard<std::mutex> lock(profile_mu_);
+  profiler_ = std::make_shared<Profiler>();
+  profiling_start_ns_ = profiler_->start_epoch_ns();
+  profiling_ = true;
+}
+
+std::vector<ProfileEvent> Session::EndProfiling() {
+  std::shared_ptr<Profiler> ended;
+  {
+    std::lock_guard<std::mutex> lock(profile_mu_);
+    ended = std::move(profiler_);
+    profiler_ = nullptr;
+    profiling_ = false;
+  }
+  return ended != nullptr ? ended->Events() : std::vector<ProfileEvent>{};
+}
+
+bool Session::profiling() const { return profiling_; }
+
+int64_t Session::profiling_start_ns() const {
+  std::lock_guard<std::mutex> lock(profile_mu_);
+  return profiling_start_ns_;
+}
+
+std::shared_ptr<Profiler> Session::ActiveProfiler() const {
+  if (!profiling_) return nullptr;  // the common case: no lock
+  std::lock_guard<std::mutex> lock(profile_mu_);
+  return profiler_;
 }
 
 StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& inputs) const {
   const Graph& g = *model_.graph;
+  std::shared_ptr<Profiler> profiler = ActiveProfiler();
+  std::optional<ProfileRun> profile;
+  int64_t run_start = 0;
+  if (profiler != nullptr) {
+    run_start = profiler->Now();
+    profile.emplace();
+    profile->profiler = profiler.get();
+    profile->run = profiler->NextRun();
+    profile->thread_id = CurrentThreadId();
+  }
   Frame frame;
   frame.compiled = main_.get();
+  frame.profile = profile ? &*profile : nullptr;
   frame.values.resize(g.values().size());
   frame.defined.assign(g.values().size(), false);
   for (const auto& [id, t] : g.initializers()) {
@@ -196,8 +276,12 @@ StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& in
     names.push_back(nv.name);
     values.push_back(&nv.value);
   }
-  KILN_ASSIGN_OR_RETURN(std::vector<AnyValue> results,
-                        RunGraph(*main_, frame, Signature(names, values)));
+  auto ran = RunGraph(*main_, frame, Signature(names, values));
+  if (profiler != nullptr) {
+    profiler->Add(std::move(profile->events));
+    AddSessionEvent(profiler.get(), "model_run", run_start, profile->run);
+  }
+  KILN_ASSIGN_OR_RETURN(std::vector<AnyValue> results, std::move(ran));
   std::vector<NamedValue> outs;
   for (size_t i = 0; i < results.size(); ++i) {
     const int id = g.outputs()[i];

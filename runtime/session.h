@@ -8,8 +8,10 @@
 // Run may be called from several threads at once: a Session is immutable after Load.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,6 +24,7 @@
 #include "kernels/api/kernel.h"
 #include "passes/pipeline.h"
 #include "runtime/placement.h"
+#include "runtime/profiler.h"
 
 namespace kiln {
 
@@ -83,6 +86,9 @@ struct SessionOptions {
   // seed comes from random_seed and the node instead, so a session's sequence of runs is
   // reproducible (as onnxruntime.set_seed). The backend-test runner sets it.
   std::optional<uint64_t> random_seed;
+  // Profile the session from the start (runtime/profiler.h): model loading and initialization,
+  // every run and every node run, until EndProfiling (as onnxruntime's enable_profiling).
+  bool enable_profiling = false;
 };
 
 // One arena of a cached memory plan (Session::MemoryReports): a plan has one arena per device
@@ -137,8 +143,20 @@ class Session {
   const std::vector<GraphIo>& declared_inputs() const { return declared_inputs_; }
   const std::vector<GraphIo>& declared_outputs() const { return declared_outputs_; }
 
+  // Profiling (runtime/profiler.h): StartProfiling begins a period (a new one if one is running);
+  // EndProfiling ends it and returns its events, none when no period was running. Runs in flight
+  // add their events to the period they started in. Both are safe beside concurrent runs.
+  void StartProfiling();
+  std::vector<ProfileEvent> EndProfiling();
+  bool profiling() const;
+  // When the running (or last) period started, in nanoseconds since the Unix epoch; 0 if none.
+  int64_t profiling_start_ns() const;
+
  private:
   Session() = default;
+  static StatusOr<std::unique_ptr<Session>> CreateWith(Model model, SessionOptions options,
+                                                       std::shared_ptr<Profiler> profiler);
+  std::shared_ptr<Profiler> ActiveProfiler() const;
   Model model_;
   SessionOptions options_;
   PassReport pass_report_;
@@ -146,6 +164,10 @@ class Session {
   std::vector<GraphIo> declared_inputs_, declared_outputs_;
   PlacementReport placement_;
   std::unique_ptr<CompiledGraph> main_;
+  mutable std::mutex profile_mu_;
+  std::shared_ptr<Profiler> profiler_;  // the running period's; nullptr when not profiling
+  std::atomic<bool> profiling_{false};
+  int64_t profiling_start_ns_ = 0;
 };
 
 // The device policy of a device name, as SessionOptions::devices: "cpu" is the CPU alone; a device

@@ -4,7 +4,7 @@ checks each exported model: onnxruntime against torch on a seeded input of other
 export's, so that the symbolic dims are exercised.
 
     .venv-models/bin/python scripts/export_models.py OUTDIR [--models resnet50,bert-base,...]
-                                                       [--keep-bn] [--opset 17]
+                                                       [--keep-bn] [--opset 17] [--dynamo]
 
 Models (each a function below; add one to MODELS):
   resnet50      torchvision, input `input` float32 [batch,3,224,224], output `output` [batch,1000]
@@ -21,6 +21,9 @@ pulls GBs of CUDA wheels and the CPU-only wheel index is not reachable here), wi
 4.46.3 (runs on torch 1.13; its BERT/GPT-2 use eager attention there) and onnxruntime pinned in
 requirements-models.txt.
 torch 1.13's TorchScript exporter handles opsets up to 17 (LayerNormalization is opset 17).
+--dynamo exports with the current exporter (torch.onnx.export(..., dynamo=True), torch >= 2.5 with
+onnxscript) instead, as users of PyPI's torch do today: any virtualenv with PyPI's torch,
+torchvision, transformers and onnxscript runs this script that way.
 
 In eval mode torch's exporter folds BatchNormalization into the preceding Conv; --keep-bn
 exports the CNNs with TrainingMode.PRESERVE (modules still in eval mode) so that the
@@ -95,8 +98,8 @@ class TupleOutputs(torch.nn.Module):
         super().__init__()
         self.model, self.inputs, self.outputs = model, inputs, outputs
 
-    def forward(self, *args):
-        out = self.model(**dict(zip(self.inputs, args)))
+    def forward(self, x0, x1=None, x2=None):  # named parameters: torch.export maps dims by them
+        out = self.model(**dict(zip(self.inputs, (x0, x1, x2))))
         return tuple(out[o] for o in self.outputs)
 
 
@@ -129,13 +132,23 @@ def gpt2():
 MODELS = {"resnet50": resnet50, "mobilenet_v2": mobilenet_v2, "bert-base": bert_base, "gpt2": gpt2}
 
 
-def export(name, spec, path, opset, keep_bn):
+def export(name, spec, path, opset, keep_bn, dynamo=False):
     mode = torch.onnx.TrainingMode.PRESERVE if keep_bn and spec.get("cnn") else \
         torch.onnx.TrainingMode.EVAL
     t = time.time()
     kwargs = dict(opset_version=opset, input_names=spec["inputs"], output_names=spec["outputs"],
                   dynamic_axes=spec["dynamic"], do_constant_folding=True, training=mode)
-    if int(torch.__version__.split(".")[0]) >= 2:
+    if dynamo:  # torch 2's exporter (torch.export + onnxscript), what torch.onnx.export does today
+        import inspect
+        params = list(inspect.signature(spec["model"].forward).parameters)
+        dims = {}
+        shapes = {params[i]: {axis: dims.setdefault(dim, torch.export.Dim(dim, min=1))
+                              for axis, dim in spec["dynamic"][name].items()}
+                  for i, name in enumerate(spec["inputs"])}
+        kwargs = dict(opset_version=opset, input_names=spec["inputs"],
+                      output_names=spec["outputs"], dynamic_shapes=shapes, dynamo=True,
+                      external_data=False)
+    elif int(torch.__version__.split(".")[0]) >= 2:
         kwargs["dynamo"] = False  # torch 2's TorchScript exporter: the same graphs as torch 1.13's
     with torch.no_grad():
         torch.onnx.export(spec["model"], spec["args"], path, **kwargs)
@@ -162,6 +175,8 @@ def main():
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--keep-bn", action="store_true", help="keep BatchNormalization in the CNNs")
+    p.add_argument("--dynamo", action="store_true",
+                   help="torch >= 2.5: export with torch.onnx.export(..., dynamo=True)")
     p.add_argument("--rtol", type=float, default=1e-4, help="relative to the output's max |value|")
     p.add_argument("--atol", type=float, default=1e-4)
     a = p.parse_args()
@@ -173,7 +188,7 @@ def main():
             sys.exit(f"unknown model {name!r}; known: {', '.join(MODELS)}")
         spec = MODELS[name]()
         path = os.path.join(a.outdir, name + ".onnx")
-        secs = export(name, spec, path, a.opset, a.keep_bn)
+        secs = export(name, spec, path, a.opset, a.keep_bn, a.dynamo)
         onnx.checker.check_model(path, full_check=True)
         m = onnx.load(path)
         ops = collections.Counter(n.op_type for n in m.graph.node)

@@ -245,8 +245,59 @@ def main():
         else:
             passed += 1
             print("ok   random_seed")
+        ok, why = check_profile(kiln, tmp)
+        passed += ok
+        failed += not ok
+        print(("ok   profile" if ok else "FAIL profile: ") + why)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def check_profile(kiln, tmp):
+    """`kiln run --profile`: a trace in onnxruntime's format holding each run's nodes, the Loop's
+    body nodes under the body's graph name, and the per-op summary over the timed runs."""
+    d = os.path.join(tmp, "profile")
+    os.makedirs(d)
+    body = helper.make_graph(
+        [helper.make_node("Add", ["acc_in", "one"], ["acc_out"], name="body_add"),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"], name="body_cond")],
+        "loop_body",
+        [vi("i", (), TensorProto.INT64), vi("cond_in", (), TensorProto.BOOL), vi("acc_in", (2,))],
+        [vi("cond_out", (), TensorProto.BOOL), vi("acc_out", (2,))],
+        initializer=[numpy_helper.from_array(np.ones(2, np.float32), "one")])
+    m = model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+               helper.make_node("Loop", ["n", "", "r"], ["y"], name="loop", body=body)],
+              [vi("x"), vi("n", (), TensorProto.INT64)], [vi("y")])
+    path, trace = os.path.join(d, "model.onnx"), os.path.join(d, "trace.json")
+    onnx.save(m, path)
+    np.save(os.path.join(d, "n.npy"), np.array(3, np.int64))
+    r = subprocess.run([kiln, "run", path, "--runs", "4", "--input",
+                        f"n={os.path.join(d, 'n.npy')}", "--profile", trace],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        return False, f"exit status {r.returncode}: {r.stderr.strip()}"
+    import json
+    with open(trace) as f:
+        events = json.load(f)
+    nodes = [e for e in events if e["cat"] == "Node"]
+    runs = [e for e in events if e["cat"] == "Session" and e["name"] == "model_run"]
+    names = sorted({(e["name"], e["args"]["graph"]) for e in nodes})
+    want = [("body_add_kernel_time", "loop_body"), ("body_cond_kernel_time", "loop_body"),
+            ("loop_kernel_time", "g"), ("relu_kernel_time", "g")]
+    if len(runs) != 5 or names != want:  # the warm-up run and 4 timed ones
+        return False, f"{len(runs)} model_run events, node events {names}"
+    per_op = {}
+    for e in nodes:
+        per_op[e["args"]["op_name"]] = per_op.get(e["args"]["op_name"], 0) + 1
+    if per_op != {"Relu": 5, "Loop": 5, "Add": 15, "Identity": 15}:
+        return False, f"node events per op: {per_op}"
+    summary = r.stdout
+    for part in ("node time by op type over 4 runs", "Loop ", "Relu ", "Add ", trace):
+        if part not in summary:
+            return False, f"summary lacks {part!r}:\n{summary}"
+    if " 12 " not in next(line for line in summary.splitlines() if line.strip().startswith("Add")):
+        return False, f"the summary's Add row should count 12 calls:\n{summary}"
+    return True, f": {len(events)} events"
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@ give: NodeArg names, shapes and types, metadata, and outputs within 1e-5 (absolu
 to each output's largest magnitude). Exit status 1 on any difference.
 
     PYTHONPATH=build/python .venv/bin/python tests/python/compare_tutorial.py MODEL...
+    compare_tutorial.py --kiln-python VENV/bin/python MODEL...   # kiln from another Python
+
+--kiln-python runs the kiln side with that interpreter (a fresh virtualenv where only the
+installed kiln package and numpy are: scripts/test.sh checks `pip install .` that way).
 """
 import json
 import os
@@ -16,9 +20,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run(engine, model, out):
-    r = subprocess.run([sys.executable, os.path.join(HERE, "tutorial_script.py"), engine, model,
-                        out], capture_output=True, text=True)
+def run(engine, model, out, python=sys.executable):
+    r = subprocess.run([python, os.path.join(HERE, "tutorial_script.py"), engine, model, out],
+                       capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"{engine} on {model} failed:\n{r.stderr}")
     print("  " + r.stdout.strip())
@@ -26,12 +30,16 @@ def run(engine, model, out):
 
 
 def main():
+    args = sys.argv[1:]
+    kiln_python = sys.executable
+    if args[:1] == ["--kiln-python"]:
+        kiln_python, args = args[1], args[2:]
     bad = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for model in sys.argv[1:]:
+        for model in args:
             print(model)
             o = run("onnxruntime", model, os.path.join(tmp, "ort.npz"))
-            k = run("kiln", model, os.path.join(tmp, "kiln.npz"))
+            k = run("kiln", model, os.path.join(tmp, "kiln.npz"), kiln_python)
             oi, ki = json.loads(str(o["info"])), json.loads(str(k["info"]))
             problems = [f"{field} differ: {ki[field]} vs {oi[field]}"
                         for field in ("inputs", "outputs", "meta") if ki[field] != oi[field]]

@@ -3,6 +3,7 @@ NodeArgs, metadata, providers and outputs, and bad input raises onnxruntime's ex
 
 Run by ctest (`python_api`) with the build folder's package first on PYTHONPATH.
 """
+import json
 import os
 import subprocess
 import sys
@@ -356,3 +357,63 @@ def test_ort_values_and_io_binding_on_the_cpu():
         s.run_with_iobinding(binding)
         np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
         assert binding.get_outputs()[0].shape() == list(want.shape)
+
+
+def test_profiling_writes_onnxruntimes_trace_format(tmp_path, monkeypatch):
+    """enable_profiling / end_profiling: both write a Chrome trace; kiln's has onnxruntime's
+    event fields, session event names and node args, with the same input and output shapes."""
+    monkeypatch.chdir(tmp_path)
+    # w is an initializer listed as an input (an activation to both), b a constant (a parameter).
+    w = RNG.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = RNG.standard_normal(4).astype(np.float32)
+    model = make_model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["y"], name="relu")],
+        [vi("x", TensorProto.FLOAT, [1, 3, 8, 8]), vi("w", TensorProto.FLOAT, [4, 3, 3, 3])],
+        [vi("y", TensorProto.FLOAT, [1, 4, 8, 8])],
+        inits=[numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    x = RNG.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    traces = {}
+    for lib in (kiln, onnxruntime):
+        so = lib.SessionOptions()
+        so.enable_profiling = True
+        so.profile_file_prefix = f"{lib.__name__}_prof"
+        so.graph_optimization_level = lib.GraphOptimizationLevel.ORT_DISABLE_ALL
+        before = __import__("time").time_ns()
+        s = lib.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        start = s.get_profiling_start_time_ns()
+        assert before - 10**9 < start < before + 10**10, (lib.__name__, start, before)
+        for _ in range(3):
+            s.run(None, {"x": x})
+        path = s.end_profiling()
+        assert os.path.basename(path).startswith(f"{lib.__name__}_prof_") and path.endswith(".json")
+        with open(path) as f:
+            traces[lib.__name__] = json.load(f)
+        assert s.end_profiling() == ""  # ended
+        plain = lib.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        assert plain.end_profiling() == ""
+
+    fields = {"cat", "pid", "tid", "dur", "ts", "ph", "name", "args"}
+    node_args = {"op_name", "provider", "node_index", "activation_size", "parameter_size",
+                 "output_size", "input_type_shape", "output_type_shape"}
+    nodes = {}
+    for name, trace in traces.items():
+        assert isinstance(trace, list) and trace
+        for e in trace:
+            assert fields <= set(e), (name, e)
+            assert e["ph"] == "X" and isinstance(e["dur"], int) and isinstance(e["ts"], int)
+        nodes[name] = {e["name"]: e["args"] for e in trace if e["cat"] == "Node"
+                       and e["name"].endswith("_kernel_time")}
+        assert set(nodes[name]) == {"conv_kernel_time", "relu_kernel_time"}, name
+        for args in nodes[name].values():
+            assert node_args <= set(args), (name, args)
+    ort_session = {e["name"] for e in traces["onnxruntime"] if e["cat"] == "Session"}
+    kiln_session = [e["name"] for e in traces["kiln"] if e["cat"] == "Session"]
+    assert set(kiln_session) <= ort_session, (kiln_session, ort_session)
+    assert kiln_session.count("model_run") == 3
+    assert sum(e["cat"] == "Node" for e in traces["kiln"]) == 6
+    for node in ("conv_kernel_time", "relu_kernel_time"):
+        k, o = nodes["kiln"][node], nodes["onnxruntime"][node]
+        for key in ("op_name", "provider", "input_type_shape", "output_type_shape",
+                    "activation_size", "parameter_size", "output_size"):
+            assert k[key] == o[key], (node, key, k[key], o[key])

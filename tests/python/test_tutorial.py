@@ -2,8 +2,10 @@
 `import kiln as ort` and with `import onnxruntime as ort` and both give the same NodeArgs, metadata
 and outputs (compare_tutorial.py), on a scikit-learn pipeline converted by skl2onnx (scaler and
 logistic regression: a label and a ZipMap of class probabilities) and on a small convolutional
-network. (The torchvision and transformers models of the issue need torch; see docs/python.md for
-those runs.)
+network; and on the graphs PyTorch's exporters write for a torchvision CNN (ResNet-50) and a
+transformers encoder (BERT-base), from torch.onnx.export with dynamo=True and from the TorchScript
+exporter, kept without their weights in models/ and filled with seeded random ones here
+(fixtures.py), so that no torch is needed.
 """
 import os
 import subprocess
@@ -14,6 +16,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
 
 def sklearn_pipeline(path):
@@ -50,12 +53,37 @@ def small_cnn(path):
     onnx.save(m, path)
 
 
-def test_tutorial_script_runs_unchanged_on_both(tmp_path):
+def make_models(folder):
+    """Writes the test's models (pipeline.onnx, cnn.onnx) into `folder`; returns their paths."""
+    os.makedirs(folder, exist_ok=True)
     models = []
     for name, make in (("pipeline.onnx", sklearn_pipeline), ("cnn.onnx", small_cnn)):
-        make(str(tmp_path / name))
-        models.append(str(tmp_path / name))
+        make(os.path.join(folder, name))
+        models.append(os.path.join(folder, name))
+    return models
+
+
+def test_exported_torch_models_run_unchanged_on_both(tmp_path):
+    import fixtures
+    models = []
+    for name in sorted(os.listdir(os.path.join(HERE, "models"))):
+        path = str(tmp_path / name)
+        onnx.save(fixtures.fill(onnx.load(os.path.join(HERE, "models", name))), path)
+        models.append(path)
+    assert len(models) == 4, models
+    r = subprocess.run([sys.executable, os.path.join(HERE, "compare_tutorial.py"), *models],
+                       capture_output=True, text=True, timeout=1200)
+    print(r.stdout)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_tutorial_script_runs_unchanged_on_both(tmp_path):
+    models = make_models(str(tmp_path))
     r = subprocess.run([sys.executable, os.path.join(HERE, "compare_tutorial.py"), *models],
                        capture_output=True, text=True, timeout=600)
     print(r.stdout)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+if __name__ == "__main__":  # test_tutorial.py FOLDER: only write the models (scripts/test.sh)
+    print("\n".join(make_models(sys.argv[1])))

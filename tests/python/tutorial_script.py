@@ -5,9 +5,9 @@
     tutorial_script.py kiln MODEL OUT.npz            # import kiln as ort
 
 It asks for the GPU providers first (TensorRT and CUDA tuples, falling back to the CPU), sets the
-usual SessionOptions, discovers the inputs through get_inputs() (symbolic dims as 1, seeded random
-values of each input's type; int64 inputs as token ids), runs a warm-up and a timing loop with
-run(None, ...), and saves the NodeArgs, the metadata, the providers, the latency and the outputs
+usual SessionOptions, discovers the inputs through get_inputs() (a symbolic batch dim as 1, other
+symbolic dims as 8, seeded random values of each input's type; int64 inputs as token ids), runs a
+warm-up and a timing loop with run(None, ...), and saves the NodeArgs, the metadata, the providers, the latency and the outputs
 in OUT.npz. tests/python/compare_tutorial.py runs it both ways and compares.
 """
 import importlib
@@ -42,7 +42,8 @@ DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16,
           "tensor(bool)": np.bool_}
 feeds = {}
 for inp in sess.get_inputs():
-    shape = [d if isinstance(d, int) else 1 for d in inp.shape]
+    # a batch of 1 (the first dim), 8 for other symbolic dims (a sequence of 8 tokens)
+    shape = [d if isinstance(d, int) else 1 if i == 0 else 8 for i, d in enumerate(inp.shape)]
     if inp.name in ("input_ids", "token_type_ids", "attention_mask") or "int" in inp.type:
         high = 2 if inp.name != "input_ids" else 1000
         value = rng.integers(0, high, size=shape)

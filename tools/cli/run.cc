@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ir/onnx_io.h"
+#include "runtime/profiler.h"
 #include "tools/cli/cli.h"
 #include "tools/npy.h"
 
@@ -21,7 +22,7 @@ namespace {
 const char* kRunUsage =
     "usage: kiln run MODEL [--input NAME=FILE]... [--random] [--output-dir DIR] [--memory]\n"
     "                      [--runs N] [--top K] [--seed N] [--device DEV] [--verbose]\n"
-    "                      [--level N] [--disable NAME]...\n"
+    "                      [--level N] [--disable NAME]... [--profile FILE]\n"
     "\n"
     "Inputs not given with --input are filled with seeded random values (symbolic dims = 1);\n"
     "only tensor inputs can be made up. An initializer the model also lists as a graph input\n"
@@ -39,6 +40,9 @@ const char* kRunUsage =
     "                         runs, as onnxruntime.set_seed); default: fresh values every run\n"
     "  --memory               print each memory plan (arena, lower bound, naive sum, and a\n"
     "                         drawing for small plans) and the process's peak RSS\n"
+    "  --profile FILE         profile the session (load, every run, every node) into FILE, a\n"
+    "                         Chrome trace in onnxruntime's profile format (chrome://tracing,\n"
+    "                         Perfetto), and print node time per op type over the timed runs\n"
     "  --verbose              print where each node runs (placement) and the "
     "device\n" KILN_DEVICE_OPTIONS_HELP KILN_PASS_OPTIONS_HELP;
 
@@ -208,7 +212,7 @@ int Run(const std::vector<std::string>& args) {
     PrintUsageWithPasses(kRunUsage);
     return args.empty() ? 2 : 0;
   }
-  std::string model_path = args[0], output_dir;
+  std::string model_path = args[0], output_dir, profile_path;
   std::map<std::string, std::string> npy_inputs;
   int runs = 10, top = 5;
   bool memory = false, verbose = false;
@@ -227,6 +231,9 @@ int Run(const std::vector<std::string>& args) {
         continue;
       }
       npy_inputs[spec.substr(0, eq)] = spec.substr(eq + 1);
+    } else if (a == "--profile") {
+      profile_path = r.Value();
+      so.enable_profiling = true;
     } else if (a == "--memory") {
       memory = true;
     } else if (a == "--verbose" || a == "-v") {
@@ -310,9 +317,11 @@ int Run(const std::vector<std::string>& args) {
     std::printf("input  %s: %s\n", f.name.c_str(), f.value.TypeString().c_str());
   auto outs = (*session)->Run(feeds);  // warm-up (it records the memory plan)
   if (!outs.ok()) return Fail(outs.status());
+  int warmups = 1;
   if (so.graph_capture) {  // the second run captures the graph: untimed as well
     outs = (*session)->Run(feeds);
     if (!outs.ok()) return Fail(outs.status());
+    warmups = 2;
   }
   std::vector<double> ms;
   for (int r = 0; r < runs; ++r) {
@@ -328,6 +337,14 @@ int Run(const std::vector<std::string>& args) {
   for (const auto& o : *outs) PrintSummary(o, top);
   std::printf("latency: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (%s)\n",
               ms[ms.size() / 2], ms.front(), ms.back(), runs, DeviceName(device));
+  if (!profile_path.empty()) {
+    const std::vector<ProfileEvent> events = (*session)->EndProfiling();
+    Status written = WriteChromeTrace(profile_path, events);
+    if (!written.ok()) return Fail(written);
+    std::printf("%s", ProfileSummary(events, warmups).c_str());
+    std::printf("profile (%zu events, the warm-up run%s too): %s\n", events.size(),
+                warmups == 1 ? "" : "s", profile_path.c_str());
+  }
   if (memory) {
     for (const MemoryReport& r : (*session)->MemoryReports()) {
       std::printf("memory plan of %s for %s (%s)\n", r.graph.c_str(), r.signature.c_str(),

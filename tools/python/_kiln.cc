@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ir/onnx_io.h"
+#include "runtime/profiler.h"
 #include "runtime/session.h"
 
 namespace nb = nanobind;
@@ -282,6 +283,7 @@ SessionOptions OptionsFrom(const nb::dict& o) {
   if (o.contains("graph_capture")) so.graph_capture = nb::cast<bool>(o["graph_capture"]);
   if (o.contains("allow_tf32")) so.allow_tf32 = nb::cast<bool>(o["allow_tf32"]);
   if (o.contains("seed") && !o["seed"].is_none()) so.random_seed = nb::cast<uint64_t>(o["seed"]);
+  if (o.contains("profiling")) so.enable_profiling = nb::cast<bool>(o["profiling"]);
   return so;
 }
 
@@ -329,6 +331,17 @@ class PySession {
     Status s = SaveModel(session_->model(), path, 1024);
     if (!s.ok()) Raise(s);
   }
+
+  // Ends the profiling period and writes its trace to `path`; false (nothing written) when the
+  // session was not profiling.
+  bool EndProfiling(const std::string& path) {
+    if (!session_->profiling()) return false;
+    std::vector<ProfileEvent> events = session_->EndProfiling();
+    Status s = WriteChromeTrace(path, events);
+    if (!s.ok()) Raise(s);
+    return true;
+  }
+  int64_t ProfilingStartNs() const { return session_->profiling_start_ns(); }
 
   // feeds: [(name, value form)]; returns every output, in graph order.
   nb::list Run(const nb::list& feeds) const {
@@ -398,5 +411,7 @@ NB_MODULE(_kiln, m) {
       .def("overridable_initializers", &PySession::OverridableInitializers)
       .def("metadata", &PySession::Metadata)
       .def("save_optimized", &PySession::SaveOptimized)
+      .def("end_profiling", &PySession::EndProfiling)
+      .def("profiling_start_ns", &PySession::ProfilingStartNs)
       .def("run", &PySession::Run);
 }

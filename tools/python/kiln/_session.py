@@ -5,7 +5,7 @@ option it is accepted and does nothing; docs/python.md lists each such option an
 """
 import enum
 import os
-import warnings
+import time
 
 from . import _kiln
 from ._errors import InvalidArgument, NoSuchFile
@@ -170,6 +170,7 @@ class InferenceSession(Session):
             "level": _KILN_LEVEL.get(int(so.graph_optimization_level), 3),
             "memory_planning": bool(so.enable_mem_pattern),
             "seed": default_seed(),
+            "profiling": bool(so.enable_profiling),
         }
         for name, opts in chosen:
             if name == CUDA:
@@ -205,8 +206,6 @@ class InferenceSession(Session):
         self._meta = None
         if so.optimized_model_filepath:
             self._sess.save_optimized(os.fspath(so.optimized_model_filepath))
-        if so.enable_profiling:
-            warnings.warn("kiln: profiling is not implemented yet; end_profiling() returns ''")
 
     def _node_args(self, items):
         free = self._sess_options._free_dims
@@ -252,10 +251,15 @@ class InferenceSession(Session):
         pass
 
     def end_profiling(self):
-        return ""
+        """Ends profiling (SessionOptions.enable_profiling) and writes the trace, a Chrome trace
+        in onnxruntime's profile format, to '<profile_file_prefix>_<date>_<time>.json' in the
+        working directory; returns that file's name, or '' when the session was not profiling."""
+        prefix = self._sess_options.profile_file_prefix
+        path = f"{prefix}_{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
+        return path if self._sess.end_profiling(path) else ""
 
     def get_profiling_start_time_ns(self):
-        return 0
+        return self._sess.profiling_start_ns()
 
     def run(self, output_names, input_feed, run_options=None):
         """Runs the model on `input_feed` ({name: value}); returns the outputs named by
