@@ -248,8 +248,27 @@ std::shared_ptr<Profiler> Session::ActiveProfiler() const {
   return profiler_;
 }
 
+namespace {
+
+// SessionOptions::intra_op_threads on the calling thread for one run.
+class CpuThreadsScope {
+ public:
+  explicit CpuThreadsScope(int threads) {
+    if (threads > 0) previous_ = SetCpuKernelThreads(threads);
+  }
+  ~CpuThreadsScope() {
+    if (previous_ > 0) SetCpuKernelThreads(previous_);
+  }
+
+ private:
+  int previous_ = 0;
+};
+
+}  // namespace
+
 StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& inputs) const {
   const Graph& g = *model_.graph;
+  CpuThreadsScope threads(options_.intra_op_threads);
   std::shared_ptr<Profiler> profiler = ActiveProfiler();
   std::optional<ProfileRun> profile;
   int64_t run_start = 0;

@@ -86,6 +86,10 @@ struct SessionOptions {
   // seed comes from random_seed and the node instead, so a session's sequence of runs is
   // reproducible (as onnxruntime.set_seed). The backend-test runner sets it.
   std::optional<uint64_t> random_seed;
+  // Threads of the CPU kernels in this session's runs (as onnxruntime's intra_op_num_threads):
+  // set on the calling thread for the run and put back after it. 0: the process's setting (every
+  // core, or OMP_NUM_THREADS).
+  int intra_op_threads = 0;
   // Profile the session from the start (runtime/profiler.h): model loading and initialization,
   // every run and every node run, until EndProfiling (as onnxruntime's enable_profiling).
   bool enable_profiling = false;

@@ -29,4 +29,10 @@ Status DeviceStatus(Device device);
 // One line naming the device ("cpu", or the GPU's name, compute capability and memory).
 std::string DeviceDescription(Device device);
 
+// The threads the default CPU kernels may use when called from this thread (oneDNN's OpenMP pool:
+// every core, or OMP_NUM_THREADS, unless set), and setting them for this thread (threads >= 1;
+// returns the previous count). SessionOptions::intra_op_threads sets them around each run.
+int CpuKernelThreads();
+int SetCpuKernelThreads(int threads);
+
 }  // namespace kiln

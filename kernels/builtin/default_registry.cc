@@ -4,6 +4,7 @@
 
 #include "kernels/builtin/plugins.h"
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/threads.h"
 
 namespace kiln {
 
@@ -66,5 +67,9 @@ std::string DeviceDescription(Device device) {
   return b == nullptr ? std::string(DeviceName(device)) + " (its plugin did not load)"
                       : b->Describe();
 }
+
+int CpuKernelThreads() { return cpu::KernelThreads(); }
+
+int SetCpuKernelThreads(int threads) { return cpu::SetKernelThreads(threads); }
 
 }  // namespace kiln

@@ -1,4 +1,6 @@
-// Matrix-product kernels (CPU), on Eigen's blocked GEMM:
+// Matrix-product kernels (CPU), on Eigen's blocked GEMM, threaded with OpenMP (this file is compiled
+// with -fopenmp, kernels/cpu/CMakeLists.txt: Eigen then splits a large product across the calling
+// thread's kernel threads, the pool oneDNN's kernels run on):
 //   MatMul         1+  (float16, float, double, bfloat16, int32, int64, uint32, uint64; numpy batch
 //                       broadcasting, 1-D operands)
 //   Gemm           1+  (transA, transB, alpha, beta; C optional from 11, unidirectional broadcast;
@@ -81,7 +83,12 @@ void ForEachBatch(const MatMulPlan& p, Fn&& fn) {
   }
 }
 
-// Batched product of typed buffers (C = A * B per batch).
+// Multiply-adds below which a batch of products runs on one thread.
+constexpr int64_t kParallelBatchWork = int64_t{1} << 17;
+
+// Batched product of typed buffers (C = A * B per batch). A single product is threaded inside
+// Eigen's GEMM (OpenMP, the calling thread's kernel threads); a batch of products (attention's
+// 4-D MatMuls) is split across those threads one product each.
 template <typename T>
 void BatchedMatMul(const MatMulPlan& p, const T* a, const T* b, T* c) {
   const int64_t a_size = p.m * p.k, b_size = p.k * p.n, c_size = p.m * p.n;
@@ -92,10 +99,19 @@ void BatchedMatMul(const MatMulPlan& p, const T* a, const T* b, T* c) {
     Gemm2D<T>(a, b, c, p.batch * p.m, p.k, p.n, false, false, T(1), false);
     return;
   }
-  ForEachBatch(p, [&](int64_t i, int64_t ia, int64_t ib) {
-    Gemm2D<T>(a + ia * a_size, b + ib * b_size, c + i * c_size, p.m, p.k, p.n, false, false, T(1),
-              false);
-  });
+  std::vector<std::pair<int64_t, int64_t>> offsets;  // (A matrix, B matrix) of each product
+  offsets.reserve(static_cast<size_t>(p.batch));
+  ForEachBatch(p, [&](int64_t, int64_t ia, int64_t ib) { offsets.emplace_back(ia, ib); });
+  const int64_t batch = p.batch;
+  const bool parallel = batch > 1 && batch * a_size * p.n >= kParallelBatchWork;
+  (void)parallel;  // unused in builds without OpenMP (ThreadSanitizer's)
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (parallel)
+#endif
+  for (int64_t i = 0; i < batch; ++i) {
+    Gemm2D<T>(a + offsets[i].first * a_size, b + offsets[i].second * b_size, c + i * c_size, p.m,
+              p.k, p.n, false, false, T(1), false);
+  }
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ namespace {
 const char* kRunUsage =
     "usage: kiln run MODEL [--input NAME=FILE]... [--random] [--output-dir DIR] [--memory]\n"
     "                      [--runs N] [--top K] [--seed N] [--device DEV] [--verbose]\n"
-    "                      [--level N] [--disable NAME]... [--profile FILE]\n"
+    "                      [--level N] [--disable NAME]... [--profile FILE] [--threads N]\n"
     "\n"
     "Inputs not given with --input are filled with seeded random values (symbolic dims = 1);\n"
     "only tensor inputs can be made up. An initializer the model also lists as a graph input\n"
@@ -43,6 +43,8 @@ const char* kRunUsage =
     "  --profile FILE         profile the session (load, every run, every node) into FILE, a\n"
     "                         Chrome trace in onnxruntime's profile format (chrome://tracing,\n"
     "                         Perfetto), and print node time per op type over the timed runs\n"
+    "  --threads N            threads of the CPU kernels (as onnxruntime's intra_op_num_threads;\n"
+    "                         default: every core, or OMP_NUM_THREADS)\n"
     "  --verbose              print where each node runs (placement) and the "
     "device\n" KILN_DEVICE_OPTIONS_HELP KILN_PASS_OPTIONS_HELP;
 
@@ -234,6 +236,11 @@ int Run(const std::vector<std::string>& args) {
     } else if (a == "--profile") {
       profile_path = r.Value();
       so.enable_profiling = true;
+    } else if (a == "--threads") {
+      const std::string v = r.Value();
+      if (r.failed()) continue;
+      so.intra_op_threads = std::atoi(v.c_str());
+      if (so.intra_op_threads < 1) r.Error("--threads expects a count of 1 or more, got '" + v + "'");
     } else if (a == "--memory") {
       memory = true;
     } else if (a == "--verbose" || a == "-v") {

@@ -284,6 +284,7 @@ SessionOptions OptionsFrom(const nb::dict& o) {
   if (o.contains("allow_tf32")) so.allow_tf32 = nb::cast<bool>(o["allow_tf32"]);
   if (o.contains("seed") && !o["seed"].is_none()) so.random_seed = nb::cast<uint64_t>(o["seed"]);
   if (o.contains("profiling")) so.enable_profiling = nb::cast<bool>(o["profiling"]);
+  if (o.contains("threads")) so.intra_op_threads = nb::cast<int>(o["threads"]);
   return so;
 }
 

@@ -171,6 +171,7 @@ class InferenceSession(Session):
             "memory_planning": bool(so.enable_mem_pattern),
             "seed": default_seed(),
             "profiling": bool(so.enable_profiling),
+            "threads": max(0, int(so.intra_op_num_threads)),
         }
         for name, opts in chosen:
             if name == CUDA:
