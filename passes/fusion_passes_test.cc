@@ -408,5 +408,118 @@ TEST(Pipeline, AllLevelsKeepOutputs) {
   }
 }
 
+// ---- layout-propagation
+
+// A CNN with every op kind the pass converts: Conv, Relu, MaxPool, BatchNormalization, depthwise
+// Conv, Sigmoid and Mul (SiLU), GlobalAveragePool (or ReduceMean) and 1x1 Convs of a
+// squeeze-excite, Mul by the [N, C, 1, 1] scale, Concat with a second branch, AveragePool with
+// padding, a residual Conv + Add, Add of a [C, 1, 1] constant and of a scalar, ReduceMean over
+// H, W; Relu's output is also a graph output and Flatten reads the last value plain.
+Model LayoutCnn(int opset, bool reduce_mean_se) {
+  ModelBuilder b(opset);
+  b.Input("x", {-1, 3, 13, 11});
+  b.RandomInit("w1", {8, 3, 3, 3}).RandomInit("b1", {8});
+  b.RandomInit("scale", {8}, 0.5, 2).RandomInit("beta", {8}).RandomInit("mean", {8});
+  b.RandomInit("var", {8}, 0.5, 2);
+  b.RandomInit("wd", {8, 1, 3, 3}).RandomInit("ws1", {4, 8, 1, 1}).RandomInit("ws2", {8, 4, 1, 1});
+  b.RandomInit("wb", {6, 3, 5, 5}).RandomInit("wr", {14, 14, 1, 1}).RandomInit("cc", {14, 1, 1});
+  b.Init("half", F({0.5f}, {}));
+  b.Node("Conv", {"x", "w1", "b1"}, {"c1"}, {IntsAttr("pads", {1, 1, 1, 1})});
+  b.Node("Relu", {"c1"}, {"r1"});
+  b.Node("MaxPool", {"r1"}, {"p1"},
+         {IntsAttr("kernel_shape", {3, 3}), IntsAttr("strides", {2, 2}),
+          IntsAttr("pads", {1, 1, 1, 1}), IntAttr("ceil_mode", 1)});
+  b.Node("BatchNormalization", {"p1", "scale", "beta", "mean", "var"}, {"bn"});
+  b.Node("Conv", {"bn", "wd"}, {"dw"}, {IntAttr("group", 8), IntsAttr("pads", {1, 1, 1, 1})});
+  b.Node("Sigmoid", {"dw"}, {"sg"});
+  b.Node("Mul", {"dw", "sg"}, {"silu"});
+  if (reduce_mean_se) {
+    if (opset >= 18) {
+      b.Init("axes", I({-1, 2}));
+      b.Node("ReduceMean", {"silu", "axes"}, {"gap"});
+    } else {
+      b.Node("ReduceMean", {"silu"}, {"gap"}, {IntsAttr("axes", {-1, 2})});
+    }
+  } else {
+    b.Node("GlobalAveragePool", {"silu"}, {"gap"});
+  }
+  b.Node("Conv", {"gap", "ws1"}, {"s1"});
+  b.Node("Relu", {"s1"}, {"s1r"});
+  b.Node("Conv", {"s1r", "ws2"}, {"s2"});
+  b.Node("HardSigmoid", {"s2"}, {"s2h"});
+  b.Node("Mul", {"silu", "s2h"}, {"se"});
+  b.Node("Conv", {"x", "wb"}, {"br"}, {IntsAttr("strides", {2, 2}), IntsAttr("pads", {2, 2, 2, 2})});
+  b.Node("Concat", {"se", "br"}, {"cat"}, {IntAttr("axis", 1)});
+  b.Node("AveragePool", {"cat"}, {"ap"},
+         {IntsAttr("kernel_shape", {2, 2}), IntsAttr("pads", {1, 0, 0, 1}),
+          IntAttr("count_include_pad", 1)});
+  b.Node("Conv", {"ap", "wr"}, {"rc"});
+  b.Node("Add", {"rc", "ap"}, {"res"});
+  b.Node("Add", {"res", "cc"}, {"biased"});
+  b.Node("Mul", {"biased", "half"}, {"scaled"});
+  b.Node("Flatten", {"scaled"}, {"flat"});
+  if (opset >= 18) {
+    b.Init("axes23", I({2, 3}));
+    b.Node("ReduceMean", {"scaled", "axes23"}, {"pooled"});
+  } else {
+    b.Node("ReduceMean", {"scaled"}, {"pooled"}, {IntsAttr("axes", {2, 3})});
+  }
+  b.Output("flat").Output("pooled").Output("r1");
+  return b.Build();
+}
+
+TEST(LayoutPropagation, ConvertsACnnAndKeepsItsOutputs) {
+  for (int opset : {13, 17, 18}) {
+    for (bool rm : {false, true}) {
+      SCOPED_TRACE("opset " + std::to_string(opset) + (rm ? " ReduceMean" : " GlobalAveragePool"));
+      Model m = LayoutCnn(opset, rm);
+      PassReport r = RunOnly(m, "layout-propagation");
+      EXPECT_GT(Rewrites(r, "layout-propagation"), 20);
+      int channels_last = 0;
+      for (const auto& n : m.graph->nodes()) {
+        const Attribute* cl = n.FindAttribute("channels_last");
+        if (n.op_type == "FusedConv" && cl != nullptr && cl->i == 1) ++channels_last;
+      }
+      EXPECT_EQ(channels_last, 6);
+      EXPECT_EQ(CountOp(m, "Conv"), 0);
+      EXPECT_EQ(CountOp(m, "MaxPool"), 0);
+      EXPECT_EQ(CountOp(m, "NhwcMaxPool"), 1);
+      EXPECT_EQ(CountOp(m, "NhwcAveragePool"), 1);
+      EXPECT_EQ(CountOp(m, "BatchNormalization"), 0);
+      EXPECT_EQ(CountOp(m, "GlobalAveragePool"), 0);
+      // In: x once (read by two convolutions). Out: r1 (a graph output), Flatten's input and
+      // the pooled output.
+      EXPECT_EQ(CountOp(m, "Transpose"), 4);
+      std::vector<std::string> outs;
+      for (int v : m.graph->outputs()) outs.push_back(m.graph->value(v).name);
+      EXPECT_EQ(outs, (std::vector<std::string>{"flat", "pooled", "r1"}));
+      ExpectSameOutputs(LayoutCnn(opset, rm), std::move(m), 1e-5);
+    }
+  }
+}
+
+TEST(LayoutPropagation, LeavesWhatItCannotConvert) {
+  // A fed W, a 1-D convolution, a 3-D pooling and a Mul by a [W]-shaped constant stay as they are.
+  ModelBuilder b(17);
+  b.Input("x", {1, 2, 6, 6}).Input("w", {4, 2, 3, 3}).Input("x1", {1, 2, 9});
+  b.RandomInit("w1", {4, 2, 3}).RandomInit("row", {4});
+  b.Node("Conv", {"x", "w"}, {"a"});
+  b.Node("Conv", {"x1", "w1"}, {"b"});
+  b.Node("Mul", {"a", "row"}, {"c"});
+  b.Output("c").Output("b");
+  Model m = b.Build();
+  PassReport r = RunOnly(m, "layout-propagation");
+  EXPECT_EQ(Rewrites(r, "layout-propagation"), 0);
+  EXPECT_EQ(CountOp(m, "Conv"), 2);
+  EXPECT_EQ(CountOp(m, "Transpose"), 0);
+  // Off where the session is not on the CPU alone (kiln optimize, device sessions).
+  Model m2 = LayoutCnn(17, false);
+  PassOptions po = PassOptionsFor(SessionOptions{});
+  po.cpu_layouts = false;
+  ASSERT_TRUE(RunPasses(m2, po).ok());
+  EXPECT_EQ(CountOp(m2, "NhwcMaxPool"), 0);
+  EXPECT_EQ(CountOp(m2, "Transpose"), 0);
+}
+
 }  // namespace
 }  // namespace kiln::test

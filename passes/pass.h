@@ -30,6 +30,9 @@ struct PassContext {
   // Whether passes may emit ops that only kiln runs (domain "kiln", or a standard op at an opset
   // newer than the model imports). Off for `kiln optimize`, whose output must stay portable.
   bool allow_kiln_ops = true;
+  // Whether the session runs on the CPU alone, so passes may pick the CPU kernels' layouts
+  // (layout-propagation's channels-last tensors). Off for `kiln optimize` and device sessions.
+  bool cpu_layouts = false;
   // Constant folding keeps an output only if it is at most this many bytes, or no larger than its
   // inputs together.
   int64_t max_fold_bytes = 16 << 20;

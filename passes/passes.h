@@ -22,5 +22,6 @@ std::unique_ptr<Pass> MakeLayerNormFusion();
 std::unique_ptr<Pass> MakeAttentionFusion();
 // Level 3: fusions into kiln's own ops.
 std::unique_ptr<Pass> MakeActivationFusion();
+std::unique_ptr<Pass> MakeLayoutPropagation();
 
 }  // namespace kiln

@@ -25,6 +25,7 @@ std::vector<std::unique_ptr<Pass>> AllPasses() {
   p.push_back(MakeLayerNormFusion());
   p.push_back(MakeAttentionFusion());
   p.push_back(MakeActivationFusion());
+  p.push_back(MakeLayoutPropagation());
   p.push_back(MakeDeadCodeElimination());
   return p;
 }
@@ -106,6 +107,7 @@ StatusOr<PassReport> RunPasses(Model& model, const PassOptions& options) {
   ctx.evaluator = options.evaluator;
   ctx.has_kernel = options.has_kernel;
   ctx.allow_kiln_ops = options.allow_kiln_ops;
+  ctx.cpu_layouts = options.cpu_layouts;
   ctx.notes = &report.notes;
   for (int iter = 0; iter < options.max_iterations; ++iter) {
     ++report.iterations;

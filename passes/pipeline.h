@@ -22,6 +22,7 @@ struct PassOptions {
   NodeEvaluator evaluator;            // for constant folding (the runtime provides it)
   KernelQuery has_kernel;             // which ops the session's devices can run
   bool allow_kiln_ops = true;         // see PassContext
+  bool cpu_layouts = false;           // see PassContext
   bool verify = true;                 // Graph::Verify after every pass that rewrote something
   int max_iterations = 8;             // rounds of the fixpoint loop
 };

@@ -53,6 +53,11 @@ bool AsStandardOp(const Node& node, Node* std_node) {
       {"FusedConv", {"Conv", 3}}, {"FusedGemm", {"Gemm", 3}}, {"FusedMatMul", {"MatMul", 2}}};
   auto it = kBase.find(node.op_type);
   if (node.domain != "kiln" || it == kBase.end()) return false;
+  // Channels-last FusedConv: its tensors are [N, H, W, C], not Conv's; layout-propagation types
+  // them itself.
+  if (const Attribute* cl = node.FindAttribute("channels_last"); cl != nullptr && cl->i != 0) {
+    return false;
+  }
   *std_node = node;
   std_node->domain = "";
   std_node->op_type = it->second.first;

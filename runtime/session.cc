@@ -90,6 +90,7 @@ PassOptions PassOptionsFor(const SessionOptions& options) {
   po.level = options.optimization_level;
   po.disabled = options.disabled_passes;
   po.has_kernel = KernelQueryFor(options);
+  po.cpu_layouts = options.devices == std::vector<Device>{Device::kCpu};
   po.evaluator = [reg](const Graph& g, const Node& node, const std::vector<const Tensor*>& in) {
     return EvaluateNode(*reg, g, node, in);
   };

@@ -22,6 +22,7 @@
 
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/ops/common.h"
 #include "kernels/ops/elementwise_params.h"
 
@@ -33,28 +34,36 @@ namespace {
 using Dims = std::vector<int64_t>;
 
 // out[i] = op(a[i], b[i]) over the broadcast of a and b to `od`. Inner runs are specialised for
-// contiguous and broadcast-scalar operands so they vectorise.
+// contiguous and broadcast-scalar operands so they vectorise. float and double inputs are split over
+// the kernel threads (their ops keep no state; the integer ones may record a division by zero).
 template <typename TA, typename TB, typename TO, typename Op>
 void BroadcastLoop(const TA* a, const Dims& ad, const TB* b, const Dims& bd, TO* out, const Dims& od,
                    const Op& op) {
-  ForEachBroadcastRun<2>(od, {ad, bd},
-                         [&](int64_t o, const std::array<int64_t, 2>& offs, int64_t n,
-                             const std::array<int64_t, 2>& st) {
-                           const TA* pa = a + offs[0];
-                           const TB* pb = b + offs[1];
-                           TO* po = out + o;
-                           if (st[0] == 1 && st[1] == 1) {
-                             for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i], pb[i]);
-                           } else if (st[0] == 0 && st[1] == 1) {
-                             const TA av = pa[0];
-                             for (int64_t i = 0; i < n; ++i) po[i] = op(av, pb[i]);
-                           } else if (st[0] == 1 && st[1] == 0) {
-                             const TB bv = pb[0];
-                             for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i], bv);
-                           } else {
-                             for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i * st[0]], pb[i * st[1]]);
-                           }
-                         });
+  auto run = [&](int64_t o, const std::array<int64_t, 2>& offs, int64_t n,
+                 const std::array<int64_t, 2>& st) {
+    const TA* pa = a + offs[0];
+    const TB* pb = b + offs[1];
+    TO* po = out + o;
+    if (st[0] == 1 && st[1] == 1) {
+      for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i], pb[i]);
+    } else if (st[0] == 0 && st[1] == 1) {
+      const TA av = pa[0];
+      for (int64_t i = 0; i < n; ++i) po[i] = op(av, pb[i]);
+    } else if (st[0] == 1 && st[1] == 0) {
+      const TB bv = pb[0];
+      for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i], bv);
+    } else {
+      for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i * st[0]], pb[i * st[1]]);
+    }
+  };
+  if constexpr (std::is_floating_point_v<TA> && std::is_floating_point_v<TB>) {
+    const int64_t total = ProductOfDims(od, 0, static_cast<int>(od.size()));
+    ParallelFor(total, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+      ForEachBroadcastRunRange<2>(od, {ad, bd}, begin, end, run);
+    });
+  } else {
+    ForEachBroadcastRun<2>(od, {ad, bd}, run);
+  }
 }
 
 // The legacy (opset < 7) broadcasting attributes of the arithmetic, logical and comparison ops.

@@ -8,6 +8,7 @@
 
 #include "ir/float16.h"
 #include "kernels/cpu/kernel_test_util.h"
+#include "passes/pass_test_util.h"
 #include "runtime/session.h"
 
 namespace kiln {
@@ -182,6 +183,33 @@ TEST(BinaryKernels, LegacyBroadcastAxis) {
   Tensor out = Run1("Add", 6, {a, b}, {IntAttr("broadcast", 1), IntAttr("axis", 0)});
   EXPECT_EQ(Values<float>(out), (std::vector<float>{11, 12, 13, 24, 25, 26}));
   EXPECT_FALSE(RunSingleNode("Add", 6, {a, b}, {}).ok());  // broadcast=0 needs equal shapes
+}
+
+// Large float broadcasts split over 2 threads (ranges that cut runs mid-row) give what a direct
+// computation gives, element for element; so does a threaded unary op.
+TEST(BinaryKernels, ThreadedBroadcastMatchesDirect) {
+  const std::vector<int64_t> ad = {3, 257, 61}, bd = {257, 1};
+  Tensor a(DataType::kFloat, ad), b(DataType::kFloat, bd);
+  for (int64_t i = 0; i < a.numel(); ++i) a.data<float>()[i] = static_cast<float>(i % 97) * 0.5f;
+  for (int64_t i = 0; i < b.numel(); ++i) b.data<float>()[i] = static_cast<float>(i) - 100.0f;
+  test::ModelBuilder mb(17);
+  mb.Input("a", ad).Input("b", bd).Node("Mul", {"a", "b"}, {"m"}).Node("Tanh", {"m"}, {"y"});
+  mb.Output("m").Output("y");
+  SessionOptions so;
+  so.intra_op_threads = 2;
+  auto session = Session::Create(mb.Build(), so);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  auto r = (*session)->Run({{"a", AnyValue(a)}, {"b", AnyValue(b)}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Tensor& m = (*r)[0].value.tensor;
+  const Tensor& y = (*r)[1].value.tensor;
+  ASSERT_EQ(m.dims(), ad);
+  for (int64_t i = 0; i < m.numel(); ++i) {
+    const int64_t row = (i / ad[2]) % ad[1];
+    const float want = a.data<float>()[i] * b.data<float>()[row];
+    ASSERT_EQ(m.data<float>()[i], want) << "element " << i;
+    ASSERT_NEAR(y.data<float>()[i], std::tanh(want), 1e-6) << "element " << i;
+  }
 }
 
 }  // namespace

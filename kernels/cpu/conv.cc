@@ -238,6 +238,11 @@ class ConvKernel : public Kernel {
   ConvKernel(const KernelInfo& info, ConvMode mode, bool fused = false, Activation activation = {})
       : mode_(mode), fused_(fused), activation_(std::move(activation)) {
     init_ = ParseConvAttrs(info, &attrs_);
+    if (fused) {
+      const int64_t cl = info.GetInt("channels_last", 0);
+      if (init_.ok() && cl != 0 && cl != 1) init_ = info.InvalidModel("channels_last must be 0 or 1");
+      channels_last_ = cl == 1;
+    }
     const int w_index = mode == ConvMode::kQLinear ? 3 : 1;
     if (const Tensor* w = info.constant_input(w_index)) const_w_ = *w;
   }
@@ -252,8 +257,15 @@ class ConvKernel : public Kernel {
     const Tensor* wt = ctx.Input(1);
     const Tensor* b = ctx.Input(2);
     const Tensor* z = fused_ ? ctx.Input(3) : nullptr;
+    Tensor xl, zl;  // channels-last: X and Z seen with their logical NCHW dims
+    if (channels_last_) {
+      if (!LogicalViews(x, z, &xl, &zl)) return none;
+      x = &xl;
+      if (z != nullptr) z = &zl;
+    }
     ConvShape shape;
-    if (!ResolveConvShape(ctx, attrs_, mode_ == ConvMode::kTranspose, x, wt, b, &shape).ok() ||
+    if (x == nullptr || wt == nullptr ||
+        !ResolveConvShape(ctx, attrs_, mode_ == ConvMode::kTranspose, x, wt, b, &shape).ok() ||
         !CheckFloatConvInputs(ctx, fused_, *x, *wt, b, z, shape.y_dims).ok() ||
         x->dtype() != DataType::kFloat ||
         ProductOfDims(shape.y_dims, 0, static_cast<int>(shape.y_dims.size())) == 0 ||
@@ -264,6 +276,7 @@ class ConvKernel : public Kernel {
   }
 
   Status Run(KernelContext& ctx) const override {
+    if (channels_last_) return RunChannelsLast(ctx);
     const bool q = mode_ == ConvMode::kQLinear;
     const Tensor* x = ctx.Input(0);
     const Tensor* wt = ctx.Input(q ? 3 : 1);
@@ -434,6 +447,75 @@ class ConvKernel : public Kernel {
     return Status::Ok();
   }
 
+  // [N, H, W, C] -> [N, C, H, W] dims.
+  static std::vector<int64_t> NchwDims(const std::vector<int64_t>& d) {
+    return {d[0], d[3], d[1], d[2]};
+  }
+
+  // Channels-last X and Z as tensors with their logical NCHW dims over the same bytes (oneDNN's
+  // nhwc layout); false unless both are float 4-D.
+  static bool LogicalViews(const Tensor* x, const Tensor* z, Tensor* xl, Tensor* zl) {
+    if (x == nullptr || x->rank() != 4 || x->dtype() != DataType::kFloat) return false;
+    if (z != nullptr && (z->rank() != 4 || z->dtype() != DataType::kFloat)) return false;
+    *xl = Tensor::Wrap(DataType::kFloat, NchwDims(x->dims()), const_cast<void*>(x->raw_data()));
+    if (z != nullptr) {
+      *zl = Tensor::Wrap(DataType::kFloat, NchwDims(z->dims()), const_cast<void*>(z->raw_data()));
+    }
+    return true;
+  }
+
+  // kiln.FusedConv with channels_last = 1: X, Z and Y are [N, H, W, C] (2-D convolutions only),
+  // which oneDNN reads and writes in place as its nhwc layout: no reorder of the activations. When
+  // oneDNN cannot run the case, NCHW copies go through the direct loop.
+  Status RunChannelsLast(KernelContext& ctx) const {
+    const Tensor* x = ctx.Input(0);
+    const Tensor* wt = ctx.Input(1);
+    const Tensor* b = ctx.Input(2);
+    const Tensor* z = ctx.Input(3);
+    Tensor xl, zl;
+    if (!LogicalViews(x, z, &xl, &zl)) {
+      return ctx.InvalidArgument(
+          "channels_last = 1 needs X (and Z) to be float tensors [N, H, W, C]");
+    }
+    const Tensor* zlp = z != nullptr ? &zl : nullptr;
+    ConvShape shape;
+    KILN_RETURN_IF_ERROR(ResolveConvShape(ctx, attrs_, false, &xl, wt, b, &shape));
+    if (shape.g.nd != 2) return ctx.InvalidArgument("channels_last = 1 needs a 2-D convolution");
+    KILN_RETURN_IF_ERROR(CheckFloatConvInputs(ctx, fused_, xl, *wt, b, zlp, shape.y_dims));
+    const std::vector<int64_t>& yd = shape.y_dims;
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kFloat, {yd[0], yd[2], yd[3], yd[1]}));
+    if (y->numel() == 0) return Status::Ok();
+    if (x->numel() == 0 || wt->numel() == 0) {
+      return ctx.InvalidArgument("empty X or W with a non-empty output");
+    }
+    Tensor yl = Tensor::Wrap(DataType::kFloat, yd, y->raw_data());
+    if (RunDnnl(ctx, xl, *wt, b, zlp, shape.g, yd, &yl)) return Status::Ok();
+    // [N, A, B] <-> [N, B, A] copies, A = H * W and B = C.
+    auto swap_last = [](const float* src, float* dst, int64_t n, int64_t a, int64_t bb) {
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t p = 0; p < a; ++p) {
+          for (int64_t q = 0; q < bb; ++q) dst[(i * bb + q) * a + p] = src[(i * a + p) * bb + q];
+        }
+      }
+    };
+    const std::vector<int64_t>& xd = xl.dims();
+    Tensor xc(DataType::kFloat, xd), yc(DataType::kFloat, yd), zc;
+    swap_last(x->data<float>(), xc.data<float>(), xd[0], xd[2] * xd[3], xd[1]);
+    if (z != nullptr) {
+      zc = Tensor(DataType::kFloat, yd);
+      swap_last(z->data<float>(), zc.data<float>(), yd[0], yd[2] * yd[3], yd[1]);
+    }
+    ConvDims cd;
+    cd.n = shape.n;
+    cd.c = shape.c;
+    cd.m = shape.m;
+    cd.group = attrs_.group;
+    KILN_RETURN_IF_ERROR(RunFusedDirect(MakeWin3(shape.g.in, shape.g.out, shape.g), cd, xc, *wt, b,
+                                        z != nullptr ? &zc : nullptr, &yc));
+    swap_last(yc.data<float>(), y->data<float>(), yd[0], yd[1], yd[2] * yd[3]);
+    return Status::Ok();
+  }
+
   // float32 through oneDNN; false when oneDNN cannot express the case. `z` (FusedConv's residual)
   // is added through a sum post-op: it is written into the destination before the primitive runs.
   // Blocked copies of X and Y, oneDNN's scratchpad and reordered non-constant weights are kernel
@@ -577,8 +659,10 @@ class ConvKernel : public Kernel {
     w_dims.insert(w_dims.end(), ks.begin(), ks.end());
     try {
       const dnnl::engine& eng = DnnlEngine();
-      e.user_src_md = dnnl::memory::desc(ToDnnlDims(x.dims()), dt::f32, PlainTag(x.rank()));
-      e.user_dst_md = dnnl::memory::desc(ToDnnlDims(y_dims), dt::f32, PlainTag(x.rank()));
+      // Channels-last activations are oneDNN's nhwc (acdb) over the logical NCHW dims.
+      const tag act_tag = channels_last_ ? tag::acdb : PlainTag(x.rank());
+      e.user_src_md = dnnl::memory::desc(ToDnnlDims(x.dims()), dt::f32, act_tag);
+      e.user_dst_md = dnnl::memory::desc(ToDnnlDims(y_dims), dt::f32, act_tag);
       // Let oneDNN pick blocked activation layouts: its direct JIT kernels beat im2col + GEMM on
       // plain layouts by far more than the two reorders cost.
       dnnl::memory::desc src_md(ToDnnlDims(x.dims()), dt::f32, tag::any);
@@ -638,6 +722,7 @@ class ConvKernel : public Kernel {
 
   ConvMode mode_;
   bool fused_;
+  bool channels_last_ = false;  // FusedConv's channels_last attribute
   Activation activation_;
   ConvAttrs attrs_;
   Tensor const_w_;

@@ -7,8 +7,9 @@
 //                           dilations from 18)
 //   GlobalAveragePool  1+, GlobalMaxPool 1+, GlobalLpPool 1+
 //   MaxUnpool          9-10, 11+ (the inverse of MaxPool with Indices)
-// float32 MaxPool (without Indices) and AveragePool run on oneDNN when it can express the window;
-// every other case runs a direct loop over 1, 2 or 3 spatial dims.
+// float32 MaxPool (without Indices) and AveragePool over 1 or 2 spatial dims with dilation 1 run on
+// FastPool (row-reduced, vectorized, threaded); other float32 windows on oneDNN when it can express
+// them; every other case runs a direct loop over 1, 2 or 3 spatial dims.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -20,6 +21,7 @@
 
 #include "kernels/cpu/conv_pool_util.h"
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/ops/common.h"
 #include "kernels/ops/conv_pool_params.h"
 #include "kernels/ops/resize_params.h"  // ReadInt64s
@@ -195,10 +197,49 @@ void PoolDirect(const Geometry3& g, const PoolAttrs& pp, int64_t planes, const T
   }
 }
 
+// Sum and max of n floats in 8 lanes (vectorized; max ignores NaN as PoolDirect does).
+float SumFloats(const float* x, int64_t n) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) lane[j] += x[i + j];
+  }
+  float sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+  for (; i < n; ++i) sum += x[i];
+  return sum;
+}
+
+float MaxFloats(const float* x, int64_t n) {
+  float r = std::numeric_limits<float>::lowest();
+  int64_t i = 0;
+  if (n >= 8) {
+    float lane[8];
+    for (int j = 0; j < 8; ++j) lane[j] = r;
+    for (; i + 8 <= n; i += 8) {
+      for (int j = 0; j < 8; ++j) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
+    }
+    for (int j = 0; j < 8; ++j) r = lane[j] > r ? lane[j] : r;
+  }
+  for (; i < n; ++i) r = x[i] > r ? x[i] : r;
+  return r;
+}
+
 // Global pooling over each plane of `plane` elements.
 template <typename T>
 void GlobalPool(const PoolAttrs& pp, int64_t planes, int64_t plane, const T* x, T* y) {
   using A = AccOf<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    if (pp.kind != PoolKind::kLp) {
+      ParallelFor(planes, std::max<int64_t>(1, 32768 / plane), [&](int64_t begin, int64_t end) {
+        for (int64_t nc = begin; nc < end; ++nc) {
+          const float* xp = x + nc * plane;
+          y[nc] = pp.kind == PoolKind::kMax ? MaxFloats(xp, plane)
+                                            : SumFloats(xp, plane) / static_cast<float>(plane);
+        }
+      });
+      return;
+    }
+  }
   for (int64_t nc = 0; nc < planes; ++nc) {
     const T* xp = x + nc * plane;
     A r;
@@ -218,6 +259,143 @@ void GlobalPool(const PoolAttrs& pp, int64_t planes, int64_t plane, const T* x, 
     }
     y[nc] = Store<T>(r);
   }
+}
+
+// float32 max / average pooling over 1 or 2 spatial dims, dilation 1 (the CNN case: oneDNN 2.6
+// runs plain NCHW pooling on its reference path, 10-50x slower). Per output row, the window's
+// valid input rows are first reduced element-wise into one row (contiguous, vectorized), then each
+// output takes its window of that row. Split over (plane, output row) with ParallelFor. Same
+// results as PoolDirect: a max ignores NaN but for the first tap, an empty window gives lowest()
+// (max) or 0 / count (average).
+bool FastPoolApplies(const Geometry& g, const PoolAttrs& pp) {
+  if (pp.kind == PoolKind::kLp || g.nd < 1 || g.nd > 2) return false;
+  for (int d = 0; d < g.nd; ++d) {
+    if (g.dilation[d] != 1) return false;
+  }
+  return true;
+}
+
+// The outputs [ow_begin, ow_end) of one row, every window entirely inside `src` (taps 0..kw).
+template <bool kMax, int kKw>
+void PoolRowInterior(const float* src, int64_t offset, int64_t sw, int64_t kw_dyn,
+                     int64_t ow_begin, int64_t ow_end, float scale, float* y) {
+  const int64_t kw = kKw > 0 ? kKw : kw_dyn;
+  for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
+    const float* p = src + (ow * sw + offset);
+    float r = p[0];
+    for (int64_t k = 1; k < kw; ++k) {
+      if constexpr (kMax) {
+        r = p[k] > r ? p[k] : r;
+      } else {
+        r += p[k];
+      }
+    }
+    y[ow] = kMax ? r : r * scale;
+  }
+}
+
+template <bool kMax>
+void FastPoolRows(const Geometry3& g, const PoolAttrs& pp, const float* x, float* y, int64_t begin,
+                  int64_t end) {
+  const int64_t H = g.in[1], W = g.in[2], OH = g.out[1], OW = g.out[2];
+  const int64_t kw = g.k[2], sw = g.s[2];
+  const DimTaps& th = g.taps[1];
+  const DimTaps& tw = g.taps[2];
+  // Outputs whose window lies entirely inside the row: taps [0, kw) all valid.
+  int64_t interior_begin = OW, interior_end = OW;
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    if (tw.lo[ow] == 0 && tw.hi[ow] == kw) {
+      if (interior_begin == OW) interior_begin = ow;
+      interior_end = ow + 1;
+    } else if (interior_begin != OW) {
+      break;
+    }
+  }
+  std::vector<float> buf(static_cast<size_t>(W));
+  for (int64_t unit = begin; unit < end; ++unit) {
+    const int64_t plane = unit / OH, oh = unit % OH;
+    const float* xp = x + plane * H * W;
+    float* yr = y + unit * OW;
+    const int64_t h0 = th.start[oh] + th.lo[oh], h1 = th.start[oh] + th.hi[oh];
+    const int64_t rows = h1 - h0;
+    const float* src = buf.data();
+    if (rows == 1) {
+      src = xp + h0 * W;
+    } else if (rows > 1) {
+      const float* r0 = xp + h0 * W;
+      const float* r1 = r0 + W;
+      float* b = buf.data();
+      for (int64_t i = 0; i < W; ++i) {
+        if constexpr (kMax) {
+          b[i] = r1[i] > r0[i] ? r1[i] : r0[i];
+        } else {
+          b[i] = r0[i] + r1[i];
+        }
+      }
+      for (int64_t h = h0 + 2; h < h1; ++h) {
+        const float* r = xp + h * W;
+        for (int64_t i = 0; i < W; ++i) {
+          if constexpr (kMax) {
+            b[i] = r[i] > b[i] ? r[i] : b[i];
+          } else {
+            b[i] += r[i];
+          }
+        }
+      }
+    }
+    // Edge outputs (windows cut by padding or the row's end), and every output of an empty row.
+    auto edge = [&](int64_t ow) {
+      const int64_t lo = tw.lo[ow], hi = tw.hi[ow];
+      const int64_t st = tw.start[ow];
+      if constexpr (kMax) {
+        float r = std::numeric_limits<float>::lowest();
+        if (rows > 0 && hi > lo) {
+          r = src[st + lo];
+          for (int64_t k = lo + 1; k < hi; ++k) r = src[st + k] > r ? src[st + k] : r;
+        }
+        yr[ow] = r;
+      } else {
+        float sum = 0;
+        if (rows > 0) {
+          for (int64_t k = lo; k < hi; ++k) sum += src[st + k];
+        }
+        const int64_t count =
+            pp.count_include_pad ? th.padded_count[oh] * tw.padded_count[ow] : rows * (hi - lo);
+        yr[ow] = sum / static_cast<float>(count);
+      }
+    };
+    if (rows <= 0) {
+      for (int64_t ow = 0; ow < OW; ++ow) edge(ow);
+      continue;
+    }
+    for (int64_t ow = 0; ow < interior_begin; ++ow) edge(ow);
+    if (interior_begin < interior_end) {
+      const int64_t count = pp.count_include_pad ? th.padded_count[oh] * kw : rows * kw;
+      const float scale = 1.0f / static_cast<float>(count);
+      const int64_t off = tw.start[0];  // output ow's window starts at ow * sw + off
+      if (kw == 2) {
+        PoolRowInterior<kMax, 2>(src, off, sw, kw, interior_begin, interior_end, scale, yr);
+      } else if (kw == 3) {
+        PoolRowInterior<kMax, 3>(src, off, sw, kw, interior_begin, interior_end, scale, yr);
+      } else {
+        PoolRowInterior<kMax, 0>(src, off, sw, kw, interior_begin, interior_end, scale, yr);
+      }
+    }
+    for (int64_t ow = interior_end; ow < OW; ++ow) edge(ow);
+  }
+}
+
+void FastPool(const Geometry3& g, const PoolAttrs& pp, int64_t planes, const float* x, float* y) {
+  const int64_t units = planes * g.out[1];
+  const int64_t unit_cost = g.k[1] * g.in[2] + g.out[2] * g.k[2];
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(unit_cost, 1));
+  ParallelFor(units, grain, [&](int64_t begin, int64_t end) {
+    if (pp.kind == PoolKind::kMax) {
+      FastPoolRows<true>(g, pp, x, y, begin, end);
+    } else {
+      FastPoolRows<false>(g, pp, x, y, begin, end);
+    }
+  });
 }
 
 // A oneDNN pooling primitive for one input shape; `ok` is false when oneDNN cannot express it.
@@ -245,7 +423,8 @@ class PoolKernel : public Kernel {
     Geometry g;
     std::vector<int64_t> out_dims;
     if (!ResolvePoolShape(ctx, params_, x->dims(), &g, &out_dims).ok() ||
-        ProductOfDims(out_dims, 0, static_cast<int>(out_dims.size())) == 0) {
+        ProductOfDims(out_dims, 0, static_cast<int>(out_dims.size())) == 0 ||
+        FastPoolApplies(g, params_)) {
       return none;
     }
     return std::shared_ptr<const KernelState>(DnnlFor(*x, g));
@@ -281,6 +460,10 @@ class PoolKernel : public Kernel {
       indices = ind->data<int64_t>();
     }
     if (y->numel() == 0) return Status::Ok();
+    if (UsesFast(ctx, *x, g)) {
+      FastPool(Promote(g), params_, planes, x->data<float>(), y->data<float>());
+      return Status::Ok();
+    }
     if (UsesDnnl(ctx, *x) && RunDnnl(ctx, *x, g, y)) {
       return Status::Ok();
     }
@@ -300,6 +483,12 @@ class PoolKernel : public Kernel {
   }
 
  private:
+  // Whether FastPool takes this pooling: float32 over 1 or 2 spatial dims, dilation 1, max without
+  // Indices or average.
+  bool UsesFast(const KernelContext& ctx, const Tensor& x, const Geometry& g) const {
+    return UsesDnnl(ctx, x) && FastPoolApplies(g, params_);
+  }
+
   // Whether oneDNN may take this pooling: float32, not Lp, no Indices output.
   bool UsesDnnl(const KernelContext& ctx, const Tensor& x) const {
     return x.dtype() == DataType::kFloat && params_.kind != PoolKind::kLp &&
@@ -482,9 +671,108 @@ class MaxUnpoolKernel : public Kernel {
   Status init_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// kiln.NhwcMaxPool / kiln.NhwcAveragePool: MaxPool / AveragePool (2-D, float32, no Indices) on
+// channels-last tensors, X [N, H, W, C] -> Y [N, OH, OW, C], with the standard ops' attributes
+// (the layout-propagation pass makes them). Each output pixel reduces its window's pixels along C,
+// contiguous, so the inner loop is a vector over channels. Split over (image, output row).
+
+void NhwcPoolRows(const Geometry3& g, const PoolAttrs& pp, int64_t channels, const float* x,
+                  float* y, int64_t begin, int64_t end) {
+  const int64_t H = g.in[1], W = g.in[2], OH = g.out[1], OW = g.out[2];
+  const DimTaps& th = g.taps[1];
+  const DimTaps& tw = g.taps[2];
+  const bool is_max = pp.kind == PoolKind::kMax;
+  for (int64_t unit = begin; unit < end; ++unit) {
+    const int64_t n = unit / OH, oh = unit % OH;
+    const float* xn = x + n * H * W * channels;
+    const int64_t h_lo = th.lo[oh], h_hi = th.hi[oh];
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      float* yp = y + ((unit * OW) + ow) * channels;
+      const int64_t w_lo = tw.lo[ow], w_hi = tw.hi[ow];
+      const int64_t taps = (h_hi - h_lo) * (w_hi - w_lo);
+      if (taps <= 0) {
+        const int64_t count =
+            pp.count_include_pad ? th.padded_count[oh] * tw.padded_count[ow] : int64_t{0};
+        for (int64_t c = 0; c < channels; ++c) {
+          yp[c] = is_max ? std::numeric_limits<float>::lowest() : 0.0f / static_cast<float>(count);
+        }
+        continue;
+      }
+      bool first = true;
+      for (int64_t kh = h_lo; kh < h_hi; ++kh) {
+        const int64_t ih = th.start[oh] + kh * g.d[1];
+        for (int64_t kw = w_lo; kw < w_hi; ++kw) {
+          const int64_t iw = tw.start[ow] + kw * g.d[2];
+          const float* xp = xn + (ih * W + iw) * channels;
+          if (first) {
+            std::memcpy(yp, xp, static_cast<size_t>(channels) * sizeof(float));
+            first = false;
+          } else if (is_max) {
+            for (int64_t c = 0; c < channels; ++c) yp[c] = xp[c] > yp[c] ? xp[c] : yp[c];
+          } else {
+            for (int64_t c = 0; c < channels; ++c) yp[c] += xp[c];
+          }
+        }
+      }
+      if (!is_max) {
+        const int64_t count =
+            pp.count_include_pad ? th.padded_count[oh] * tw.padded_count[ow] : taps;
+        const float scale = 1.0f / static_cast<float>(count);
+        for (int64_t c = 0; c < channels; ++c) yp[c] *= scale;
+      }
+    }
+  }
+}
+
+class NhwcPoolKernel : public Kernel {
+ public:
+  NhwcPoolKernel(const KernelInfo& info, PoolKind kind) {
+    init_ = ParsePoolAttrs(info, kind, false, &params_);
+  }
+  const Status& init_status() const { return init_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.Input(0);
+    if (x == nullptr || x->rank() != 4 || x->dtype() != DataType::kFloat) {
+      return ctx.InvalidArgument("X must be a float tensor [N, H, W, C]");
+    }
+    const int64_t n = x->dim(0), h = x->dim(1), w = x->dim(2), c = x->dim(3);
+    Geometry g;
+    std::vector<int64_t> logical_out;
+    KILN_RETURN_IF_ERROR(ResolvePoolShape(ctx, params_, {n, c, h, w}, &g, &logical_out));
+    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kFloat,
+                                                 {n, logical_out[2], logical_out[3], c}));
+    if (y->numel() == 0) return Status::Ok();
+    const Geometry3 g3 = Promote(g);
+    const int64_t units = n * g3.out[1];
+    const int64_t unit_cost = g3.out[2] * g3.k[1] * g3.k[2] * c;
+    const float* xp = x->data<float>();
+    float* yp = y->data<float>();
+    ParallelFor(units, std::max<int64_t>(1, 32768 / std::max<int64_t>(unit_cost, 1)),
+                [&](int64_t begin, int64_t end) {
+                  NhwcPoolRows(g3, params_, c, xp, yp, begin, end);
+                });
+    return Status::Ok();
+  }
+
+ private:
+  PoolAttrs params_;
+  Status init_;
+};
+
 }  // namespace
 
 void RegisterPoolKernels(KernelRegistry& r) {
+  r.Register(KernelDef("NhwcMaxPool", kKilnDomain).Opsets(1).Types("T", {0}, {DataType::kFloat}),
+             [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+               return CreateChecked<NhwcPoolKernel>(info, PoolKind::kMax);
+             });
+  r.Register(
+      KernelDef("NhwcAveragePool", kKilnDomain).Opsets(1).Types("T", {0}, {DataType::kFloat}),
+      [](const KernelInfo& info) -> StatusOr<std::unique_ptr<Kernel>> {
+        return CreateChecked<NhwcPoolKernel>(info, PoolKind::kAvg);
+      });
   std::vector<DataType> max_types = kFloatTypes;
   max_types.push_back(DataType::kInt8);
   max_types.push_back(DataType::kUint8);

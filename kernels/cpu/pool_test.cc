@@ -167,5 +167,97 @@ TEST(PoolKernelTest, PreparedAndUnplannedRunsMatchDirect) {
   }
 }
 
+// The float fast path (1-D and 2-D windows, dilation 1, threaded) against the direct double loop
+// over many geometries: kernel sizes 1-5 (the 2 and 3 specializations and the generic one),
+// strides 1-3, explicit pads, ceil_mode (windows cut by the end, and rows that start past it),
+// count_include_pad, auto_pad, and at 1 and 2 threads. Inputs are random with ties and NaN-free.
+TEST(PoolKernelTest, FastPathMatchesDirectOverGeometries) {
+  uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  auto random_tensor = [&](std::vector<int64_t> dims) {
+    Tensor t(DataType::kFloat, std::move(dims));
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      t.data<float>()[i] = static_cast<float>(static_cast<int>(next() % 2001) - 1000) / 37.0f;
+    }
+    return t;
+  };
+  int cases = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const bool one_d = trial % 5 == 4;
+    const int64_t h = one_d ? 1 : 1 + next() % 13, w = 1 + next() % 17;
+    const int64_t kh = one_d ? 1 : 1 + next() % std::min<int64_t>(h, 5);
+    const int64_t kw = 1 + next() % std::min<int64_t>(w, 5);
+    const int64_t sh = 1 + next() % 3, sw = 1 + next() % 3;
+    const bool ceil = next() % 2 == 0;
+    const int64_t ph0 = next() % kh, ph1 = next() % kh, pw0 = next() % kw, pw1 = next() % kw;
+    std::vector<Attribute> attrs;
+    Tensor x = one_d ? random_tensor({2, 3, w}) : random_tensor({1 + trial % 2, 3, h, w});
+    if (one_d) {
+      attrs = {IntsAttr("kernel_shape", {kw}), IntsAttr("strides", {sw}),
+               IntsAttr("pads", {pw0, pw1}), IntAttr("ceil_mode", ceil)};
+    } else if (trial % 7 == 3) {
+      attrs = {IntsAttr("kernel_shape", {kh, kw}), IntsAttr("strides", {sh, sw}),
+               StringAttr("auto_pad", trial % 2 ? "SAME_UPPER" : "SAME_LOWER")};
+    } else {
+      attrs = {IntsAttr("kernel_shape", {kh, kw}), IntsAttr("strides", {sh, sw}),
+               IntsAttr("pads", {ph0, pw0, ph1, pw1}), IntAttr("ceil_mode", ceil)};
+    }
+    for (const char* op : {"MaxPool", "AveragePool"}) {
+      std::vector<Attribute> a = attrs;
+      if (std::string(op) == "AveragePool") a.push_back(IntAttr("count_include_pad", trial % 3 == 0));
+      auto want = RunSingleNode(op, 22, {AsDouble(x)}, a);
+      if (!want.ok()) continue;  // a geometry the op refuses (an empty output dim)
+      for (int threads : {1, 2}) {
+        test::ModelBuilder b(22);
+        b.Input("x", x.dims()).Node(op, {"x"}, {"y"}, a).Output("y");
+        SessionOptions so;
+        so.intra_op_threads = threads;
+        auto session = Session::Create(b.Build(), so);
+        ASSERT_TRUE(session.ok()) << session.status().ToString();
+        auto r = (*session)->Run({{"x", AnyValue(x)}});
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        const Tensor& y = (*r)[0].value.tensor;
+        const Tensor& yd = (*want)[0].tensor;
+        ASSERT_EQ(y.dims(), yd.dims()) << op << " trial " << trial;
+        for (int64_t j = 0; j < y.numel(); ++j) {
+          const double v = yd.data<double>()[j];
+          if (std::isnan(v)) {
+            ASSERT_TRUE(std::isnan(y.data<float>()[j])) << op << " trial " << trial << " at " << j;
+          } else {
+            ASSERT_NEAR(y.data<float>()[j], v, 1e-4 + 1e-5 * std::abs(v))
+                << op << " trial " << trial << " threads " << threads << " element " << j;
+          }
+        }
+        ++cases;
+      }
+    }
+  }
+  EXPECT_GT(cases, 800);
+}
+
+// Global pooling's float path (8 lanes, threaded) against the double loop, planes of 1 to 70.
+TEST(PoolKernelTest, GlobalFloatMatchesDirect) {
+  for (int64_t plane : {1, 7, 8, 9, 49, 70}) {
+    Tensor x(DataType::kFloat, {2, 5, plane});
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      x.data<float>()[i] = static_cast<float>((i * 37) % 101) / 7.0f - 6.0f;
+    }
+    for (const char* op : {"GlobalMaxPool", "GlobalAveragePool"}) {
+      auto rf = RunSingleNode(op, 1, {x}, {});
+      auto rd = RunSingleNode(op, 1, {AsDouble(x)}, {});
+      ASSERT_TRUE(rf.ok() && rd.ok());
+      const Tensor& yf = (*rf)[0].tensor;
+      const Tensor& yd = (*rd)[0].tensor;
+      ASSERT_EQ(yf.dims(), (std::vector<int64_t>{2, 5, 1}));
+      for (int64_t j = 0; j < yf.numel(); ++j) {
+        EXPECT_NEAR(yf.data<float>()[j], yd.data<double>()[j], 1e-5) << op << " plane " << plane;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln

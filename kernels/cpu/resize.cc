@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/ops/common.h"
 #include "kernels/ops/resize_params.h"
 
@@ -170,6 +171,64 @@ void ApplyAxis(const AxisPlan& plan, const std::vector<int64_t>& dims, const dou
   }
 }
 
+// float32 two-tap (linear) resampling of the last two axes only, no extrapolation: the case of
+// every segmentation head and feature-pyramid upsampling. Each output is the 2x2 blend of its
+// taps, computed in float, split over (plane, output row). False when the case is another.
+bool LinearLast2d(const Tensor& x, const std::vector<AxisPlan>& plans, Tensor* y) {
+  const int rank = x.rank();
+  if (x.dtype() != DataType::kFloat || rank < 2 || plans.empty()) return false;
+  const AxisPlan* ph = nullptr;
+  const AxisPlan* pw = nullptr;
+  for (const AxisPlan& plan : plans) {
+    if (plan.n != 2 || plan.axis < rank - 2) return false;
+    for (uint8_t e : plan.extrap) {
+      if (e) return false;
+    }
+    (plan.axis == rank - 2 ? ph : pw) = &plan;
+  }
+  const int64_t h = x.dim(rank - 2), w = x.dim(rank - 1);
+  const int64_t oh = y->dim(rank - 2), ow = y->dim(rank - 1);
+  // Per output index along an axis: two source indices and weights (identity when not resized).
+  auto taps = [](const AxisPlan* plan, int64_t out, std::vector<int64_t>* idx,
+                 std::vector<float>* wt) {
+    idx->resize(2 * out);
+    wt->resize(2 * out);
+    for (int64_t j = 0; j < out; ++j) {
+      for (int k = 0; k < 2; ++k) {
+        (*idx)[2 * j + k] = plan != nullptr ? plan->idx[2 * j + k] : j;
+        (*wt)[2 * j + k] = plan != nullptr ? static_cast<float>(plan->weights[2 * j + k])
+                                           : (k == 0 ? 1.0f : 0.0f);
+      }
+    }
+  };
+  std::vector<int64_t> hi, wi;
+  std::vector<float> hw, ww;
+  taps(ph, oh, &hi, &hw);
+  taps(pw, ow, &wi, &ww);
+  const int64_t planes = h * w == 0 ? 0 : x.numel() / (h * w);
+  const float* xs = x.data<float>();
+  float* ys = y->data<float>();
+  ParallelFor(planes * oh, std::max<int64_t>(1, 16384 / std::max<int64_t>(ow, 1)),
+              [&](int64_t begin, int64_t end) {
+                for (int64_t unit = begin; unit < end; ++unit) {
+                  const int64_t plane = unit / oh, r = unit % oh;
+                  const float* r0 = xs + (plane * h + hi[2 * r]) * w;
+                  const float* r1 = xs + (plane * h + hi[2 * r + 1]) * w;
+                  const float a = hw[2 * r], b = hw[2 * r + 1];
+                  float* out = ys + unit * ow;
+                  for (int64_t j = 0; j < ow; ++j) {
+                    const int64_t x0 = wi[2 * j], x1 = wi[2 * j + 1];
+                    const float c = ww[2 * j], d = ww[2 * j + 1];
+                    // Zero weights are skipped, as the general path does (0 * inf is NaN).
+                    const float t0 = (c == 0 ? 0.0f : c * r0[x0]) + (d == 0 ? 0.0f : d * r0[x1]);
+                    const float t1 = (c == 0 ? 0.0f : c * r1[x0]) + (d == 0 ? 0.0f : d * r1[x1]);
+                    out[j] = (a == 0 ? 0.0f : a * t0) + (b == 0 ? 0.0f : b * t1);
+                  }
+                }
+              });
+  return true;
+}
+
 // The resampling core shared by Resize and Upsample: `scales` and `out_dims` are per input axis;
 // roi (2 * rank values) is used by tf_crop_and_resize.
 Status ResampleInto(KernelContext& ctx, const ResizeAttrs& p, const Tensor& x,
@@ -231,6 +290,7 @@ Status ResampleInto(KernelContext& ctx, const ResizeAttrs& p, const Tensor& x,
     if (!ok) return ctx.Unsupported("unsupported element type " + x.TypeString());
     return Status::Ok();
   }
+  if (LinearLast2d(x, plans, y)) return Status::Ok();
   // Linear / cubic: separable passes in double precision.
   std::vector<double> cur(x.numel());
   bool ok = Dispatch<KILN_NUMERIC_TYPES>(x.dtype(), [&](auto tag) {

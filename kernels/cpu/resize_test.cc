@@ -214,5 +214,46 @@ TEST(ImageKernelTest, Col2ImOverlapsSum) {
   EXPECT_FALSE(RunSingleNode("Col2Im", 18, {wrong, image, block}, {}).ok());
 }
 
+// float linear resizes of the last two axes take the float fast path; double ones the general
+// separable path in double: over coordinate modes, up- and downsampling, one or both axes,
+// exclude_outside and a leading axis of 3, the two agree.
+TEST(ImageKernelTest, ResizeLinearFloatFastPathMatchesDouble) {
+  Tensor xf(DataType::kFloat, {2, 3, 5, 7});
+  Tensor xd(DataType::kDouble, {2, 3, 5, 7});
+  for (int64_t i = 0; i < xf.numel(); ++i) {
+    const double v = static_cast<double>((i * 37) % 101) / 9.0 - 5.0;
+    xf.data<float>()[i] = static_cast<float>(v);
+    xd.data<double>()[i] = static_cast<float>(v);
+  }
+  const std::vector<std::vector<int64_t>> sizes = {
+      {2, 3, 20, 28}, {2, 3, 5, 16}, {2, 3, 3, 4}, {2, 3, 9, 7}, {2, 3, 1, 1}};
+  int checked = 0;
+  for (const char* mode : {"half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel"}) {
+    for (const auto& sz : sizes) {
+      for (int exclude : {0, 1}) {
+        std::vector<Attribute> attrs = {StringAttr("mode", "linear"),
+                                        StringAttr("coordinate_transformation_mode", mode),
+                                        IntAttr("exclude_outside", exclude)};
+        Tensor st = Tensor::FromVector<int64_t>(sz);
+        auto rf = RunSingleNode("Resize", 19, {xf, Tensor(), Tensor(), st}, attrs);
+        auto rd = RunSingleNode("Resize", 19, {xd, Tensor(), Tensor(), st}, attrs);
+        ASSERT_TRUE(rf.ok()) << rf.status().ToString();
+        ASSERT_TRUE(rd.ok()) << rd.status().ToString();
+        const Tensor& yf = (*rf)[0].tensor;
+        const Tensor& yd = (*rd)[0].tensor;
+        ASSERT_EQ(yf.dims(), sz);
+        ASSERT_EQ(yd.dims(), sz);
+        for (int64_t i = 0; i < yf.numel(); ++i) {
+          ASSERT_NEAR(yf.data<float>()[i], yd.data<double>()[i], 1e-5)
+              << mode << " exclude " << exclude << " size " << sz[2] << "x" << sz[3] << " at "
+              << i;
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 40);
+}
+
 }  // namespace
 }  // namespace kiln

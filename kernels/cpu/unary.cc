@@ -20,6 +20,7 @@
 
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/ops/common.h"
 #include "kernels/ops/elementwise_params.h"
 
@@ -62,14 +63,19 @@ class UnaryKernel : public Kernel {
       using T = typename decltype(tag)::type;
       const T* px = x->data<T>();
       T* py = y->data<T>();
-      if constexpr (HasEigen<Op>::value &&
-                    (std::is_same_v<T, float> || std::is_same_v<T, double>)) {
-        if (n == 0) return;
-        using A = Eigen::Array<T, Eigen::Dynamic, 1>;
-        Eigen::Map<A>(py, n) = op_.Eigen(Eigen::Map<const A>(px, n));
-      } else {
-        for (int64_t i = 0; i < n; ++i) py[i] = Store<T>(op_(Load(px[i])));
-      }
+      // Split over the kernel threads; transcendental ops cost several times a cheap one per
+      // element, so they split at a quarter of the grain.
+      const int64_t grain = HasEigen<Op>::value ? kElementwiseGrain / 4 : kElementwiseGrain;
+      ParallelFor(n, grain, [&](int64_t begin, int64_t end) {
+        const int64_t len = end - begin;
+        if constexpr (HasEigen<Op>::value &&
+                      (std::is_same_v<T, float> || std::is_same_v<T, double>)) {
+          using A = Eigen::Array<T, Eigen::Dynamic, 1>;
+          Eigen::Map<A>(py + begin, len) = op_.Eigen(Eigen::Map<const A>(px + begin, len));
+        } else {
+          for (int64_t i = begin; i < end; ++i) py[i] = Store<T>(op_(Load(px[i])));
+        }
+      });
     });
     return ok ? Status::Ok() : UnsupportedType(ctx, x->dtype());
   }

@@ -389,6 +389,10 @@ class ConvKernel : public Kernel {
   ConvKernel(const KernelInfo& info, bool transpose, bool fused, FusedActivation act)
       : transpose_(transpose), fused_(fused), allow_tf32_(info.allow_tf32()), act_(act) {
     init_ = ops::ParseConvAttrs(info, &attrs_);
+    // Channels-last FusedConv (the CPU's layout-propagation pass) has no CUDA kernel.
+    if (init_.ok() && fused && info.GetInt("channels_last", 0) != 0) {
+      init_ = info.Unsupported("channels_last = 1 (CPU only)");
+    }
   }
   const Status& init_status() const { return init_; }
 

@@ -104,6 +104,13 @@ template <size_t N, typename Fn>
 void ForEachBroadcastRun(const std::vector<int64_t>& out,
                          const std::vector<std::vector<int64_t>>& in_shapes, Fn&& fn);
 
+// ForEachBroadcastRun over output elements [begin, end) only (runs cut at both ends), so a kernel
+// can split one broadcast over threads.
+template <size_t N, typename Fn>
+void ForEachBroadcastRunRange(const std::vector<int64_t>& out,
+                              const std::vector<std::vector<int64_t>>& in_shapes, int64_t begin,
+                              int64_t end, Fn&& fn);
+
 // Row-major strides of dims.
 std::vector<int64_t> ContiguousStrides(const std::vector<int64_t>& dims);
 

@@ -44,6 +44,7 @@ int Optimize(const std::vector<std::string>& args) {
   if (r.failed()) return 2;
   PassOptions po = PassOptionsFor(so);
   po.allow_kiln_ops = kiln_ops;
+  po.cpu_layouts = false;  // the written model stays device-neutral: no channels-last rewrite
   ImportOptions io;
   io.has_kernel = po.has_kernel;
   auto model = LoadModel(args[0], io);
