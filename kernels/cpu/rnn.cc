@@ -1,4 +1,5 @@
-// Recurrent-network kernels (CPU), gate matrix products on Eigen:
+// Recurrent-network kernels (CPU), gate matrix products on oneDNN's sgemm for float (a GEMV at
+// batch 1, its JIT kernels, threaded), Eigen for double:
 //   RNN   1+  (opset 14+ adds `layout`; handled for every version, absent = 0)
 //   GRU   1+  (linear_before_reset)
 //   LSTM  1+  (peepholes P, input_forget)
@@ -7,6 +8,8 @@
 // step), initial_h/initial_c, layout 0/1, optional outputs. float and double are computed in
 // their own type; float16 and bfloat16 in float.
 #include <Eigen/Dense>
+#include <dnnl.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "kernels/cpu/register.h"
+#include "kernels/cpu/vec_math.h"
 #include "kernels/ops/common.h"
 
 namespace kiln::cpu {
@@ -25,6 +29,27 @@ namespace {
 
 template <typename T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// c[m, n] (row stride ldc) = a[m, k] (row stride lda) * b[n, k]^T (row stride ldb): the gate
+// products, x * W^T and h * R^T. float runs on sgemm (oneDNN picks its GEMV kernels when m is 1,
+// the usual batch; Eigen's GEMM would repack R on every step), double on Eigen.
+template <typename C>
+void MatMulNT(const C* a, int64_t lda, const C* b, int64_t ldb, C* c, int64_t ldc, int64_t m,
+              int64_t n, int64_t k) {
+  if (m == 0 || n == 0) return;
+  if constexpr (std::is_same_v<C, float>) {
+    if (dnnl_sgemm('N', 'T', m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc) == dnnl_success) return;
+  }
+  using Stride = Eigen::OuterStride<>;
+  Eigen::Map<const RowMat<C>, 0, Stride> am(a, m, k, Stride(lda));
+  Eigen::Map<const RowMat<C>, 0, Stride> bm(b, n, k, Stride(ldb));
+  Eigen::Map<RowMat<C>, 0, Stride> cm(c, m, n, Stride(ldc));
+  if (k == 0) {
+    cm.setZero();
+  } else {
+    cm.noalias() = am * bm.transpose();
+  }
+}
 
 enum class CellKind { kRnn, kGru, kLstm };
 
@@ -57,9 +82,17 @@ void ApplyActivation(const Activation& a, C* x, int64_t n) {
       for (int64_t i = 0; i < n; ++i) x[i] = x[i] > C(0) ? x[i] : C(0);
       break;
     case ActKind::kTanh:
+      if constexpr (std::is_same_v<C, float>) {  // vectorized (vec_math.h)
+        for (int64_t i = 0; i < n; ++i) x[i] = VecTanh(x[i]);
+        break;
+      }
       for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
       break;
     case ActKind::kSigmoid:
+      if constexpr (std::is_same_v<C, float>) {
+        for (int64_t i = 0; i < n; ++i) x[i] = VecLogistic(x[i]);
+        break;
+      }
       for (int64_t i = 0; i < n; ++i) {
         x[i] = x[i] >= C(0) ? C(1) / (C(1) + std::exp(-x[i]))
                             : std::exp(x[i]) / (C(1) + std::exp(x[i]));
@@ -293,13 +326,10 @@ class RecurrentKernel : public Kernel {
     for (int64_t d = 0; d < D; ++d) {
       const bool rev = reverse_ || d == 1;
       const Activation* act = &acts_[d * n_act];
-      Eigen::Map<const RowMat<C>> wm(wd + d * GH * I, GH, I);
-      Eigen::Map<const RowMat<C>> rm(rd + d * GH * H, GH, H);
       // Input projections for every step at once.
       if (S * B > 0) {
         if (I > 0) {
-          Eigen::Map<const RowMat<C>> xm(xd, S * B, I);
-          xw.noalias() = xm * wm.transpose();
+          MatMulNT<C>(xd, I, wd + d * GH * I, I, xw.data(), GH, S * B, GH, I);
         } else {
           xw.setZero();
         }
@@ -332,10 +362,11 @@ class RecurrentKernel : public Kernel {
 
       for (int64_t k = 0; k < S; ++k) {
         // Recurrent projection: all gates, or z and r only for GRU without linear_before_reset.
+        const C* r_d = rd + d * GH * H;
         if (kind_ == CellKind::kGru && !linear_before_reset_) {
-          hr.leftCols(2 * H).noalias() = h_state * rm.topRows(2 * H).transpose();
+          MatMulNT<C>(h_state.data(), H, r_d, H, hr.data(), GH, B, 2 * H, H);
         } else {
-          hr.noalias() = h_state * rm.transpose();
+          MatMulNT<C>(h_state.data(), H, r_d, H, hr.data(), GH, B, GH, H);
         }
         if (kind_ == CellKind::kGru && !linear_before_reset_) {
           // (r (.) H) * Rh^T needs r first: compute r for every active entry.
@@ -348,7 +379,7 @@ class RecurrentKernel : public Kernel {
             ApplyActivation(act[0], g, H);
             for (int64_t j = 0; j < H; ++j) rh(bi, j) = g[j] * h_state(bi, j);
           }
-          hr.rightCols(H).noalias() = rh * rm.bottomRows(H).transpose();
+          MatMulNT<C>(rh.data(), H, r_d + 2 * H * H, H, hr.data() + 2 * H, GH, B, H, H);
         }
         for (int64_t bi = 0; bi < B; ++bi) {
           if (k >= lens[bi]) continue;
