@@ -2,7 +2,10 @@
 // the calling thread's own setting is back after the run.
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -70,12 +73,28 @@ TEST(IntraOpThreads, RunsSeeTheSessionsCountAndTheCallersComesBack) {
     EXPECT_EQ(f.RunOnce(**s), threads);
     EXPECT_EQ(CpuKernelThreads(), mine) << "the caller's setting after a run";
   }
-  auto plain = f.Load(0);  // 0: the caller's own setting
+  // 0: the cores the process may use; with OMP_NUM_THREADS set, the caller's own setting.
+  auto plain = f.Load(0);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
-  EXPECT_EQ(f.RunOnce(**plain), mine);
+  const int def = DefaultCpuKernelThreads();
   SetCpuKernelThreads(4);
-  EXPECT_EQ(f.RunOnce(**plain), 4);
+  EXPECT_EQ(f.RunOnce(**plain), def > 0 ? def : 4);
+  EXPECT_EQ(CpuKernelThreads(), 4);
   SetCpuKernelThreads(mine);
+}
+
+// The default count: between 1 and the CPUs of the process's affinity mask (the cgroup quota can
+// only lower it); 0 exactly when OMP_NUM_THREADS is set.
+TEST(IntraOpThreads, DefaultIsTheCoresThisProcessMayUse) {
+  const int def = DefaultCpuKernelThreads();
+  if (std::getenv("OMP_NUM_THREADS") != nullptr) {
+    EXPECT_EQ(def, 0);
+    return;
+  }
+  cpu_set_t set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+  EXPECT_GE(def, 1);
+  EXPECT_LE(def, CPU_COUNT(&set));
 }
 
 TEST(IntraOpThreads, EachCallingThreadHasItsOwn) {

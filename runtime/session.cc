@@ -269,7 +269,8 @@ class CpuThreadsScope {
 
 StatusOr<std::vector<NamedValue>> Session::Run(const std::vector<NamedValue>& inputs) const {
   const Graph& g = *model_.graph;
-  CpuThreadsScope threads(options_.intra_op_threads);
+  CpuThreadsScope threads(options_.intra_op_threads > 0 ? options_.intra_op_threads
+                                                         : DefaultCpuKernelThreads());
   std::shared_ptr<Profiler> profiler = ActiveProfiler();
   std::optional<ProfileRun> profile;
   int64_t run_start = 0;

@@ -87,8 +87,8 @@ struct SessionOptions {
   // reproducible (as onnxruntime.set_seed). The backend-test runner sets it.
   std::optional<uint64_t> random_seed;
   // Threads of the CPU kernels in this session's runs (as onnxruntime's intra_op_num_threads):
-  // set on the calling thread for the run and put back after it. 0: the process's setting (every
-  // core, or OMP_NUM_THREADS).
+  // set on the calling thread for the run and put back after it. 0: the cores this process may
+  // use (its CPU affinity, capped by its cgroup's CPU quota), or OMP_NUM_THREADS when set.
   int intra_op_threads = 0;
   // Profile the session from the start (runtime/profiler.h): model loading and initialization,
   // every run and every node run, until EndProfiling (as onnxruntime's enable_profiling).

@@ -34,5 +34,8 @@ std::string DeviceDescription(Device device);
 // returns the previous count). SessionOptions::intra_op_threads sets them around each run.
 int CpuKernelThreads();
 int SetCpuKernelThreads(int threads);
+// The thread count of a run whose session sets none: the cores this process may use (CPU
+// affinity, capped by the cgroup's CPU quota), or 0 when OMP_NUM_THREADS is set (it stands).
+int DefaultCpuKernelThreads();
 
 }  // namespace kiln

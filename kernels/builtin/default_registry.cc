@@ -72,4 +72,6 @@ int CpuKernelThreads() { return cpu::KernelThreads(); }
 
 int SetCpuKernelThreads(int threads) { return cpu::SetKernelThreads(threads); }
 
+int DefaultCpuKernelThreads() { return cpu::DefaultKernelThreads(); }
+
 }  // namespace kiln

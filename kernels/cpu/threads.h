@@ -16,6 +16,10 @@ inline constexpr int64_t kElementwiseGrain = 16384;
 
 // The threads a CPU kernel called from this thread may use.
 int KernelThreads();
+// The cores this process may use: its CPU affinity mask, capped by its cgroup's CPU quota
+// (cgroup v2 cpu.max, or v1 cpu.cfs_quota_us / cpu.cfs_period_us), rounded up; at least 1.
+// Computed once. 0 when the environment sets OMP_NUM_THREADS (the user's choice stands).
+int DefaultKernelThreads();
 // Sets them for this thread (threads >= 1) and returns the previous count.
 int SetKernelThreads(int threads);
 

@@ -1,5 +1,6 @@
 // The kiln command-line tool: the command dispatch. Each command is a file of this folder.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,20 @@ const char* kUsage =
     "                              onnx schemas and how kiln runs it (docs/operators.md)\n"
     "\n"
     "run `kiln <command> --help` for a command's options.\n";
+
+}  // namespace
+
+namespace {
+
+// Before any library's constructor (an executable's .preinit_array runs first): libgomp, the CPU
+// kernels' thread pool, reads GOMP_SPINCOUNT as it loads. 20000 spins keep its threads hot between
+// the nodes of a run and let them sleep about 1 ms after it (11 ms of CPU with libgomp's default,
+// docs/design.md). A value the user set, or OMP_WAIT_POLICY, stands.
+void SetOmpSpin(int, char**, char**) {
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) setenv("GOMP_SPINCOUNT", "20000", 0);
+}
+__attribute__((section(".preinit_array"), used)) void (*const kSetOmpSpin)(int, char**,
+                                                                            char**) = SetOmpSpin;
 
 }  // namespace
 

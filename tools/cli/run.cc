@@ -44,7 +44,7 @@ const char* kRunUsage =
     "                         Chrome trace in onnxruntime's profile format (chrome://tracing,\n"
     "                         Perfetto), and print node time per op type over the timed runs\n"
     "  --threads N            threads of the CPU kernels (as onnxruntime's intra_op_num_threads;\n"
-    "                         default: every core, or OMP_NUM_THREADS)\n"
+    "                         default: the cores this process may use, or OMP_NUM_THREADS)\n"
     "  --verbose              print where each node runs (placement) and the "
     "device\n" KILN_DEVICE_OPTIONS_HELP KILN_PASS_OPTIONS_HELP;
 
