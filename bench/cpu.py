@@ -12,7 +12,10 @@ intra_op_num_threads = the thread count and everything else at its default, the 
 creation time, one warm-up run, then --runs timed runs of session.run(None, feeds); p50 and p90
 of those, and the process's peak RSS (VmHWM). Inputs: the same seeded values for both
 (scripts/compare_ort.py's rules: symbolic dims 1 unless --shape gives the input's shape, floats
-standard normal, token ids, masks of ones). Outputs are compared within 1e-4 relative to each
+standard normal, token ids, masks of ones). FLOPs: 2 x the multiply-adds of Conv, MatMul and
+Gemm at those shapes; with build/bin/kiln_peak_fma built, the share of the machine's FMA peak each
+engine reaches, and issue 18's bar (the larger of 0.8 x ORT's p50 and the time at 90% of the
+peak). Outputs are compared within 1e-4 relative to each
 output's largest magnitude (1e-5 absolute for small values). A model stripped of its weights
 (tests/python/fixtures.py) is filled with seeded weights first.
 """
@@ -82,6 +85,68 @@ def compare(kiln_out, ort_out):
     return worst
 
 
+def count_flops(model, feeds):
+    """2 x the multiply-adds of the model's Conv, ConvTranspose, MatMul, Gemm, LSTM, GRU and RNN
+    nodes at these input shapes (onnx's shape inference with data propagation; nodes whose shapes
+    it cannot resolve are not counted, so this is a lower bound)."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    for i in m.graph.input:
+        if i.name in feeds:
+            dims = i.type.tensor_type.shape.dim
+            for d, v in zip(dims, feeds[i.name].shape):
+                d.Clear()
+                d.dim_value = int(v)
+    try:
+        m = onnx.shape_inference.infer_shapes(m, data_prop=True)
+    except Exception:  # noqa: BLE001 -- a model onnx cannot infer counts what it can
+        pass
+    shape = {}
+    for v in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output):
+        dims = [d.dim_value if d.HasField("dim_value") else None
+                for d in v.type.tensor_type.shape.dim]
+        if dims and None not in dims:
+            shape[v.name] = dims
+    for t in m.graph.initializer:
+        shape[t.name] = list(t.dims)
+    macs = 0
+    for n in m.graph.node:
+        ins = [shape.get(x) for x in n.input]
+        out = shape.get(n.output[0]) if n.output else None
+        if n.op_type in ("Conv", "ConvTranspose") and len(ins) > 1 and ins[1] and out:
+            w = ins[1]
+            k = int(np.prod(w[1:]))  # C/group x kernel taps per output (Conv)
+            if n.op_type == "Conv":
+                macs += int(np.prod(out)) * k
+            elif ins[0]:
+                macs += int(np.prod(ins[0])) * int(np.prod(w[1:]))
+        elif n.op_type == "MatMul" and ins[0] and out:
+            macs += int(np.prod(out)) * ins[0][-1]
+        elif n.op_type in ("LSTM", "GRU", "RNN") and ins[0] and len(ins) > 2 and ins[2]:
+            # Input and recurrent projections: [S, B, I] x W^T and [B, H] x R^T for every step.
+            steps_batch = ins[0][0] * ins[0][1]
+            d, gh, h = ins[2][0], ins[2][1], ins[2][2]
+            macs += steps_batch * d * gh * (ins[0][2] + h)
+        elif n.op_type == "Gemm" and ins[0] and out:
+            trans_a = any(a.name == "transA" and a.i for a in n.attribute)
+            macs += int(np.prod(out)) * (ins[0][0] if trans_a else ins[0][-1])
+    return 2 * macs
+
+
+def peak_gflops(threads):
+    """The machine's float32 FMA peak per thread count from build/bin/kiln_peak_fma, or {}."""
+    exe = os.path.join(ROOT, "build", "bin", "kiln_peak_fma")
+    if not os.path.exists(exe):
+        return {}
+    r = subprocess.run([exe] + [str(t) for t in threads], capture_output=True, text=True)
+    peaks = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("threads "):
+            n, rest = line[len("threads "):].split(":", 1)
+            peaks[int(n)] = float(rest.split()[0])
+    return peaks
+
+
 def cpu_name():
     try:
         for line in open("/proc/cpuinfo"):
@@ -108,6 +173,10 @@ def main():
     threads = [int(t) for t in a.threads.split(",")]
     rows, bad = [], 0
     machine = f"{cpu_name()}, {os.cpu_count()} cores"
+    peaks = peak_gflops(threads)
+    if peaks:
+        machine += ", FP32 FMA peak " + ", ".join(f"{v:.0f} GFLOP/s at {t} thread{'s' * (t > 1)}"
+                                                  for t, v in sorted(peaks.items()))
     print(f"machine: {machine}")
     with tempfile.TemporaryDirectory() as tmp:
         for path in a.models:
@@ -122,6 +191,7 @@ def main():
                      if i.name not in inits}
             feeds_path = os.path.join(tmp, label + "_feeds.npz")
             np.savez(feeds_path, **feeds)
+            flops = count_flops(model, feeds)
             del model
             for t in threads:
                 res = {}
@@ -132,13 +202,21 @@ def main():
                               os.path.join(tmp, f"{label}_onnxruntime_{t}.npz"))
                 k, o = res["kiln"], res["onnxruntime"]
                 row = dict(model=label, threads=t, kiln=k, ort=o, ratio=k["p50"] / o["p50"],
-                           error=err)
+                           error=err, gflop=flops / 1e9)
+                # Issue 18's bar: the larger of 0.8 x ORT's p50 and the time at 90% of the peak.
+                peak = peaks.get(t)
+                if peak:
+                    row["kiln_peak_pct"] = 100 * flops / (k["p50"] * 1e-3) / (peak * 1e9)
+                    row["ort_peak_pct"] = 100 * flops / (o["p50"] * 1e-3) / (peak * 1e9)
+                    row["bar_ms"] = max(0.8 * o["p50"], 1e3 * flops / (0.9 * peak * 1e9))
                 rows.append(row)
                 bad += err > 1
+                share = (f"  peak {row['kiln_peak_pct']:4.0f}%/{row['ort_peak_pct']:4.0f}%  bar "
+                         f"{row['bar_ms']:8.2f} ms" if peak else "")
                 print(f"{label:32s} {t}T  kiln p50 {k['p50']:9.2f} ms p90 {k['p90']:9.2f}  "
                       f"ORT p50 {o['p50']:9.2f} ms p90 {o['p90']:9.2f}  kiln/ORT "
                       f"{row['ratio']:5.2f}  load {k['load_ms']:7.1f}/{o['load_ms']:7.1f} ms  "
-                      f"RSS {k['rss_mib']:6.0f}/{o['rss_mib']:6.0f} MiB"
+                      f"RSS {k['rss_mib']:6.0f}/{o['rss_mib']:6.0f} MiB{share}"
                       f"{'' if err <= 1 else '  OUTPUTS DIFFER'}", flush=True)
     for t in threads:
         ratios = [r["ratio"] for r in rows if r["threads"] == t]
@@ -147,14 +225,18 @@ def main():
                   f"{float(np.exp(np.mean(np.log(ratios)))):.2f} over {len(ratios)} models")
     if a.markdown:
         with open(a.markdown, "w") as f:
-            f.write(f"Machine: {machine}.\n\n| model | threads | kiln p50 ms | kiln p90 ms | "
-                    "ORT p50 ms | ORT p90 ms | kiln/ORT | load kiln/ORT ms | "
-                    "peak RSS kiln/ORT MiB |\n|---|---|---|---|---|---|---|---|---|\n")
+            f.write(f"Machine: {machine}.\n\n| model | threads | GFLOP | kiln p50 ms | "
+                    "kiln p90 ms | ORT p50 ms | ORT p90 ms | kiln/ORT | % of peak kiln/ORT | "
+                    "bar ms | load kiln/ORT ms | peak RSS kiln/ORT MiB |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
             for r in rows:
                 k, o = r["kiln"], r["ort"]
-                f.write(f"| {r['model']} | {r['threads']} | {k['p50']:.2f} | {k['p90']:.2f} | "
-                        f"{o['p50']:.2f} | {o['p90']:.2f} | {r['ratio']:.2f} | "
-                        f"{k['load_ms']:.0f} / {o['load_ms']:.0f} | "
+                pct = (f"{r['kiln_peak_pct']:.0f} / {r['ort_peak_pct']:.0f}"
+                       if "bar_ms" in r else "")
+                bar = f"{r['bar_ms']:.2f}" if "bar_ms" in r else ""
+                f.write(f"| {r['model']} | {r['threads']} | {r['gflop']:.2f} | {k['p50']:.2f} | "
+                        f"{k['p90']:.2f} | {o['p50']:.2f} | {o['p90']:.2f} | {r['ratio']:.2f} | "
+                        f"{pct} | {bar} | {k['load_ms']:.0f} / {o['load_ms']:.0f} | "
                         f"{k['rss_mib']:.0f} / {o['rss_mib']:.0f} |\n")
     if a.json:
         with open(a.json, "w") as f:
