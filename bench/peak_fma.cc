@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
       std::vector<std::thread> ts;
       for (int t = 0; t < n; ++t) {
         ts.emplace_back([&, t] {
-          const float r = avx512 ? Avx512Loop(static_cast<float>(t)) : Avx2Loop(static_cast<float>(t));
+          const float seed = static_cast<float>(t);
+          const float r = avx512 ? Avx512Loop(seed) : Avx2Loop(seed);
           sink.store(sink.load() + r);
         });
       }

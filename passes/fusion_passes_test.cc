@@ -448,7 +448,8 @@ Model LayoutCnn(int opset, bool reduce_mean_se) {
   b.Node("Conv", {"s1r", "ws2"}, {"s2"});
   b.Node("HardSigmoid", {"s2"}, {"s2h"});
   b.Node("Mul", {"silu", "s2h"}, {"se"});
-  b.Node("Conv", {"x", "wb"}, {"br"}, {IntsAttr("strides", {2, 2}), IntsAttr("pads", {2, 2, 2, 2})});
+  b.Node("Conv", {"x", "wb"}, {"br"},
+         {IntsAttr("strides", {2, 2}), IntsAttr("pads", {2, 2, 2, 2})});
   b.Node("Concat", {"se", "br"}, {"cat"}, {IntAttr("axis", 1)});
   b.Node("AveragePool", {"cat"}, {"ap"},
          {IntsAttr("kernel_shape", {2, 2}), IntsAttr("pads", {1, 0, 0, 1}),

@@ -34,8 +34,9 @@ namespace {
 using Dims = std::vector<int64_t>;
 
 // out[i] = op(a[i], b[i]) over the broadcast of a and b to `od`. Inner runs are specialised for
-// contiguous and broadcast-scalar operands so they vectorise. float and double inputs are split over
-// the kernel threads (their ops keep no state; the integer ones may record a division by zero).
+// contiguous and broadcast-scalar operands so they vectorise. float and double inputs are split
+// over the kernel threads (their ops keep no state; the integer ones may record a division by
+// zero).
 template <typename TA, typename TB, typename TO, typename Op>
 void BroadcastLoop(const TA* a, const Dims& ad, const TB* b, const Dims& bd, TO* out, const Dims& od,
                    const Op& op) {

@@ -240,7 +240,9 @@ class ConvKernel : public Kernel {
     init_ = ParseConvAttrs(info, &attrs_);
     if (fused) {
       const int64_t cl = info.GetInt("channels_last", 0);
-      if (init_.ok() && cl != 0 && cl != 1) init_ = info.InvalidModel("channels_last must be 0 or 1");
+      if (init_.ok() && cl != 0 && cl != 1) {
+        init_ = info.InvalidModel("channels_last must be 0 or 1");
+      }
       channels_last_ = cl == 1;
     }
     const int w_index = mode == ConvMode::kQLinear ? 3 : 1;
@@ -483,7 +485,8 @@ class ConvKernel : public Kernel {
     if (shape.g.nd != 2) return ctx.InvalidArgument("channels_last = 1 needs a 2-D convolution");
     KILN_RETURN_IF_ERROR(CheckFloatConvInputs(ctx, fused_, xl, *wt, b, zlp, shape.y_dims));
     const std::vector<int64_t>& yd = shape.y_dims;
-    KILN_ASSIGN_OR_RETURN(Tensor * y, ctx.Output(0, DataType::kFloat, {yd[0], yd[2], yd[3], yd[1]}));
+    KILN_ASSIGN_OR_RETURN(Tensor * y,
+                          ctx.Output(0, DataType::kFloat, {yd[0], yd[2], yd[3], yd[1]}));
     if (y->numel() == 0) return Status::Ok();
     if (x->numel() == 0 || wt->numel() == 0) {
       return ctx.InvalidArgument("empty X or W with a non-empty output");

@@ -72,6 +72,21 @@ Status RunFusedErr(const std::string& op, const std::vector<Tensor>& inputs,
   return r.ok() ? Status::Ok() : r.status();
 }
 
+// A float [N, C, H, W] tensor as [N, H, W, C].
+Tensor ToNhwc(const Tensor& t) {
+  const auto& d = t.dims();
+  Tensor r(DataType::kFloat, {d[0], d[2], d[3], d[1]});
+  for (int64_t n = 0; n < d[0]; ++n) {
+    for (int64_t c = 0; c < d[1]; ++c) {
+      for (int64_t hw = 0; hw < d[2] * d[3]; ++hw) {
+        r.data<float>()[(n * d[2] * d[3] + hw) * d[1] + c] =
+            t.data<float>()[(n * d[1] + c) * d[2] * d[3] + hw];
+      }
+    }
+  }
+  return r;
+}
+
 void ExpectClose(const Tensor& got, const Tensor& want, const std::string& what) {
   ASSERT_TRUE(got.defined()) << what;
   ASSERT_EQ(got.dims(), want.dims()) << what;
@@ -183,6 +198,49 @@ TEST(FusedConvTest, Errors) {
   EXPECT_NE(s.message().find("node"), std::string::npos) << s.ToString();
   s = RunFusedErr("FusedConv", {x, w}, {IntAttr("group", 0)});
   EXPECT_EQ(s.code(), StatusCode::kInvalidModel) << s.ToString();
+  // channels_last: 0 or 1 only; with 1, X must be a float [N, H, W, C] of a 2-D convolution.
+  s = RunFusedErr("FusedConv", {x, w}, {IntAttr("channels_last", 2)});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidModel) << s.ToString();
+  EXPECT_NE(s.message().find("channels_last"), std::string::npos) << s.ToString();
+  s = RunFusedErr("FusedConv", {RandomTensor({1, 4, 2}, 43), RandomTensor({3, 2, 3}, 44)},
+                  {IntAttr("channels_last", 1)});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("[N, H, W, C]"), std::string::npos) << s.ToString();
+}
+
+// channels_last = 1: the same convolution (with residual Z and an activation) on [N, H, W, C]
+// tensors gives the NCHW result transposed.
+TEST(FusedConvTest, ChannelsLastMatchesPlain) {
+  const Tensor x = RandomTensor({2, 3, 5, 6}, 50), w = RandomTensor({4, 3, 3, 3}, 51);
+  const Tensor b = RandomTensor({4}, 52), z = RandomTensor({2, 4, 2, 6}, 53);
+  const std::vector<Attribute> attrs = {IntsAttr("pads", {0, 1, 0, 1}),
+                                        IntsAttr("strides", {2, 1}),
+                                        StringAttr("activation", "Relu")};
+  const Tensor plain = RunFused("FusedConv", {x, w, b, z}, attrs);
+  std::vector<Attribute> cl = attrs;
+  cl.push_back(IntAttr("channels_last", 1));
+  const Tensor got = RunFused("FusedConv", {ToNhwc(x), w, b, ToNhwc(z)}, cl);
+  ExpectClose(got, ToNhwc(plain), "channels_last");
+}
+
+// kiln.NhwcMaxPool / NhwcAveragePool on [N, H, W, C] give MaxPool / AveragePool's NCHW results
+// transposed, with padding, ceil_mode and count_include_pad; a tensor of another rank is refused.
+TEST(NhwcPoolTest, MatchesPlainPoolingAndRefusesOtherRanks) {
+  const Tensor x = RandomTensor({2, 3, 7, 6}, 60);
+  const std::vector<Attribute> attrs = {IntsAttr("kernel_shape", {3, 2}),
+                                        IntsAttr("strides", {2, 2}),
+                                        IntsAttr("pads", {1, 0, 1, 1}), IntAttr("ceil_mode", 1)};
+  for (const char* op : {"MaxPool", "AveragePool"}) {
+    std::vector<Attribute> a = attrs;
+    if (std::string(op) == "AveragePool") a.push_back(IntAttr("count_include_pad", 1));
+    auto plain = RunSingleNode(op, 19, {x}, a);
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    const Tensor got = RunFused(std::string("Nhwc") + op, {ToNhwc(x)}, a);
+    ExpectClose(got, ToNhwc((*plain)[0].tensor), op);
+  }
+  Status s = RunFusedErr("NhwcMaxPool", {RandomTensor({1, 4, 2}, 61)},
+                         {IntsAttr("kernel_shape", {2, 2})});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
 }
 
 // ---- FusedGemm ---------------------------------------------------------------------------------

@@ -204,7 +204,8 @@ float SumFloats(const float* x, int64_t n) {
   for (; i + 8 <= n; i += 8) {
     for (int j = 0; j < 8; ++j) lane[j] += x[i + j];
   }
-  float sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+  float sum =
+      ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
   for (; i < n; ++i) sum += x[i];
   return sum;
 }

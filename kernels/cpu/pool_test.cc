@@ -207,7 +207,9 @@ TEST(PoolKernelTest, FastPathMatchesDirectOverGeometries) {
     }
     for (const char* op : {"MaxPool", "AveragePool"}) {
       std::vector<Attribute> a = attrs;
-      if (std::string(op) == "AveragePool") a.push_back(IntAttr("count_include_pad", trial % 3 == 0));
+      if (std::string(op) == "AveragePool") {
+        a.push_back(IntAttr("count_include_pad", trial % 3 == 0));
+      }
       auto want = RunSingleNode(op, 22, {AsDouble(x)}, a);
       if (!want.ok()) continue;  // a geometry the op refuses (an empty output dim)
       for (int threads : {1, 2}) {

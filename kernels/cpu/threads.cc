@@ -30,7 +30,8 @@ double CgroupCpuQuota() {
       if (line.rfind("0::", 0) == 0) rel = line.substr(3);
     }
   }
-  for (const std::string& path : {"/sys/fs/cgroup" + rel + "/cpu.max", std::string("/sys/fs/cgroup/cpu.max")}) {
+  for (const std::string& path :
+       {"/sys/fs/cgroup" + rel + "/cpu.max", std::string("/sys/fs/cgroup/cpu.max")}) {
     std::ifstream f(path);
     std::string quota;
     double period = 0;
